@@ -1,0 +1,24 @@
+# Augmenting declarations for fg.py (Cython pure-Python mode).
+cimport cython
+from tensorsmith_graphcore.graph cimport Variable as _Var, Apply as _Apply
+
+cdef class FunctionGraph:
+    cdef public list inputs
+    cdef public list outputs
+    cdef public set apply_nodes
+    cdef public set variables
+    cdef public dict clients
+    cdef public object memo
+    cdef public list _features
+    cdef public object _order
+    cdef dict __dict__
+
+    @cython.locals(n=_Apply, v=_Var, o=_Var, i=Py_ssize_t, new_nodes=list)
+    cpdef import_node(self, _Apply node, object reason=*)
+    cpdef import_var(self, _Var var, object reason=*)
+    cpdef _setup_var(self, _Var var)
+    @cython.locals(cl=list, k=Py_ssize_t, n=Py_ssize_t, c=tuple)
+    cpdef _remove_client(self, _Var var, object node, Py_ssize_t i, object reason)
+    @cython.locals(stack=list, v=_Var, node=_Apply, o=_Var, inp=_Var, used=bint, i=Py_ssize_t)
+    cpdef _prune_if_unused(self, _Var var, object reason)
+    cpdef change_node_input(self, object node, Py_ssize_t i, _Var new_var, object reason=*, bint check=*)

@@ -1,0 +1,384 @@
+"""``FunctionGraph``: a graph with fixed inputs and outputs, a clients index
+(who uses each variable), in-place editing (import, replace, remove) and
+features that listen to every change.
+
+Plain Python, compiled by Cython with ``fg.pxd`` (see ``graph.py``)."""
+from .graph import Apply, Constant, Variable, clone_get_equiv, format_location, graph_inputs, toposort
+
+
+class MissingInputError(ValueError):
+    """A graph needs a variable that is neither an input nor a constant."""
+
+
+class InconsistencyError(Exception):
+    """A feature vetoed a change to the graph."""
+
+
+class Feature:
+    """Listener protocol for ``FunctionGraph``.  Every method is optional."""
+
+    def on_attach(self, fgraph):
+        pass
+
+    def on_detach(self, fgraph):
+        pass
+
+    def on_import(self, fgraph, node, reason):
+        pass
+
+    def on_prune(self, fgraph, node, reason):
+        pass
+
+    def on_change_input(self, fgraph, node, i, var, new_var, reason):
+        pass
+
+    def validate(self, fgraph):
+        pass
+
+
+OUTPUT = "output"
+
+
+class FunctionGraph:
+    """A graph from ``inputs`` to ``outputs`` that can be edited in place.
+
+    ``clients[v]`` lists ``(node, i)`` pairs: ``node.inputs[i] is v``; ``node``
+    is the string ``"output"`` when ``v`` is the ``i``-th output of the graph.
+    With ``clone=True`` (default) the graph is copied first, so rewriting it
+    never touches the user's variables; ``memo`` then maps old to new."""
+
+    def __init__(self, inputs=None, outputs=None, features=None, clone=True):
+        if outputs is None:
+            raise ValueError("FunctionGraph needs outputs")
+        outputs = list(outputs)
+        if inputs is None:
+            inputs = [v for v in graph_inputs(outputs) if not isinstance(v, Constant)]
+        inputs = list(inputs)
+        seen = set()
+        for v in inputs:
+            if v in seen:
+                raise ValueError(f"FunctionGraph: input {v} appears twice")
+            if v.owner is not None:
+                raise ValueError(f"FunctionGraph: input {v} is computed by {v.owner.op}; inputs must be leaves")
+            seen.add(v)
+        if clone:
+            self.memo = clone_get_equiv(inputs, outputs, True, False)
+            inputs = [self.memo[v] for v in inputs]
+            outputs = [self.memo[v] for v in outputs]
+        else:
+            self.memo = None
+        self.inputs = []
+        self.outputs = []
+        self.apply_nodes = set()
+        self.variables = set()
+        self.clients = {}
+        self._features = []
+        self._order = None
+        for v in inputs:
+            self.add_input(v)
+        for v in outputs:
+            self.add_output(v, reason="init")
+        if features:
+            for f in features:
+                self.attach_feature(f)
+
+    # -- building ------------------------------------------------------------
+    def add_input(self, var):
+        if var in self.variables:
+            return
+        self.inputs.append(var)
+        self.variables.add(var)
+        self.clients[var] = []
+
+    def add_output(self, var, reason=None):
+        self.outputs.append(var)
+        self.import_var(var, reason)
+        self.clients[var].append((OUTPUT, len(self.outputs) - 1))
+
+    def _setup_var(self, var):
+        if var not in self.variables:
+            self.variables.add(var)
+            self.clients[var] = []
+
+    def import_var(self, var, reason=None):
+        if var in self.variables:
+            return
+        if var.owner is not None:
+            self.import_node(var.owner, reason)
+        elif isinstance(var, Constant):
+            self._setup_var(var)
+        else:
+            raise MissingInputError(
+                f"Variable {var} (created at {format_location(var.trace)}) is needed to compute "
+                "the outputs but is neither an input of the function nor a constant"
+            )
+
+    def import_node(self, node, reason=None):
+        """Add ``node`` and every node it needs that the graph lacks."""
+        if node in self.apply_nodes:
+            return
+        new_nodes = toposort(node.outputs, blockers=self.variables)
+        for n in new_nodes:
+            for v in n.inputs:
+                if v not in self.variables:
+                    if v.owner is None and not isinstance(v, Constant):
+                        raise MissingInputError(
+                            f"Variable {v} (created at {format_location(v.trace)}) is needed by "
+                            f"{n.op} but is neither an input of the function nor a constant"
+                        )
+        for n in new_nodes:
+            self.apply_nodes.add(n)
+            for o in n.outputs:
+                self._setup_var(o)
+            i = 0
+            for v in n.inputs:
+                self._setup_var(v)
+                self.clients[v].append((n, i))
+                i += 1
+            self._order = None
+            self.execute_callbacks("on_import", n, reason)
+
+    # -- editing -------------------------------------------------------------
+    def change_node_input(self, node, i, new_var, reason=None, check=True):
+        """Make input ``i`` of ``node`` (or output ``i`` of the graph when
+        ``node == "output"``) be ``new_var``."""
+        if node == OUTPUT:
+            old = self.outputs[i]
+        else:
+            old = node.inputs[i]
+        if old is new_var:
+            return
+        if check and old.type != new_var.type:
+            conv = getattr(old.type, "convert_variable", None)
+            nv = conv(new_var) if conv is not None else None
+            if nv is None:
+                raise TypeError(
+                    f"Cannot replace {old} of type {old.type} by {new_var} of type {new_var.type}"
+                )
+            new_var = nv
+        self.import_var(new_var, reason)
+        if node == OUTPUT:
+            self.outputs[i] = new_var
+        else:
+            node.inputs[i] = new_var
+        self.clients[new_var].append((node, i))
+        self._remove_client(old, node, i, reason)
+        self._order = None
+        self.execute_callbacks("on_change_input", node, i, old, new_var, reason)
+        self._prune_if_unused(old, reason)
+
+    def _remove_client(self, var, node, i, reason):
+        cl = self.clients[var]
+        k = 0
+        n = len(cl)
+        while k < n:
+            c = cl[k]
+            if c[0] is node and c[1] == i:
+                del cl[k]
+                return
+            k += 1
+        raise ValueError(f"{var} has no client ({node}, {i})")
+
+    def _prune_if_unused(self, var, reason):
+        """Remove ``var``'s node, and then nodes that only fed it, once nothing
+        uses their outputs (iterative)."""
+        stack = [var]
+        while stack:
+            v = stack.pop()
+            if self.clients.get(v):
+                continue
+            node = v.owner
+            if node is None:
+                if v not in self.inputs and v in self.variables:
+                    self.variables.discard(v)
+                    del self.clients[v]
+                continue
+            if node not in self.apply_nodes:
+                continue
+            used = False
+            for o in node.outputs:
+                if self.clients.get(o):
+                    used = True
+                    break
+            if used:
+                continue
+            self.apply_nodes.discard(node)
+            for o in node.outputs:
+                self.variables.discard(o)
+                self.clients.pop(o, None)
+            self._order = None
+            self.execute_callbacks("on_prune", node, reason)
+            i = 0
+            for inp in node.inputs:
+                self._remove_client(inp, node, i, reason)
+                stack.append(inp)
+                i += 1
+
+    def replace(self, var, new_var, reason=None, verbose=False, import_missing=False):
+        """Make every user of ``var`` use ``new_var`` instead."""
+        if var not in self.variables:
+            raise ValueError(f"replace: {var} is not in this graph")
+        if var is new_var:
+            return
+        if var.type != new_var.type:
+            conv = getattr(var.type, "convert_variable", None)
+            nv = conv(new_var) if conv is not None else None
+            if nv is None:
+                raise TypeError(
+                    f"Cannot replace {var} of type {var.type} by {new_var} of type {new_var.type}"
+                )
+            new_var = nv
+        if verbose:
+            print(f"rewriting: {reason}: {var} -> {new_var}")
+        for node, i in list(self.clients[var]):
+            self.change_node_input(node, i, new_var, reason, check=False)
+
+    def replace_all(self, pairs, reason=None):
+        for var, new_var in pairs:
+            self.replace(var, new_var, reason)
+
+    def remove_node(self, node, reason=None):
+        """Remove ``node`` and everything that depends on it, outputs of the
+        graph included, then prune what became unused."""
+        if node not in self.apply_nodes:
+            raise ValueError(f"remove_node: {node} is not in this graph")
+        doomed = [node]
+        order = []
+        seen = set()
+        while doomed:
+            n = doomed.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            order.append(n)
+            for o in n.outputs:
+                for c, i in self.clients.get(o, ()):
+                    if c != OUTPUT and c not in seen:
+                        doomed.append(c)
+        removed_outputs = set()
+        for n in order:
+            for o in n.outputs:
+                for c, i in self.clients.get(o, ()):
+                    if c == OUTPUT:
+                        removed_outputs.add(i)
+        if removed_outputs:
+            keep = [k for k in range(len(self.outputs)) if k not in removed_outputs]
+            for k in sorted(removed_outputs):
+                self._remove_client(self.outputs[k], OUTPUT, k, reason)
+            new_outputs = [self.outputs[k] for k in keep]
+            for k, v in enumerate(new_outputs):
+                cl = self.clients[v]
+                for j in range(len(cl)):
+                    if cl[j][0] == OUTPUT and cl[j][1] == keep[k]:
+                        cl[j] = (OUTPUT, k)
+            self.outputs = new_outputs
+        for n in reversed(order):
+            if n not in self.apply_nodes:
+                continue
+            self.apply_nodes.discard(n)
+            for o in n.outputs:
+                self.variables.discard(o)
+                self.clients.pop(o, None)
+            self.execute_callbacks("on_prune", n, reason)
+            i = 0
+            for inp in n.inputs:
+                if inp in self.clients:
+                    self._remove_client(inp, n, i, reason)
+                    if inp.owner is None or inp.owner not in seen:
+                        self._prune_if_unused(inp, reason)
+                i += 1
+        self._order = None
+
+    def remove_output(self, i, reason=None):
+        v = self.outputs[i]
+        self._remove_client(v, OUTPUT, i, reason)
+        del self.outputs[i]
+        for k in range(i, len(self.outputs)):
+            cl = self.clients[self.outputs[k]]
+            for j in range(len(cl)):
+                if cl[j][0] == OUTPUT and cl[j][1] == k + 1:
+                    cl[j] = (OUTPUT, k)
+                    break
+        self._order = None
+        self._prune_if_unused(v, reason)
+
+    # -- features ------------------------------------------------------------
+    def attach_feature(self, feature):
+        if feature in self._features:
+            return
+        on_attach = getattr(feature, "on_attach", None)
+        if on_attach is not None:
+            on_attach(self)
+        self._features.append(feature)
+
+    def remove_feature(self, feature):
+        self._features.remove(feature)
+        on_detach = getattr(feature, "on_detach", None)
+        if on_detach is not None:
+            on_detach(self)
+
+    @property
+    def features(self):
+        return list(self._features)
+
+    def execute_callbacks(self, name, *args):
+        for f in self._features:
+            fn = getattr(f, name, None)
+            if fn is not None:
+                fn(self, *args)
+
+    def validate(self):
+        for f in self._features:
+            fn = getattr(f, "validate", None)
+            if fn is not None:
+                fn(self)
+
+    # -- queries -------------------------------------------------------------
+    def toposort(self):
+        """Apply nodes in an execution order (cached until the graph changes)."""
+        if self._order is None:
+            self._order = toposort(self.outputs, blockers=self.inputs)
+        return list(self._order)
+
+    def get_clients(self, var):
+        return self.clients[var]
+
+    def check_integrity(self):
+        """Check every invariant of the clients index; raise on the first broken one."""
+        nodes = set(toposort(self.outputs, blockers=self.inputs))
+        if nodes != self.apply_nodes:
+            raise AssertionError(
+                f"apply_nodes holds {len(self.apply_nodes)} nodes, the outputs need {len(nodes)}"
+            )
+        for node in nodes:
+            for i, v in enumerate(node.inputs):
+                if v not in self.variables:
+                    raise AssertionError(f"{v} used by {node} is not in variables")
+                if (node, i) not in [(c, j) for c, j in self.clients[v]]:
+                    raise AssertionError(f"clients of {v} miss ({node}, {i})")
+        for v, cl in self.clients.items():
+            for c, i in cl:
+                if c == OUTPUT:
+                    if self.outputs[i] is not v:
+                        raise AssertionError(f"output {i} is not {v}")
+                elif c.inputs[i] is not v:
+                    raise AssertionError(f"{c}.inputs[{i}] is not {v}")
+
+    def clone(self, check_integrity=True):
+        """A copy of this graph (features are not copied)."""
+        memo = clone_get_equiv(self.inputs, self.outputs, True, False)
+        fg = FunctionGraph([memo[v] for v in self.inputs], [memo[v] for v in self.outputs], clone=False)
+        if check_integrity:
+            fg.check_integrity()
+        return fg
+
+    def clone_get_equiv(self):
+        memo = clone_get_equiv(self.inputs, self.outputs, True, False)
+        fg = FunctionGraph([memo[v] for v in self.inputs], [memo[v] for v in self.outputs], clone=False)
+        return fg, memo
+
+    def __str__(self):
+        return f"FunctionGraph({', '.join(str(o) for o in self.outputs)})"
+
+    def __len__(self):
+        return len(self.apply_nodes)

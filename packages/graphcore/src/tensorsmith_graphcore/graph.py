@@ -1,0 +1,544 @@
+"""Graph IR: ``Variable``, ``Apply``, ``Constant`` and iterative traversals.
+
+This is plain Python source.  The build compiles it with Cython together with
+``graph.pxd`` (augmenting declarations: ``cdef`` classes, typed locals), and
+the compiled module shadows this file.  Where no compiler ran, or with
+``TENSORSMITH_PURE_PYTHON=1``, this file runs as it is.
+
+Every walk here is iterative (explicit stacks), so graphs of millions of nodes
+need no recursion, and every walk visits each node and edge a bounded number of
+times.
+"""
+import sys
+
+# ---------------------------------------------------------------------------
+# Where the user made a node: (filename, lineno), skipping library frames.
+# ---------------------------------------------------------------------------
+
+_library_dirs = []
+_lib_file_cache = {}
+_tracing = True
+
+
+def register_library_path(path):
+    """Frames whose file lies under ``path`` are library frames: a node's trace
+    skips them and points at the first frame outside every registered path."""
+    import os
+
+    path = os.path.join(os.path.abspath(path), "")
+    if path not in _library_dirs:
+        _library_dirs.append(path)
+    _lib_file_cache.clear()
+
+
+def set_tracing(flag):
+    """Turn the capture of user source locations on node creation on or off;
+    returns the previous setting."""
+    global _tracing
+    old = _tracing
+    _tracing = bool(flag)
+    return old
+
+
+def get_tracing():
+    return _tracing
+
+
+def _is_library_file(filename):
+    r = _lib_file_cache.get(filename)
+    if r is None:
+        r = False
+        if filename.startswith("<frozen") or filename.startswith("<string>__lib"):
+            r = True
+        else:
+            for d in _library_dirs:
+                if filename.startswith(d):
+                    r = True
+                    break
+        _lib_file_cache[filename] = r
+    return r
+
+
+def user_location():
+    """(filename, lineno) of the innermost frame outside the library, or None."""
+    if not _tracing:
+        return None
+    f = sys._getframe(1)
+    while f is not None:
+        code = f.f_code
+        fn = code.co_filename
+        if not _is_library_file(fn):
+            return (fn, f.f_lineno)
+        f = f.f_back
+    return None
+
+
+def format_location(trace):
+    if trace is None:
+        return "<unknown location>"
+    return f"{trace[0]}:{trace[1]}"
+
+
+# ---------------------------------------------------------------------------
+# Nodes
+# ---------------------------------------------------------------------------
+
+
+class Variable:
+    """A symbolic value: the ``index``-th output of ``owner`` (an ``Apply``), or
+    a graph input when ``owner`` is None.  Equality and hash are identity."""
+
+    def __init__(self, type, owner=None, index=None, name=None):
+        self.type = type
+        self.owner = owner
+        self.index = index
+        self.name = name
+        self._trace = None
+        self.tag = None
+
+    @property
+    def trace(self):
+        """Where the user created this variable: (filename, lineno) or None."""
+        if self._trace is not None:
+            return self._trace
+        if self.owner is not None:
+            return self.owner.trace
+        return None
+
+    def clone(self, name=None):
+        """A new variable of the same class and type, without owner."""
+        cp = self.__class__(self.type, None, None, self.name if name is None else name)
+        cp._trace = self._trace
+        cp.tag = self.tag
+        return cp
+
+    def auto_name(self):
+        if self.name is not None:
+            return self.name
+        if self.owner is not None:
+            op = self.owner.op
+            opname = type(op).__name__ if not hasattr(op, "short_name") else op.short_name()
+            if len(self.owner.outputs) == 1:
+                return f"{opname}.out"
+            return f"{opname}.{self.index}"
+        return f"<{self.type}>"
+
+    def __str__(self):
+        return self.auto_name()
+
+    def __repr__(self):
+        return f"{self.auto_name()}"
+
+    def signature(self):
+        """Key used by merge/CSE and structural hashing for leaves."""
+        return self
+
+    def get_parents(self):
+        if self.owner is not None:
+            return [self.owner]
+        return []
+
+
+class Constant(Variable):
+    """A variable with a fixed value ``data``.  ``signature()`` is what merge
+    and structural equality compare; types may refine it."""
+
+    def __init__(self, type, data, name=None):
+        Variable.__init__(self, type, None, None, name)
+        self.data = data
+
+    def clone(self, name=None):
+        cp = self.__class__(self.type, self.data, self.name if name is None else name)
+        cp._trace = self._trace
+        cp.tag = self.tag
+        return cp
+
+    def signature(self):
+        t = self.type
+        sig = getattr(t, "constant_signature", None)
+        if sig is not None:
+            return (t, sig(self.data))
+        return (t, self.data)
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        s = str(self.data)
+        if len(s) > 20:
+            s = s[:17] + "..."
+        return s
+
+
+class Apply:
+    """The application of ``op`` to ``inputs``, producing ``outputs``.  Creating
+    an Apply sets each output's ``owner`` and ``index``."""
+
+    def __init__(self, op, inputs, outputs):
+        self.op = op
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self.trace = user_location() if _tracing else None
+        i = 0
+        for v in self.inputs:
+            if not isinstance(v, Variable):
+                raise TypeError(
+                    f"Apply of {op}: input {i} must be a Variable, got {type(v).__name__}: {v!r}"
+                )
+            i += 1
+        i = 0
+        for o in self.outputs:
+            if not isinstance(o, Variable):
+                raise TypeError(
+                    f"Apply of {op}: output {i} must be a Variable, got {type(o).__name__}"
+                )
+            if o.owner is not None and (o.owner is not self or o.index != i):
+                raise ValueError(f"Apply of {op}: output {i} ({o}) already belongs to another node")
+            o.owner = self
+            o.index = i
+            i += 1
+
+    @property
+    def nin(self):
+        return len(self.inputs)
+
+    @property
+    def nout(self):
+        return len(self.outputs)
+
+    @property
+    def out(self):
+        """The single output (or the op's ``default_output``)."""
+        do = getattr(self.op, "default_output", None)
+        if do is not None:
+            return self.outputs[do]
+        if len(self.outputs) != 1:
+            raise ValueError(f"{self.op} has {len(self.outputs)} outputs; use .outputs")
+        return self.outputs[0]
+
+    def default_output(self):
+        return self.out
+
+    def clone(self):
+        """Same op and inputs, fresh outputs."""
+        cp = Apply(self.op, self.inputs, [o.clone() for o in self.outputs])
+        cp.trace = self.trace
+        return cp
+
+    def clone_with_new_inputs(self, inputs, strict=True):
+        """Same op on ``inputs``.  If the input types differ from the old ones,
+        the op's ``make_node`` is asked again (unless ``strict``, which then
+        requires equal types)."""
+        same = len(inputs) == len(self.inputs)
+        if same:
+            for a, b in zip(inputs, self.inputs):
+                if a.type != b.type:
+                    same = False
+                    break
+        if same:
+            cp = Apply(self.op, inputs, [o.clone() for o in self.outputs])
+            cp.trace = self.trace
+            return cp
+        if strict:
+            raise TypeError(f"clone_with_new_inputs of {self.op}: input types differ")
+        cp = self.op.make_node(*inputs)
+        cp.trace = self.trace
+        return cp
+
+    def get_parents(self):
+        return list(self.inputs)
+
+    def __str__(self):
+        return f"{self.op}({', '.join(str(i) for i in self.inputs)})"
+
+    def __repr__(self):
+        return str(self)
+
+
+# ---------------------------------------------------------------------------
+# Traversals (all iterative)
+# ---------------------------------------------------------------------------
+
+
+def _as_list(x):
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def toposort(outputs, blockers=None):
+    """Apply nodes that lead to ``outputs``, each after the nodes it depends on.
+
+    ``blockers``: variables treated as leaves (their owners are not visited).
+    Depth-first, inputs in order, so the result is deterministic."""
+    outputs = _as_list(outputs)
+    order = []
+    done = set()
+    expanded = set()
+    stack = []
+    block = set(blockers) if blockers is not None else None
+    for out in reversed(outputs):
+        if block is not None and out in block:
+            continue
+        node = out.owner
+        if node is not None:
+            stack.append(node)
+    while stack:
+        node = stack[-1]
+        if node in done:
+            stack.pop()
+            continue
+        if node in expanded:
+            stack.pop()
+            done.add(node)
+            order.append(node)
+            continue
+        expanded.add(node)
+        inputs = node.inputs
+        k = len(inputs) - 1
+        while k >= 0:
+            v = inputs[k]
+            k -= 1
+            if block is not None and v in block:
+                continue
+            parent = v.owner
+            if parent is not None and parent not in done:
+                if parent in expanded:
+                    raise ValueError(f"The graph has a cycle through {parent}")
+                stack.append(parent)
+    return order
+
+
+def io_toposort(inputs, outputs):
+    """Apply nodes between ``inputs`` and ``outputs`` in topological order."""
+    return toposort(outputs, blockers=inputs)
+
+
+def ancestors(outputs, blockers=None):
+    """Every variable ``outputs`` depend on (themselves included), stopping at
+    ``blockers``; in depth-first discovery order."""
+    outputs = _as_list(outputs)
+    block = set(blockers) if blockers is not None else None
+    seen = set()
+    result = []
+    stack = list(reversed(outputs))
+    while stack:
+        v = stack.pop()
+        if v in seen:
+            continue
+        seen.add(v)
+        result.append(v)
+        if block is not None and v in block:
+            continue
+        node = v.owner
+        if node is not None:
+            inputs = node.inputs
+            k = len(inputs) - 1
+            while k >= 0:
+                if inputs[k] not in seen:
+                    stack.append(inputs[k])
+                k -= 1
+    return result
+
+
+def graph_inputs(outputs, blockers=None):
+    """Leaves of the graph of ``outputs``: variables without owner (constants
+    included) or in ``blockers``."""
+    block = set(blockers) if blockers is not None else None
+    res = []
+    for v in ancestors(outputs, blockers):
+        if v.owner is None or (block is not None and v in block):
+            res.append(v)
+    return res
+
+
+def vars_between(inputs, outputs):
+    """Variables on the graph from ``inputs`` to ``outputs`` (both included)."""
+    return ancestors(outputs, blockers=inputs)
+
+
+def applys_between(inputs, outputs):
+    return toposort(outputs, blockers=inputs)
+
+
+def orphans_between(inputs, outputs):
+    """Leaves of ``outputs`` that are not in ``inputs``."""
+    ins = set(inputs)
+    return [v for v in graph_inputs(outputs, inputs) if v not in ins]
+
+
+def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=None):
+    """Clone the graph from ``inputs`` to ``outputs``; return the map from every
+    old variable and Apply to its copy.  Variables already in ``memo`` are used
+    as given.  Leaves that are not ``inputs`` (orphans, e.g. constants) are
+    cloned when ``copy_orphans``."""
+    if memo is None:
+        memo = {}
+    for v in inputs:
+        if v not in memo:
+            memo[v] = v.clone() if copy_inputs else v
+    for node in toposort(outputs, blockers=inputs):
+        new_inputs = []
+        for v in node.inputs:
+            nv = memo.get(v)
+            if nv is None:
+                # an orphan (constant or free variable)
+                nv = v.clone() if copy_orphans else v
+                memo[v] = nv
+            new_inputs.append(nv)
+        new_node = Apply(node.op, new_inputs, [o.clone() for o in node.outputs])
+        new_node.trace = node.trace
+        memo[node] = new_node
+        outs = node.outputs
+        new_outs = new_node.outputs
+        for j in range(len(outs)):
+            memo[outs[j]] = new_outs[j]
+    for v in outputs:
+        if v not in memo:
+            memo[v] = v.clone() if copy_orphans else v
+    return memo
+
+
+def clone(inputs, outputs, copy_inputs=True, copy_orphans=True):
+    """Copy of the graph: returns (new_inputs, new_outputs)."""
+    memo = clone_get_equiv(inputs, outputs, copy_inputs, copy_orphans)
+    return [memo[v] for v in inputs], [memo[v] for v in outputs]
+
+
+def clone_replace(outputs, replace=None, copy_inputs=False):
+    """New graphs of ``outputs`` where each key of ``replace`` (a dict or a list
+    of pairs) is replaced by its value.  Nodes are re-created with their op's
+    ``make_node`` where input types changed.  Returns a list, or a single
+    variable if ``outputs`` was one."""
+    single = not isinstance(outputs, (list, tuple))
+    outs = _as_list(outputs)
+    if replace is None:
+        pairs = []
+    elif isinstance(replace, dict):
+        pairs = list(replace.items())
+    else:
+        pairs = list(replace)
+    memo = {}
+    for old, new in pairs:
+        if not isinstance(old, Variable) or not isinstance(new, Variable):
+            raise TypeError("clone_replace: replacements must map Variables to Variables")
+        memo[old] = new
+    keys = [p[0] for p in pairs]
+    for node in toposort(outs, blockers=keys):
+        changed = False
+        new_inputs = []
+        for v in node.inputs:
+            nv = memo.get(v, v)
+            if nv is not v:
+                changed = True
+            new_inputs.append(nv)
+        if changed or copy_inputs:
+            new_node = node.clone_with_new_inputs(new_inputs, strict=False)
+            for j in range(len(node.outputs)):
+                memo[node.outputs[j]] = new_node.outputs[j]
+    res = [memo.get(v, v) for v in outs]
+    return res[0] if single else res
+
+
+def _leaf_key(v, index):
+    i = index.get(v)
+    if i is not None:
+        return ("input", i)
+    if isinstance(v, Constant):
+        return ("const", v.signature())
+    return ("free", id(v))
+
+
+def equal_computations(xs, ys, in_xs=None, in_ys=None):
+    """True when ``xs`` and ``ys`` compute the same thing: same ops in the same
+    structure, ``in_xs[i]`` standing for ``in_ys[i]``, equal constants."""
+    xs = _as_list(xs)
+    ys = _as_list(ys)
+    if len(xs) != len(ys):
+        return False
+    in_xs = list(in_xs) if in_xs is not None else []
+    in_ys = list(in_ys) if in_ys is not None else []
+    if len(in_xs) != len(in_ys):
+        raise ValueError("equal_computations: in_xs and in_ys differ in length")
+    mapping = {}
+    for a, b in zip(in_xs, in_ys):
+        if a.type != b.type:
+            return False
+        mapping[a] = b
+    nx = toposort(xs, blockers=in_xs)
+    ny = toposort(ys, blockers=in_ys)
+    if len(nx) != len(ny):
+        return False
+
+    def same_var(a, b):
+        m = mapping.get(a)
+        if m is not None:
+            return m is b
+        if a is b:
+            return a not in mapping_values
+        if isinstance(a, Constant) and isinstance(b, Constant):
+            return a.signature() == b.signature()
+        return False
+
+    mapping_values = set(mapping.values())
+    for na, nb in zip(nx, ny):
+        if na.op != nb.op or len(na.inputs) != len(nb.inputs) or len(na.outputs) != len(nb.outputs):
+            return False
+        for a, b in zip(na.inputs, nb.inputs):
+            if not same_var(a, b):
+                return False
+        for a, b in zip(na.outputs, nb.outputs):
+            if a.type != b.type:
+                return False
+            mapping[a] = b
+            mapping_values.add(b)
+    for a, b in zip(xs, ys):
+        if not same_var(a, b):
+            return False
+    return True
+
+
+def graph_hash(outputs, inputs=None):
+    """Structural hash of the graph of ``outputs``: ops, structure, constants,
+    and the position of each of ``inputs``.  Graphs that
+    ``equal_computations`` calls equal hash equal."""
+    outs = _as_list(outputs)
+    ins = list(inputs) if inputs is not None else []
+    index = {}
+    for i, v in enumerate(ins):
+        index[v] = i
+    h = {}
+    for node in toposort(outs, blockers=ins):
+        parts = [hash(node.op)]
+        for v in node.inputs:
+            hv = h.get(v)
+            if hv is None:
+                hv = hash(_leaf_key(v, index))
+                h[v] = hv
+            parts.append(hv)
+        base = hash(tuple(parts))
+        for j in range(len(node.outputs)):
+            h[node.outputs[j]] = hash((base, j))
+    res = []
+    for v in outs:
+        hv = h.get(v)
+        if hv is None:
+            hv = hash(_leaf_key(v, index))
+        res.append(hv)
+    return hash(tuple(res))
+
+
+def is_in_ancestors(node, target):
+    """True when Apply ``target`` is an ancestor of (or is) Apply ``node``."""
+    seen = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n is target:
+            return True
+        if n in seen:
+            continue
+        seen.add(n)
+        for v in n.inputs:
+            if v.owner is not None and v.owner not in seen:
+                stack.append(v.owner)
+    return False

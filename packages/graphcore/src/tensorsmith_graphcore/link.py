@@ -1,0 +1,76 @@
+"""The reference Python linker: turns a ``FunctionGraph`` into a ``VM`` whose
+thunks call each op's ``perform``.  Backends produce the same VM with other
+thunks; everything here knows only the graphcore protocols."""
+from .graph import Constant
+from .vm import VM, PerformThunk
+
+
+def make_storage(fgraph, input_storage=None):
+    """One cell per variable of ``fgraph``; constants' cells hold their data.
+    ``input_storage`` gives cells to use for (some) inputs, e.g. shared values."""
+    storage = {}
+    for i, v in enumerate(fgraph.inputs):
+        cell = None
+        if input_storage is not None:
+            cell = input_storage[i]
+        storage[v] = cell if cell is not None else [None]
+    for node in fgraph.toposort():
+        for v in node.inputs:
+            if v not in storage:
+                if isinstance(v, Constant):
+                    storage[v] = [v.data]
+                else:
+                    storage[v] = [None]
+        for v in node.outputs:
+            storage[v] = [None]
+    for v in fgraph.outputs:
+        if v not in storage:
+            storage[v] = [v.data] if isinstance(v, Constant) else [None]
+    return storage
+
+
+def perform_thunk(node, storage):
+    return PerformThunk(node, node.op.perform, [storage[v] for v in node.inputs],
+                        [storage[v] for v in node.outputs])
+
+
+class PerformLinker:
+    """Builds a ``VM`` from a graph, one ``PerformThunk`` per node.
+
+    ``make_thunk(node, storage)`` may be overridden by backends; the VM
+    arguments are the graph inputs that ``arg_indices`` names (others, e.g.
+    shared variables, keep the cells given in ``input_storage``)."""
+
+    def make_thunk(self, node, storage):
+        return perform_thunk(node, storage)
+
+    def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
+                updates=None, unpack_single=False, describe=None, keep_cells=()):
+        storage = make_storage(fgraph, input_storage)
+        order = fgraph.toposort()
+        thunks = [self.make_thunk(node, storage) for node in order]
+        if arg_indices is None:
+            arg_indices = list(range(len(fgraph.inputs)))
+        input_cells = [storage[fgraph.inputs[i]] for i in arg_indices]
+        output_cells = [storage[v] for v in fgraph.outputs]
+        update_pairs = []
+        for out_index, dest_cell in (updates or ()):
+            update_pairs.append((output_cells[out_index], dest_cell))
+        keep = set(id(c) for c in output_cells)
+        keep.update(id(c) for c in keep_cells)
+        if input_storage is not None:
+            keep.update(id(c) for c in input_storage if c is not None)
+        clear = []
+        for node in order:
+            for v in node.outputs:
+                c = storage[v]
+                if id(c) not in keep:
+                    clear.append(c)
+        for i in arg_indices:
+            c = storage[fgraph.inputs[i]]
+            if id(c) not in keep:
+                clear.append(c)
+        vm = VM(thunks, order, input_cells, filters, output_cells, arg_names=arg_names,
+                updates=update_pairs, clear_cells=clear, unpack_single=unpack_single,
+                describe=describe)
+        return vm, storage

@@ -1,0 +1,120 @@
+"""The VM: runs a precomputed schedule of thunks over storage cells.
+
+A storage cell is a one-element list ``[value]``.  A thunk is a callable
+without arguments that reads its input cells and writes its output cells.
+``PerformThunk`` is the thunk of an op's Python ``perform``; ``VM`` is the
+callable a compiled function is made of: it checks and stores the arguments,
+runs the thunks, collects outputs, applies updates and frees intermediates.
+
+Plain Python, compiled by Cython with ``vm.pxd`` (see ``graph.py``)."""
+from .graph import format_location
+
+
+class PerformThunk:
+    """Calls ``perform(node, [input values], output_cells)``."""
+
+    def __init__(self, node, perform, input_cells, output_cells):
+        self.node = node
+        self.perform = perform
+        self.input_cells = list(input_cells)
+        self.output_cells = list(output_cells)
+
+    def __call__(self):
+        cells = self.input_cells
+        n = len(cells)
+        vals = [None] * n
+        i = 0
+        while i < n:
+            vals[i] = cells[i][0]
+            i += 1
+        self.perform(self.node, vals, self.output_cells)
+
+
+def _describe_node(node, cells):
+    s = f"Apply node that caused the error: {node}"
+    if node is not None and node.trace is not None:
+        s += f"\n  created at {format_location(node.trace)}"
+    return s
+
+
+class VM:
+    """Run ``thunks`` in order after storing the arguments.
+
+    * ``input_cells[i]`` receives ``filters[i](arg_i)``; a filter raises
+      ``TypeError`` for a value it cannot accept, and the VM names the argument.
+    * ``output_cells``: cells read after the run (``unpack_single``: return the
+      value itself rather than a one-element list).
+    * ``updates``: (source cell, destination cell) pairs copied after the run.
+    * ``clear_cells``: cells reset to None after each run (intermediates).
+    * ``nodes[k]`` is the node of ``thunks[k]`` (for error messages) and
+      ``describe(node, exc)`` may add a line about the inputs that failed."""
+
+    def __init__(self, thunks, nodes, input_cells, filters, output_cells, arg_names=None,
+                 updates=None, clear_cells=None, unpack_single=False, describe=None):
+        if len(thunks) != len(nodes):
+            raise ValueError("VM: one node per thunk")
+        if len(input_cells) != len(filters):
+            raise ValueError("VM: one filter per input cell")
+        self.thunks = list(thunks)
+        self.nodes = list(nodes)
+        self.input_cells = list(input_cells)
+        self.filters = list(filters)
+        self.output_cells = list(output_cells)
+        self.arg_names = list(arg_names) if arg_names is not None else [None] * len(self.input_cells)
+        self.updates = list(updates) if updates else []
+        self.clear_cells = list(clear_cells) if clear_cells else []
+        self.unpack_single = bool(unpack_single)
+        self.describe = describe
+        self.n_inputs = len(self.input_cells)
+
+    def _arg_label(self, i):
+        name = self.arg_names[i]
+        if name is None:
+            return f"argument {i}"
+        return f"argument {i} ({name!r})"
+
+    def __call__(self, *args):
+        n = len(args)
+        if n != self.n_inputs:
+            names = ", ".join(str(x) for x in self.arg_names)
+            raise TypeError(
+                f"This function takes {self.n_inputs} argument(s) ({names}); {n} were given"
+            )
+        cells = self.input_cells
+        filters = self.filters
+        i = 0
+        while i < n:
+            try:
+                cells[i][0] = filters[i](args[i])
+            except TypeError as e:
+                raise TypeError(f"Bad {self._arg_label(i)}: {e}") from None
+            i += 1
+        thunks = self.thunks
+        m = len(thunks)
+        k = 0
+        try:
+            while k < m:
+                thunks[k]()
+                k += 1
+        except Exception as e:
+            node = self.nodes[k]
+            note = _describe_node(node, None)
+            if self.describe is not None:
+                try:
+                    extra = self.describe(node, thunks[k])
+                except Exception:
+                    extra = None
+                if extra:
+                    note += "\n  " + extra
+            e.add_note(note)
+            for c in self.clear_cells:
+                c[0] = None
+            raise
+        outs = [c[0] for c in self.output_cells]
+        for src, dst in self.updates:
+            dst[0] = src[0]
+        for c in self.clear_cells:
+            c[0] = None
+        if self.unpack_single:
+            return outs[0]
+        return outs
