@@ -63,7 +63,9 @@ def user_location():
     """(filename, lineno) of the innermost frame outside the library, or None."""
     if not _tracing:
         return None
-    f = sys._getframe(1)
+    # Frame 0: compiled, this function has no frame of its own, so frame 0 is
+    # the nearest Python caller; as plain Python it is this (library) frame.
+    f = sys._getframe(0)
     while f is not None:
         code = f.f_code
         fn = code.co_filename
