@@ -45,7 +45,7 @@ class PerformLinker:
         return perform_thunk(node, storage)
 
     def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
-                updates=None, unpack_single=False, describe=None, keep_cells=()):
+                updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM):
         storage = make_storage(fgraph, input_storage)
         order = fgraph.toposort()
         thunks = [self.make_thunk(node, storage) for node in order]
@@ -70,7 +70,7 @@ class PerformLinker:
             c = storage[fgraph.inputs[i]]
             if id(c) not in keep:
                 clear.append(c)
-        vm = VM(thunks, order, input_cells, filters, output_cells, arg_names=arg_names,
+        vm = vm_class(thunks, order, input_cells, filters, output_cells, arg_names=arg_names,
                 updates=update_pairs, clear_cells=clear, unpack_single=unpack_single,
                 describe=describe)
         return vm, storage

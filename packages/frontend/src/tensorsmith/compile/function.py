@@ -1,0 +1,277 @@
+"""``function``: compile symbolic inputs and outputs into a callable.
+
+Clones the graph into a ``FunctionGraph`` (applying ``givens``), adds shared
+variables and their updates, runs the mode's rewrites, links the graph into a
+VM (the ``Function`` object itself) and validates arguments on each call."""
+import numpy as np
+from tensorsmith_graphcore import (
+    VM,
+    Constant,
+    FunctionGraph,
+    MissingInputError,
+    Variable,
+    clone_replace,
+    format_location,
+    graph_inputs,
+)
+from tensorsmith_tensorops.basic import as_tensor_variable
+from tensorsmith_tensorops.sharedvar import SharedVariable
+
+from .mode import get_mode
+
+__all__ = ["function", "Function", "In", "Out", "UnusedInputError"]
+
+
+class UnusedInputError(ValueError):
+    """An input of ``function`` is not needed by any output."""
+
+
+class In:
+    """An input with options: ``value`` (default when the argument is left
+    out), ``name``, ``borrow``, ``mutable``."""
+
+    def __init__(self, variable, name=None, value=None, update=None, mutable=False, borrow=False,
+                 implicit=False):
+        self.variable = variable
+        self.name = name if name is not None else variable.name
+        self.value = value
+        self.update = update
+        self.mutable = mutable
+        self.borrow = borrow
+        self.implicit = implicit
+
+
+class Out:
+    def __init__(self, variable, borrow=False):
+        self.variable = variable
+        self.borrow = borrow
+
+
+class Function(VM):
+    """A compiled function: call it with one value per input, in order.
+
+    ``f.inputs``/``f.outputs``: the user's variables; ``f.fgraph``: the
+    rewritten graph that runs; ``f.maker.mode``: the mode."""
+
+    def __repr__(self):
+        names = ", ".join(str(n) for n in self.arg_names)
+        return f"<tensorsmith.Function {self.name or ''}({names})>"
+
+    def _call_kw(self, *args, **kwargs):
+        if not kwargs:
+            return self(*args)
+        vals = list(args)
+        names = list(self.arg_names)
+        for k, v in kwargs.items():
+            if k not in names:
+                raise TypeError(f"Unknown keyword argument {k!r}; inputs are {names}")
+            i = names.index(k)
+            while len(vals) <= i:
+                vals.append(_MISSING)
+            if vals[i] is not _MISSING:
+                raise TypeError(f"Argument {k!r} given twice")
+            vals[i] = v
+        return self(*vals)
+
+    def call(self, *args, **kwargs):
+        """Call with positional and keyword (input name) arguments."""
+        return self._call_kw(*args, **kwargs)
+
+
+_MISSING = object()
+
+
+class _Maker:
+    def __init__(self, mode, fgraph, inputs, outputs):
+        self.mode = mode
+        self.fgraph = fgraph
+        self.inputs = inputs
+        self.outputs = outputs
+
+
+def _describe_failure(node, thunk):
+    cells = getattr(thunk, "input_cells", None)
+    if cells is None or node is None:
+        return None
+    parts = []
+    for v, c in zip(node.inputs, cells):
+        val = c[0]
+        if isinstance(val, np.ndarray):
+            parts.append(f"{val.dtype}{list(val.shape)}")
+        elif val is None:
+            parts.append("(not computed)")
+        else:
+            parts.append(type(val).__name__)
+    return f"Op {node.op} with inputs of (dtype, shape): {', '.join(parts)}"
+
+
+def _check_input(v, i):
+    if isinstance(v, In):
+        v = v.variable
+    if not isinstance(v, Variable):
+        raise TypeError(
+            f"function: input {i} must be a symbolic variable, got {type(v).__name__} {v!r}")
+    if isinstance(v, Constant):
+        raise TypeError(f"function: input {i} ({v}) is a constant; inputs must be variables")
+    if isinstance(v, SharedVariable):
+        raise TypeError(
+            f"function: input {i} ({v}) is a shared variable; shared variables are implicit inputs: "
+            "use givens= to replace one")
+    if v.owner is not None:
+        raise TypeError(
+            f"function: input {i} ({v}, made at {format_location(v.trace)}) is computed by "
+            f"{v.owner.op}; inputs must be variables without owner (use givens= to replace one)")
+    return v
+
+
+def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,
+             accept_inplace=False, name=None, rebuild_strict=True, allow_input_downcast=None,
+             profile=None, on_unused_input=None, trust_input=False):
+    """Compile ``outputs`` as a function of ``inputs``.
+
+    ``outputs`` may be one variable (the function returns one value) or a
+    list (it returns a list).  ``updates``: pairs (shared variable, new
+    value expression) applied after each call.  ``givens``: pairs (variable,
+    replacement) substituted in the graph before compiling."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"function: inputs must be a list of variables, got {type(inputs).__name__}")
+    in_objs = [i if isinstance(i, In) else In(i) for i in inputs]
+    in_vars = [_check_input(i, k) for k, i in enumerate(inputs)]
+    if len(set(in_vars)) != len(in_vars):
+        raise ValueError("function: an input variable appears twice in inputs")
+
+    single = False
+    if outputs is None:
+        out_list = []
+    elif isinstance(outputs, (list, tuple)):
+        out_list = list(outputs)
+    else:
+        out_list = [outputs]
+        single = True
+    out_vars = []
+    for k, o in enumerate(out_list):
+        if isinstance(o, Out):
+            o = o.variable
+        if not isinstance(o, Variable):
+            try:
+                o = as_tensor_variable(o)
+            except TypeError:
+                raise TypeError(f"function: output {k} is not a symbolic variable: {o!r}") from None
+        out_vars.append(o)
+
+    # updates
+    if updates is None:
+        upd = []
+    elif isinstance(updates, dict):
+        upd = list(updates.items())
+    else:
+        upd = list(updates)
+    seen_upd = set()
+    upd_checked = []
+    for sv, expr in upd:
+        if not isinstance(sv, SharedVariable):
+            raise TypeError(f"function: updates must update shared variables; {sv} is not one")
+        if sv in seen_upd:
+            raise ValueError(f"function: {sv} is updated twice")
+        seen_upd.add(sv)
+        expr = as_tensor_variable(expr) if not isinstance(expr, Variable) else expr
+        if expr.type != sv.type:
+            conv = sv.type.convert_variable(expr)
+            if conv is None:
+                raise TypeError(
+                    f"function: the update of {sv} (type {sv.type}) has type {expr.type}; "
+                    "cast it (e.g. .astype) or give the shared variable a matching type")
+            expr = conv
+        upd_checked.append((sv, expr))
+
+    # givens
+    if givens:
+        pairs = list(givens.items()) if isinstance(givens, dict) else list(givens)
+        pairs = [(a, b if isinstance(b, Variable) else as_tensor_variable(b)) for a, b in pairs]
+        for a, b in pairs:
+            if a.type != b.type and a.type.convert_variable(b) is None:
+                raise TypeError(f"function: givens replaces {a} of type {a.type} by {b} of type {b.type}")
+        replaced = clone_replace(out_vars + [e for _, e in upd_checked], pairs)
+        out_vars = replaced[:len(out_vars)]
+        upd_checked = [(sv, e) for (sv, _), e in zip(upd_checked, replaced[len(out_vars):])]
+
+    # default updates of shared variables used by the graph (e.g. random generators)
+    if not no_default_updates:
+        k = 0
+        while True:
+            all_outs = out_vars + [e for _, e in upd_checked]
+            extra = []
+            for v in graph_inputs(all_outs):
+                if isinstance(v, SharedVariable) and v not in seen_upd and v.default_update is not None:
+                    extra.append((v, v.default_update))
+                    seen_upd.add(v)
+            if not extra:
+                break
+            upd_checked.extend(extra)
+            k += 1
+
+    all_outs = out_vars + [e for _, e in upd_checked]
+    leaves = graph_inputs(all_outs, blockers=in_vars)
+    in_set = set(in_vars)
+    shared_inputs = []
+    for v in leaves:
+        if v in in_set or isinstance(v, Constant):
+            continue
+        if isinstance(v, SharedVariable):
+            shared_inputs.append(v)
+            continue
+        raise MissingInputError(
+            f"function: the outputs depend on {v} (created at {format_location(v.trace)}), which is "
+            f"not among the inputs ({', '.join(str(i) for i in in_vars)})")
+    for sv, _ in upd_checked:
+        if sv not in shared_inputs:
+            shared_inputs.append(sv)
+
+    if on_unused_input is None:
+        on_unused_input = "raise"
+    if on_unused_input != "ignore":
+        used = set(leaves)
+        for k, v in enumerate(in_vars):
+            if v not in used:
+                msg = (f"function: input {k} ({v}) is not used to compute the outputs; pass "
+                       "on_unused_input='ignore' (or 'warn') if this is intended")
+                if on_unused_input == "raise":
+                    raise UnusedInputError(msg)
+                import warnings
+
+                warnings.warn(msg, stacklevel=2)
+
+    fgraph = FunctionGraph(in_vars + shared_inputs, all_outs, clone=True)
+    mode_obj = get_mode(mode)
+    mode_obj.rewrite(fgraph)
+
+    n_out = len(out_vars)
+    input_storage = [None] * len(in_vars) + [sv.container for sv in shared_inputs]
+    updates_spec = []
+    for j, (sv, _) in enumerate(upd_checked):
+        updates_spec.append((n_out + j, sv.container))
+    filters = []
+    for v in in_vars:
+        t = v.type
+
+        def filt(x, t=t):
+            return t.filter(x, strict=False, allow_downcast=allow_input_downcast)
+
+        filters.append(filt)
+    arg_names = [o.name for o in in_objs]
+    linker = mode_obj.linker
+    vm, storage = linker.make_vm(
+        fgraph, filters, arg_indices=list(range(len(in_vars))), arg_names=arg_names,
+        input_storage=input_storage, updates=updates_spec, unpack_single=single,
+        describe=_describe_failure, vm_class=Function)
+    if upd_checked:
+        # the VM returns only the user's outputs
+        vm.output_cells = vm.output_cells[:n_out]
+        # updates were wired to the full output list before truncation
+    vm.inputs = in_vars
+    vm.outputs = out_vars
+    vm.fgraph = fgraph
+    vm.name = name
+    vm.maker = _Maker(mode_obj, fgraph, in_objs, out_list)
+    vm.updates_list = upd_checked
+    return vm

@@ -1,0 +1,324 @@
+"""``Elemwise`` (a scalar function mapped over broadcast arrays),
+``DimShuffle`` (transpose / add / drop broadcastable axes) and ``SumToShape``
+(the adjoint of broadcasting)."""
+import numpy as np
+from tensorsmith_autodiff import register_grad, register_jvp
+from tensorsmith_graphcore import Apply, Op
+
+from .type import TensorType
+
+
+def broadcast_static_shape(shapes, what="operands"):
+    """NumPy broadcasting of static shapes (entries None = unknown).  Raises
+    ValueError when known lengths cannot broadcast."""
+    ndim = max((len(s) for s in shapes), default=0)
+    padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
+    out = []
+    for k in range(ndim):
+        known = None
+        unknown = False
+        for s in padded:
+            d = s[k]
+            if d is None:
+                unknown = True
+            elif d != 1:
+                if known is not None and known != d:
+                    shp = ", ".join(str(tuple("?" if x is None else x for x in s2)).replace("'", "") for s2 in shapes)
+                    raise ValueError(
+                        f"Incompatible shapes for broadcasting {what}: {shp} "
+                        f"(dimension {k - ndim} has lengths {known} and {d})")
+                known = d
+        if known is not None:
+            out.append(known)
+        elif unknown:
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(out)
+
+
+class Elemwise(Op):
+    """Apply ``scalar_op`` elementwise with NumPy broadcasting."""
+
+    __props__ = ("scalar_op",)
+
+    def __init__(self, scalar_op, name=None):
+        self.scalar_op = scalar_op
+        self.name = name
+
+    def make_node(self, *inputs):
+        from .basic import as_tensor_variable, resolve_weak
+
+        so = self.scalar_op
+        if so.nin != -1 and len(inputs) != so.nin:
+            raise TypeError(f"{self} takes {so.nin} inputs, got {len(inputs)}")
+        if so.nin == -1 and len(inputs) == 0:
+            raise TypeError(f"{self} needs at least one input")
+        inputs = resolve_weak([as_tensor_variable(i) for i in inputs])
+        out_dtypes = so.output_dtypes([i.type.dtype for i in inputs])
+        shape = broadcast_static_shape([i.type.shape for i in inputs], f"in {self}")
+        outputs = [TensorType(d, shape).make_variable() for d in out_dtypes]
+        return Apply(self, inputs, outputs)
+
+    def perform(self, node, inputs, output_storage):
+        res = self.scalar_op.impl(*inputs)
+        if len(output_storage) == 1:
+            res = (res,)
+        for cell, r, out in zip(output_storage, res, node.outputs):
+            dt = out.type.numpy_dtype
+            if isinstance(r, np.ndarray) and r.dtype == dt:
+                cell[0] = r
+            else:
+                cell[0] = np.asarray(r, dtype=dt)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        from .shape import broadcast_shape_symbolic
+
+        return [broadcast_shape_symbolic(input_shapes, [i.type.shape for i in node.inputs])] * len(node.outputs)
+
+    def short_name(self):
+        return self.name or str(self.scalar_op)
+
+    def __str__(self):
+        return self.name or str(self.scalar_op)
+
+
+def _fit_grad(g, x):
+    """``g`` summed to the shape of ``x`` and cast to its dtype."""
+    from .math import cast
+
+    if g.type.shape != x.type.shape or g.type.ndim != x.type.ndim:
+        g = sum_to_shape(g, x)
+    if g.type.dtype != x.type.dtype:
+        g = cast(g, x.type.dtype)
+    return g
+
+
+@register_grad(Elemwise)
+def _elemwise_grad(op, node, inputs, output_grads):
+    from tensorsmith_autodiff import disconnected
+
+    so = op.scalar_op
+    if not so.differentiable:
+        return [disconnected] * len(inputs)
+    outs = node.outputs
+    gs = so.grad(list(inputs), list(outs), list(output_grads))
+    if gs is None:
+        from tensorsmith_autodiff import grad_not_implemented
+
+        return [grad_not_implemented(op, i, x) for i, x in enumerate(inputs)]
+    res = []
+    for x, g in zip(inputs, gs):
+        if g is None or not x.type.differentiable:
+            res.append(disconnected)
+        elif not hasattr(g, "type"):  # a marker from autodiff
+            res.append(g)
+        else:
+            res.append(_fit_grad(g, x))
+    return res
+
+
+@register_jvp(Elemwise)
+def _elemwise_jvp(op, node, inputs, tangents):
+    so = op.scalar_op
+    if not so.differentiable:
+        return [None] * len(node.outputs)
+    from .basic import as_tensor_variable
+    from .math import add, cast, mul
+
+    jvp = getattr(so, "jvp", None)
+    if jvp is not None:
+        res = jvp(list(inputs), list(node.outputs), list(tangents))
+    else:
+        # linearize through the reverse rule with a ones seed per input:
+        # J t = sum_i (d out / d x_i) * t_i elementwise
+        if len(node.outputs) != 1:
+            return None
+        out = node.outputs[0]
+        from .basic import ones_like
+
+        terms = []
+        for i, (x, t) in enumerate(zip(inputs, tangents)):
+            if t is None:
+                continue
+            gs = so.grad(list(inputs), [out], [ones_like(out)])
+            gi = gs[i]
+            if gi is None or not hasattr(gi, "type"):
+                return None
+            terms.append(mul(gi, t))
+        res = [add(*terms) if len(terms) > 1 else (terms[0] if terms else None)]
+    out_res = []
+    for o, r in zip(node.outputs, res):
+        if r is None:
+            out_res.append(None)
+        else:
+            r = as_tensor_variable(r)
+            if r.type.dtype != o.type.dtype:
+                r = cast(r, o.type.dtype)
+            out_res.append(r)
+    return out_res
+
+
+# ---------------------------------------------------------------------------
+# DimShuffle
+# ---------------------------------------------------------------------------
+
+
+class DimShuffle(Op):
+    """Reorder, add (``'x'``) and drop (length-1) axes: ``new_order`` lists,
+    for each output axis, the input axis it takes or ``'x'``."""
+
+    __props__ = ("input_ndim", "new_order")
+
+    def __init__(self, input_ndim, new_order):
+        self.input_ndim = int(input_ndim)
+        self.new_order = tuple(new_order)
+        used = [a for a in self.new_order if a != "x"]
+        for a in used:
+            if not isinstance(a, (int, np.integer)) or not 0 <= a < self.input_ndim:
+                raise ValueError(
+                    f"DimShuffle: {a!r} in {self.new_order} is not an axis of a {self.input_ndim}-d input")
+        if len(set(used)) != len(used):
+            raise ValueError(f"DimShuffle: repeated axis in {self.new_order}")
+        self.drop = tuple(a for a in range(self.input_ndim) if a not in used)
+        self.shuffle = tuple(used)
+        self.augment = tuple(i for i, a in enumerate(self.new_order) if a == "x")
+
+    def make_node(self, x):
+        from .basic import as_tensor_variable
+
+        x = as_tensor_variable(x)
+        if x.type.ndim != self.input_ndim:
+            raise TypeError(f"{self} expects a {self.input_ndim}-d input, got {x.type}")
+        for a in self.drop:
+            if x.type.shape[a] != 1:
+                raise ValueError(
+                    f"DimShuffle {self.new_order}: cannot drop axis {a} of {x.type}: it is not known to have length 1")
+        shape = tuple(1 if a == "x" else x.type.shape[a] for a in self.new_order)
+        return Apply(self, [x], [TensorType(x.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        res = np.transpose(x, self.shuffle + self.drop)
+        shp = [x.shape[a] for a in self.shuffle]
+        for i in self.augment:
+            shp.insert(i, 1)
+        output_storage[0][0] = np.reshape(res, shp)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        s = input_shapes[0]
+        return [tuple(1 if a == "x" else s[a] for a in self.new_order)]
+
+    def __str__(self):
+        if self.shuffle == tuple(range(self.input_ndim))[::-1] and not self.augment and not self.drop:
+            return "Transpose"
+        return f"DimShuffle{{{','.join(str(a) for a in self.new_order)}}}"
+
+
+@register_grad(DimShuffle)
+def _dimshuffle_grad(op, node, inputs, output_grads):
+    (x,) = inputs
+    (gz,) = output_grads
+    # undo: drop the added axes, put the kept axes back, re-add dropped ones
+    grad_order = ["x"] * op.input_ndim
+    kept = [i for i, a in enumerate(op.new_order) if a != "x"]
+    for j, i in enumerate(kept):
+        grad_order[op.new_order[i]] = j
+    g = gz
+    if op.augment:
+        g = DimShuffle(gz.type.ndim, [i for i in range(gz.type.ndim) if i not in op.augment])(
+            _squeezable(gz, op.augment))
+    g = DimShuffle(g.type.ndim, grad_order)(g)
+    return [g]
+
+
+def _squeezable(g, axes):
+    """``g`` re-typed so ``axes`` have static length 1 (they do at run time)."""
+    if all(g.type.shape[a] == 1 for a in axes):
+        return g
+    from .shape import specify_shape
+
+    shape = tuple(1 if i in axes else s for i, s in enumerate(g.type.shape))
+    return specify_shape(g, shape)
+
+
+@register_jvp(DimShuffle)
+def _dimshuffle_jvp(op, node, inputs, tangents):
+    return [None if tangents[0] is None else op(tangents[0])]
+
+
+# ---------------------------------------------------------------------------
+# SumToShape: the adjoint of broadcasting
+# ---------------------------------------------------------------------------
+
+
+class SumToShape(Op):
+    """``sum_to_shape(g, x)``: ``g`` summed over the axes along which ``x`` was
+    broadcast to ``g``'s shape (leading axes, and axes where ``x`` has length
+    1), decided at run time from ``x``'s shape.  ``x`` is used for its shape only."""
+
+    def make_node(self, g, x):
+        from .basic import as_tensor_variable
+
+        g = as_tensor_variable(g)
+        x = as_tensor_variable(x)
+        if x.type.ndim > g.type.ndim:
+            raise ValueError(f"sum_to_shape: target {x.type} has more dimensions than {g.type}")
+        return Apply(self, [g, x], [TensorType(g.type.dtype, x.type.shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        g, x = inputs
+        output_storage[0][0] = _sum_to(np.asarray(g), np.shape(x))
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
+
+
+def _sum_to(g, shape):
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != tuple(shape):
+        raise ValueError(f"sum_to_shape: cannot reduce shape {g.shape} to {tuple(shape)}")
+    return g
+
+
+def sum_to_shape(g, x):
+    """``g`` reduced to the shape of ``x`` (the gradient of broadcasting)."""
+    gs, xs = g.type.shape, x.type.shape
+    if gs == xs:
+        return g
+    lead = g.type.ndim - x.type.ndim
+    if all(s is not None for s in xs) and all(s is not None for s in gs[lead:]):
+        from .reduction import sum as _sum
+
+        axes = list(range(lead)) + [lead + i for i, s in enumerate(xs) if s == 1 and gs[lead + i] != 1]
+        if axes:
+            r = _sum(g, axis=axes, keepdims=True)
+            if lead:
+                r = DimShuffle(r.type.ndim, list(range(lead, r.type.ndim)))(r)
+            return r
+        if lead == 0:
+            return g
+    return SumToShape()(g, x)
+
+
+@register_grad(SumToShape)
+def _sum_to_shape_grad(op, node, inputs, output_grads):
+    from tensorsmith_autodiff import disconnected
+
+    from .math import second
+
+    g, x = inputs
+    return [second(g, output_grads[0]), disconnected]
+
+
+@register_jvp(SumToShape)
+def _sum_to_shape_jvp(op, node, inputs, tangents):
+    return [None if tangents[0] is None else op(tangents[0], inputs[1])]

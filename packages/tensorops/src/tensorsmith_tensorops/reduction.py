@@ -1,0 +1,289 @@
+"""Reductions over axes: ``CAReduce`` (commutative-associative reduction of a
+scalar op: sum, prod, max, min, all, any) and the functions built on it."""
+import builtins
+
+import numpy as np
+from tensorsmith_autodiff import disconnected, register_grad, register_jvp
+from tensorsmith_graphcore import Apply, Op
+
+from . import scalar as ps
+from .basic import as_tensor_variable, constant
+from .type import TensorType, normalize_dtype
+
+__all__ = ["CAReduce", "Sum", "Prod", "Max", "Min", "All", "Any", "sum", "prod", "max", "min",
+           "all", "any", "mean", "normalize_axis", "AxesSize"]
+
+
+def normalize_axis(axis, ndim, what="reduction"):
+    """``axis`` (None, int or sequence, negatives allowed) as a sorted tuple of
+    non-negative axes; ValueError naming the axis when out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    res = []
+    for a in axis:
+        if not isinstance(a, (int, np.integer)):
+            raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {a!r}")
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{what}: axis {a} is out of range for an array of {ndim} dimensions")
+        a = a % ndim if ndim else a
+        if a in res:
+            raise ValueError(f"{what}: repeated axis {a}")
+        res.append(a)
+    return tuple(sorted(res))
+
+
+class CAReduce(Op):
+    """Reduce ``x`` over ``axis`` with ``scalar_op`` (keepdims=False)."""
+
+    __props__ = ("scalar_op", "axis", "dtype")
+
+    def __init__(self, scalar_op, axis, dtype=None):
+        self.scalar_op = scalar_op
+        self.axis = tuple(axis)
+        self.dtype = dtype
+
+    def output_dtype(self, in_dtype):
+        return in_dtype if self.dtype is None else self.dtype
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        for a in self.axis:
+            if not 0 <= a < x.type.ndim:
+                raise ValueError(f"{self}: axis {a} out of range for {x.type}")
+        shape = tuple(s for i, s in enumerate(x.type.shape) if i not in self.axis)
+        return Apply(self, [x], [TensorType(self.output_dtype(x.type.dtype), shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        dt = node.outputs[0].type.numpy_dtype
+        so = self.scalar_op
+        if self.axis == ():
+            r = x
+        elif isinstance(so, (ps.Maximum, ps.Minimum)):
+            if x.size == 0 and builtins.any(x.shape[a] == 0 for a in self.axis):
+                raise ValueError(f"{self}: zero-size array along a reduced axis (shape {x.shape}) has no identity")
+            r = so.ufunc.reduce(x, axis=self.axis)
+        elif isinstance(so, (ps.AND, ps.OR)):
+            r = (np.all if isinstance(so, ps.AND) else np.any)(x, axis=self.axis)
+        else:
+            r = so.ufunc.reduce(x, axis=self.axis, dtype=dt)
+        output_storage[0][0] = np.asarray(r, dtype=dt)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [tuple(s for i, s in enumerate(input_shapes[0]) if i not in self.axis)]
+
+    def __str__(self):
+        name = type(self).__name__
+        if name == "CAReduce":
+            name = f"CAReduce{{{self.scalar_op}}}"
+        return f"{name}{{axis={self.axis}}}" if self.axis else name
+
+
+def _acc_dtype(dtype):
+    if dtype == "bool" or dtype in ("int8", "int16", "int32"):
+        return "int64"
+    if dtype in ("uint8", "uint16", "uint32"):
+        return "uint64"
+    return dtype
+
+
+class Sum(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.Add(), axis, dtype)
+
+    def output_dtype(self, in_dtype):
+        return _acc_dtype(in_dtype) if self.dtype is None else self.dtype
+
+
+class Prod(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.Mul(), axis, dtype)
+
+    def output_dtype(self, in_dtype):
+        return _acc_dtype(in_dtype) if self.dtype is None else self.dtype
+
+
+class Max(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.Maximum(), axis, None)
+
+
+class Min(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.Minimum(), axis, None)
+
+
+class All(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.AND(), axis, "bool")
+
+
+class Any(CAReduce):
+    def __init__(self, axis, dtype=None):
+        CAReduce.__init__(self, ps.OR(), axis, "bool")
+
+
+def _expand_back(gz, op, x):
+    """``gz`` (reduced shape) with the reduced axes re-inserted as length 1."""
+    from .elemwise import DimShuffle
+
+    order = []
+    j = 0
+    for i in range(x.type.ndim):
+        if i in op.axis:
+            order.append("x")
+        else:
+            order.append(j)
+            j += 1
+    return DimShuffle(gz.type.ndim, order)(gz)
+
+
+@register_grad(Sum)
+def _sum_grad(op, node, inputs, g):
+    from .math import cast, second
+
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    gx = second(x, _expand_back(g[0], op, x))
+    if gx.type.dtype != x.type.dtype:
+        gx = cast(gx, x.type.dtype)
+    return [gx]
+
+
+register_jvp(Sum, lambda op, node, inputs, t: [None if t[0] is None else sum(t[0], axis=op.axis, dtype=node.outputs[0].type.dtype)])
+
+
+@register_grad(Prod)
+def _prod_grad(op, node, inputs, g):
+    # d prod / d x_i = prod / x_i where x_i != 0; handled exactly for zeros:
+    # product of the others computed as prod of x with zeros replaced by 1,
+    # masked by the number of zeros in the reduced group.
+    from .math import cast, eq, mul, second, switch, true_div
+
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    gz = _expand_back(g[0], op, x)
+    is_zero = eq(x, 0)
+    nz_count = _expand_back(sum(cast(is_zero, "int64"), axis=op.axis), op, x)
+    x_nz = switch(is_zero, 1, x)
+    prod_nz = _expand_back(prod(x_nz, axis=op.axis), op, x)
+    others = switch(eq(nz_count, 0), true_div(prod_nz, x_nz),
+                    switch(eq(nz_count, 1), switch(is_zero, prod_nz, 0), 0))
+    gx = mul(second(x, gz), others)
+    if gx.type.dtype != x.type.dtype:
+        gx = cast(gx, x.type.dtype)
+    return [gx]
+
+
+def _maxmin_grad(op, node, inputs, g):
+    from .math import cast, eq, mul, second, true_div
+
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    out = _expand_back(node.outputs[0], op, x)
+    mask = cast(eq(x, out), x.type.dtype)
+    # ties share the gradient equally
+    count = _expand_back(sum(mask, axis=op.axis), op, x)
+    gx = mul(second(x, _expand_back(g[0], op, x)), true_div(mask, count))
+    return [cast(gx, x.type.dtype) if gx.type.dtype != x.type.dtype else gx]
+
+
+register_grad(Max, _maxmin_grad)
+register_grad(Min, _maxmin_grad)
+register_grad(All, lambda op, node, inputs, g: [disconnected])
+register_grad(Any, lambda op, node, inputs, g: [disconnected])
+
+
+def _reduce(cls, x, axis, keepdims, dtype=None, what=None):
+    from .elemwise import DimShuffle
+
+    x = as_tensor_variable(x)
+    axes = normalize_axis(axis, x.type.ndim, what or cls.__name__.lower())
+    if dtype is not None:
+        dtype = normalize_dtype(dtype)
+    out = cls(axes, dtype)(x)
+    if keepdims:
+        order = []
+        j = 0
+        for i in range(x.type.ndim):
+            if i in axes:
+                order.append("x")
+            else:
+                order.append(j)
+                j += 1
+        out = DimShuffle(out.type.ndim, order)(out)
+    return out
+
+
+def sum(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Sum over ``axis`` (as ``numpy.sum``)."""
+    return _reduce(Sum, x, axis, keepdims, dtype, "sum")
+
+
+def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
+    """Product over ``axis`` (as ``numpy.prod``)."""
+    return _reduce(Prod, x, axis, keepdims, dtype, "prod")
+
+
+def max(x, axis=None, keepdims=False):
+    return _reduce(Max, x, axis, keepdims, None, "max")
+
+
+def min(x, axis=None, keepdims=False):
+    return _reduce(Min, x, axis, keepdims, None, "min")
+
+
+def all(x, axis=None, keepdims=False):
+    return _reduce(All, x, axis, keepdims, None, "all")
+
+
+def any(x, axis=None, keepdims=False):
+    return _reduce(Any, x, axis, keepdims, None, "any")
+
+
+class AxesSize(Op):
+    """The number of elements of ``x`` along ``axis`` (an int64 scalar)."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = tuple(axis)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [TensorType("int64", ()).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        shp = np.shape(inputs[0])
+        n = 1
+        for a in self.axis:
+            n *= shp[a]
+        output_storage[0][0] = np.asarray(n, dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [()]
+
+
+register_grad(AxesSize, lambda op, node, inputs, g: [disconnected])
+
+
+def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    """Mean over ``axis`` (as ``numpy.mean``: integers give float64)."""
+    from .math import cast, true_div
+
+    x = as_tensor_variable(x)
+    axes = normalize_axis(axis, x.type.ndim, "mean")
+    s = sum(x, axis=axes, keepdims=keepdims, dtype=dtype)
+    n = AxesSize(axes)(x)
+    r = true_div(s, n)
+    if x.type.dtype in ("float16", "float32", "complex64") and dtype is None:
+        r = cast(r, x.type.dtype)
+    elif dtype is not None:
+        r = cast(r, dtype)
+    return r

@@ -1,0 +1,412 @@
+"""Scalar functions: the per-element operations that ``Elemwise`` maps over
+arrays.
+
+A ``ScalarOp`` is a value object (equality from ``__props__``) that knows:
+
+* ``nin``/``nout`` (``nin = -1``: any number of inputs, folded left);
+* ``output_dtypes(in_dtypes)``: the result dtypes, by default what the NumPy
+  ufunc ``ufunc`` resolves for those dtypes (so dtypes follow NumPy 2);
+* ``impl(*arrays)``: the NumPy/SciPy reference implementation;
+* ``grad(inputs, outputs, output_grads)``: the gradient, written with tensor
+  ops on the (broadcast) tensors; ``Elemwise`` sums it back to each input's
+  shape and dtype.  Return ``None`` for an input that gets no gradient;
+* ``jvp(inputs, outputs, tangents)`` optionally (forward mode).
+
+Families of scalar functions live in ``scalar_*.py`` modules and only
+subclass these bases."""
+import functools
+
+import numpy as np
+from tensorsmith_graphcore import Op
+
+
+class ScalarOp(Op):
+    nin = 2
+    nout = 1
+    ufunc = None
+    identity = None
+    commutative = False
+    associative = False
+    #: False for functions whose gradient is zero or undefined everywhere
+    #: (comparisons, rounding, integer ops): Elemwise then gives no gradient.
+    differentiable = True
+
+    @property
+    def name(self):
+        return type(self).__name__.lower()
+
+    def output_dtypes(self, in_dtypes):
+        uf = self.ufunc
+        if uf is None:
+            raise NotImplementedError(f"{type(self).__name__}.output_dtypes")
+        nin = len(in_dtypes)
+        if self.nin == -1 and nin > 2:
+            dt = in_dtypes[0]
+            for d in in_dtypes[1:]:
+                dt = self.output_dtypes([dt, d])[0]
+            return [dt]
+        try:
+            dts = uf.resolve_dtypes(tuple(np.dtype(d) for d in in_dtypes) + (None,) * self.nout)
+        except (TypeError, ValueError) as e:
+            raise TypeError(
+                f"{self.name} is not defined for inputs of dtype {', '.join(in_dtypes)} ({e})") from None
+        return [d.name for d in dts[nin:]]
+
+    def impl(self, *args):
+        uf = self.ufunc
+        if self.nin == -1 and len(args) != 2:
+            if len(args) == 1:
+                return np.asarray(args[0])
+            return functools.reduce(uf, args)
+        return uf(*args)
+
+    def grad(self, inputs, outputs, output_grads):
+        return None
+
+    def __str__(self):
+        return type(self).__name__
+
+
+def _m():
+    from . import math
+
+    return math
+
+
+def _b():
+    from . import basic
+
+    return basic
+
+
+# ---------------------------------------------------------------------------
+# Core arithmetic (the families in scalar_*.py add the rest)
+# ---------------------------------------------------------------------------
+
+
+class Add(ScalarOp):
+    nin = -1
+    ufunc = np.add
+    identity = 0
+    commutative = associative = True
+
+    def grad(self, inputs, outputs, gz):
+        return [gz[0] for _ in inputs]
+
+    def jvp(self, inputs, outputs, tangents):
+        ts = [t for t in tangents if t is not None]
+        if not ts:
+            return [None]
+        return [_m().add(*ts) if len(ts) > 1 else ts[0]]
+
+
+class Mul(ScalarOp):
+    nin = -1
+    ufunc = np.multiply
+    identity = 1
+    commutative = associative = True
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        res = []
+        for i in range(len(inputs)):
+            others = [x for j, x in enumerate(inputs) if j != i]
+            res.append(m.mul(gz[0], *others))
+        return res
+
+    def jvp(self, inputs, outputs, tangents):
+        m = _m()
+        terms = []
+        for i, t in enumerate(tangents):
+            if t is not None:
+                terms.append(m.mul(t, *[x for j, x in enumerate(inputs) if j != i]))
+        if not terms:
+            return [None]
+        return [m.add(*terms) if len(terms) > 1 else terms[0]]
+
+
+class Sub(ScalarOp):
+    ufunc = np.subtract
+
+    def grad(self, inputs, outputs, gz):
+        return [gz[0], _m().neg(gz[0])]
+
+    def jvp(self, inputs, outputs, t):
+        m = _m()
+        if t[0] is None and t[1] is None:
+            return [None]
+        if t[1] is None:
+            return [t[0]]
+        if t[0] is None:
+            return [m.neg(t[1])]
+        return [m.sub(t[0], t[1])]
+
+
+class TrueDiv(ScalarOp):
+    ufunc = np.true_divide
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x, y = inputs
+        return [m.true_div(gz[0], y), m.neg(m.true_div(m.mul(gz[0], outputs[0]), y))]
+
+
+class IntDiv(ScalarOp):
+    ufunc = np.floor_divide
+    differentiable = False
+
+
+class Mod(ScalarOp):
+    ufunc = np.remainder
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x, y = inputs
+        return [gz[0], m.neg(m.mul(gz[0], m.floor_div(x, y)))]
+
+
+class Pow(ScalarOp):
+    ufunc = np.power
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x, y = inputs
+        gx = m.mul(gz[0], y, m.pow(x, m.sub(y, 1)))
+        # d/dy x**y = x**y log x; 0 where x == 0 (the limit for y > 0)
+        gy = m.mul(gz[0], outputs[0], m.switch(m.eq(x, 0), 0, m.log(m.switch(m.eq(x, 0), 1, x))))
+        return [gx, gy]
+
+
+class Neg(ScalarOp):
+    nin = 1
+    ufunc = np.negative
+
+    def grad(self, inputs, outputs, gz):
+        return [_m().neg(gz[0])]
+
+    def jvp(self, inputs, outputs, t):
+        return [None if t[0] is None else _m().neg(t[0])]
+
+
+class Abs(ScalarOp):
+    nin = 1
+    ufunc = np.absolute
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x = inputs[0]
+        if x.type.dtype.startswith("complex"):
+            return [m.mul(gz[0], m.true_div(x, m.switch(m.eq(outputs[0], 0), 1, outputs[0])))]
+        return [m.mul(gz[0], m.sign(x))]
+
+
+class Sign(ScalarOp):
+    nin = 1
+    ufunc = np.sign
+    differentiable = False
+
+
+class Exp(ScalarOp):
+    nin = 1
+    ufunc = np.exp
+
+    def grad(self, inputs, outputs, gz):
+        return [_m().mul(gz[0], outputs[0])]
+
+
+class Log(ScalarOp):
+    nin = 1
+    ufunc = np.log
+
+    def grad(self, inputs, outputs, gz):
+        return [_m().true_div(gz[0], inputs[0])]
+
+
+class Sin(ScalarOp):
+    nin = 1
+    ufunc = np.sin
+
+    def grad(self, inputs, outputs, gz):
+        return [_m().mul(gz[0], _m().cos(inputs[0]))]
+
+
+class Cos(ScalarOp):
+    nin = 1
+    ufunc = np.cos
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        return [m.neg(m.mul(gz[0], m.sin(inputs[0])))]
+
+
+class Sqr(ScalarOp):
+    nin = 1
+    ufunc = np.square
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        return [m.mul(gz[0], 2, inputs[0])]
+
+
+class Sqrt(ScalarOp):
+    nin = 1
+    ufunc = np.sqrt
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        return [m.true_div(gz[0], m.mul(2, outputs[0]))]
+
+
+class Maximum(ScalarOp):
+    ufunc = np.maximum
+    commutative = associative = True
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x, y = inputs
+        # ties: the gradient goes to the first input, as in PyTensor
+        gx = m.mul(gz[0], m.cast(m.ge(x, y), gz[0].dtype))
+        gy = m.mul(gz[0], m.cast(m.lt(x, y), gz[0].dtype))
+        return [gx, gy]
+
+
+class Minimum(ScalarOp):
+    ufunc = np.minimum
+    commutative = associative = True
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        x, y = inputs
+        gx = m.mul(gz[0], m.cast(m.le(x, y), gz[0].dtype))
+        gy = m.mul(gz[0], m.cast(m.gt(x, y), gz[0].dtype))
+        return [gx, gy]
+
+
+class _Comparison(ScalarOp):
+    differentiable = False
+
+
+class LT(_Comparison):
+    ufunc = np.less
+
+
+class GT(_Comparison):
+    ufunc = np.greater
+
+
+class LE(_Comparison):
+    ufunc = np.less_equal
+
+
+class GE(_Comparison):
+    ufunc = np.greater_equal
+
+
+class EQ(_Comparison):
+    ufunc = np.equal
+    commutative = True
+
+
+class NEQ(_Comparison):
+    ufunc = np.not_equal
+    commutative = True
+
+
+class AND(_Comparison):
+    ufunc = np.bitwise_and
+    commutative = associative = True
+    identity = True
+
+
+class OR(_Comparison):
+    ufunc = np.bitwise_or
+    commutative = associative = True
+    identity = False
+
+
+class XOR(_Comparison):
+    ufunc = np.bitwise_xor
+    commutative = associative = True
+
+
+class Invert(_Comparison):
+    nin = 1
+    ufunc = np.invert
+
+
+class Switch(ScalarOp):
+    """``switch(cond, a, b)``: ``a`` where ``cond`` is true, else ``b``."""
+
+    nin = 3
+
+    def output_dtypes(self, in_dtypes):
+        return [np.result_type(np.dtype(in_dtypes[1]), np.dtype(in_dtypes[2])).name]
+
+    def impl(self, cond, a, b):
+        return np.where(cond, a, b)
+
+    def grad(self, inputs, outputs, gz):
+        m = _m()
+        c, a, b = inputs
+        z = m.zeros_like(gz[0])
+        # where() keeps NaN/inf of the untaken branch out of the gradient
+        return [None, m.switch(c, gz[0], z), m.switch(c, z, gz[0])]
+
+
+class Second(ScalarOp):
+    """``second(x, y)``: ``y`` broadcast to the shape of ``x`` (aka fill)."""
+
+    def output_dtypes(self, in_dtypes):
+        return [in_dtypes[1]]
+
+    def impl(self, x, y):
+        return np.broadcast_to(y, np.broadcast_shapes(np.shape(x), np.shape(y))).copy()
+
+    def grad(self, inputs, outputs, gz):
+        return [None, gz[0]]
+
+
+class Identity(ScalarOp):
+    nin = 1
+
+    def output_dtypes(self, in_dtypes):
+        return [in_dtypes[0]]
+
+    def impl(self, x):
+        return np.array(x, copy=True)
+
+    def grad(self, inputs, outputs, gz):
+        return [gz[0]]
+
+
+class Cast(ScalarOp):
+    """Convert to ``dtype`` (as NumPy's ``astype``)."""
+
+    nin = 1
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype).name
+
+    @property
+    def name(self):
+        return f"cast_{self.dtype}"
+
+    def output_dtypes(self, in_dtypes):
+        return [self.dtype]
+
+    def impl(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.asarray(x).astype(self.dtype)
+
+    def grad(self, inputs, outputs, gz):
+        x = inputs[0]
+        if x.type.dtype in ("float16", "float32", "float64", "complex64", "complex128"):
+            g = gz[0]
+            if self.dtype.startswith("complex") and not x.type.dtype.startswith("complex"):
+                g = _m().real(g)
+            return [_m().cast(g, x.type.dtype)]
+        return [None]
+
+    def __str__(self):
+        return f"Cast{{{self.dtype}}}"

@@ -1,0 +1,277 @@
+"""Tensor variables: Python operators and the methods people reach for.
+
+Every operator and method delegates to the function of the same meaning in
+the ``tensorsmith_tensorops`` namespace (looked up when called), so each op
+family stays in its own module."""
+import numpy as np
+from tensorsmith_graphcore import Constant, Variable
+
+from .type import TensorType
+
+
+def _ns():
+    import tensorsmith_tensorops as ns
+
+    return ns
+
+
+class _TensorOperators:
+    # identity semantics for ==, as in PyTensor; pt.eq is elementwise
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __bool__(self):
+        raise TypeError(
+            "The truth value of a symbolic tensor is unknown until it is computed; "
+            "use pt.switch/pt.where for conditions, or `is` for identity")
+
+    def __len__(self):
+        n = self.type.shape[0] if self.type.ndim else None
+        if n is None:
+            raise TypeError("len() of a symbolic tensor needs a static first dimension; use x.shape[0]")
+        return n
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    # arithmetic
+    def __add__(self, other): return _ns().add(self, other)
+    def __radd__(self, other): return _ns().add(other, self)
+    def __sub__(self, other): return _ns().sub(self, other)
+    def __rsub__(self, other): return _ns().sub(other, self)
+    def __mul__(self, other): return _ns().mul(self, other)
+    def __rmul__(self, other): return _ns().mul(other, self)
+    def __truediv__(self, other): return _ns().true_div(self, other)
+    def __rtruediv__(self, other): return _ns().true_div(other, self)
+    def __floordiv__(self, other): return _ns().floor_div(self, other)
+    def __rfloordiv__(self, other): return _ns().floor_div(other, self)
+    def __mod__(self, other): return _ns().mod(self, other)
+    def __rmod__(self, other): return _ns().mod(other, self)
+    def __pow__(self, other): return _ns().pow(self, other)
+    def __rpow__(self, other): return _ns().pow(other, self)
+    def __neg__(self): return _ns().neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return _ns().abs(self)
+    def __invert__(self): return _ns().invert(self)
+    def __and__(self, other): return _ns().and_(self, other)
+    def __rand__(self, other): return _ns().and_(other, self)
+    def __or__(self, other): return _ns().or_(self, other)
+    def __ror__(self, other): return _ns().or_(other, self)
+    def __xor__(self, other): return _ns().xor(self, other)
+    def __rxor__(self, other): return _ns().xor(other, self)
+    def __lshift__(self, other): return _ns().left_shift(self, other)
+    def __rshift__(self, other): return _ns().right_shift(self, other)
+    def __matmul__(self, other): return _ns().matmul(self, other)
+    def __rmatmul__(self, other): return _ns().matmul(other, self)
+    # comparisons build graphs (except ==/!=, identity as in PyTensor)
+    def __lt__(self, other): return _ns().lt(self, other)
+    def __le__(self, other): return _ns().le(self, other)
+    def __gt__(self, other): return _ns().gt(self, other)
+    def __ge__(self, other): return _ns().ge(self, other)
+
+    def __getitem__(self, idx):
+        return _ns().subtensor(self, idx)
+
+    def __array_ufunc__(self, *args, **kwargs):
+        return NotImplemented
+
+    __array_priority__ = 1000
+
+    # -- attributes ----------------------------------------------------------
+    @property
+    def ndim(self):
+        return self.type.ndim
+
+    @property
+    def dtype(self):
+        return self.type.dtype
+
+    @property
+    def broadcastable(self):
+        return self.type.broadcastable
+
+    @property
+    def shape(self):
+        return _ns().shape(self)
+
+    @property
+    def size(self):
+        return _ns().prod(self.shape)
+
+    @property
+    def T(self):
+        return _ns().transpose(self)
+
+    @property
+    def real(self):
+        return _ns().real(self)
+
+    @property
+    def imag(self):
+        return _ns().imag(self)
+
+    # -- methods -------------------------------------------------------------
+    def reshape(self, *shape, ndim=None):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return _ns().reshape(self, shape, ndim=ndim)
+
+    def dimshuffle(self, *pattern):
+        if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+            pattern = pattern[0]
+        return _ns().dimshuffle(self, pattern)
+
+    def flatten(self, ndim=1):
+        return _ns().flatten(self, ndim)
+
+    def astype(self, dtype):
+        return _ns().cast(self, dtype)
+
+    def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _ns().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _ns().prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return _ns().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _ns().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+
+    def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
+        return _ns().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+
+    def max(self, axis=None, keepdims=False):
+        return _ns().max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ns().min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False):
+        return _ns().argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False):
+        return _ns().argmin(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False):
+        return _ns().all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False):
+        return _ns().any(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None):
+        return _ns().cumsum(self, axis=axis)
+
+    def cumprod(self, axis=None):
+        return _ns().cumprod(self, axis=axis)
+
+    def clip(self, a_min, a_max):
+        return _ns().clip(self, a_min, a_max)
+
+    def round(self, mode=None):
+        return _ns().round(self, mode=mode)
+
+    def squeeze(self, axis=None):
+        return _ns().squeeze(self, axis=axis)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
+            axes = axes[0]
+        return _ns().transpose(self, axes or None)
+
+    def swapaxes(self, a, b):
+        return _ns().swapaxes(self, a, b)
+
+    def take(self, indices, axis=None, mode="raise"):
+        return _ns().take(self, indices, axis=axis, mode=mode)
+
+    def sort(self, axis=-1, kind="quicksort", order=None):
+        return _ns().sort(self, axis=axis, kind=kind, order=order)
+
+    def argsort(self, axis=-1, kind="quicksort", order=None):
+        return _ns().argsort(self, axis=axis, kind=kind, order=order)
+
+    def dot(self, other):
+        return _ns().dot(self, other)
+
+    def nonzero(self, return_matrix=False):
+        return _ns().nonzero(self, return_matrix=return_matrix)
+
+    def copy(self, name=None):
+        return _ns().tensor_copy(self, name=name)
+
+    def conj(self):
+        return _ns().conj(self)
+
+    conjugate = conj
+
+    def norm(self, L, axis=None):
+        return _ns().linalg.norm(self, ord=L, axis=axis)
+
+    def repeat(self, repeats, axis=None):
+        return _ns().repeat(self, repeats, axis=axis)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1):
+        return _ns().diagonal(self, offset, axis1, axis2)
+
+    def trace(self):
+        return _ns().trace(self)
+
+    def ptp(self, axis=None, keepdims=False):
+        return _ns().ptp(self, axis=axis, keepdims=keepdims)
+
+    def set(self, value):
+        """For ``x[idx].set(v)``: ``x`` with ``x[idx]`` set to ``v``."""
+        return _ns().set_subtensor(self, value)
+
+    def inc(self, value):
+        """For ``x[idx].inc(v)``: ``x`` with ``v`` added to ``x[idx]``."""
+        return _ns().inc_subtensor(self, value)
+
+    def eval(self, inputs_to_values=None):
+        """Compile and run this variable (convenience, like PyTensor)."""
+        from tensorsmith_graphcore import FunctionGraph, PerformLinker, graph_inputs
+
+        inputs_to_values = inputs_to_values or {}
+        ins = list(inputs_to_values.keys())
+        fg = FunctionGraph(ins, [self], clone=True)
+        filters = [v.type.filter for v in ins]
+        vm, _ = PerformLinker().make_vm(fg, filters, unpack_single=True)
+        return vm(*[inputs_to_values[v] for v in ins])
+
+
+class TensorVariable(_TensorOperators, Variable):
+    """A symbolic n-d array."""
+
+
+class TensorConstant(_TensorOperators, Constant):
+    """A tensor with a fixed value ``data`` (an ndarray).  ``weak`` marks a
+    constant made from a Python number: its dtype then adapts to the other
+    operands as NumPy 2 does for Python scalars."""
+
+    def __init__(self, type, data, name=None):
+        Constant.__init__(self, type, data, name)
+        self.weak = False
+
+    def clone(self, name=None):
+        cp = Constant.clone(self, name)
+        cp.weak = self.weak
+        return cp
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        d = self.data
+        if d.ndim == 0:
+            return str(d.item())
+        s = np.array2string(d, threshold=6, separator=",").replace("\n", "")
+        return s if len(s) <= 30 else f"TensorConstant{{{d.dtype},shape={d.shape}}}"
+
+    def signature(self):
+        return (self.type, self.type.constant_signature(self.data))
+
+
+TensorType.variable_type = TensorVariable
+TensorType.constant_type = TensorConstant
