@@ -332,21 +332,20 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
     cost_name = cost.name if (cost is not None and add_names) else None
     results = []
     for idx, w in enumerate(wrt_list):
-        if w not in relevant:
-            if disconnected_inputs != "ignore":
-                msg = (
-                    f"grad was asked for the gradient with respect to wrt[{idx}] ({w}), which is not "
-                    "part of the graph of the cost, or is used only through non-differentiable "
-                    "operations or consider_constant. Pass disconnected_inputs='ignore' to get a zero "
-                    "gradient, or 'warn'."
-                )
-                if disconnected_inputs == "raise":
-                    raise DisconnectedInputError(msg)
-                warnings.warn(msg, stacklevel=3)
         if not is_differentiable(w) and w not in known_keys:
             g = disconnected if w not in relevant else zeros_like(w)
         else:
             g = total(w)
+        if isinstance(g, DisconnectedGrad) and disconnected_inputs != "ignore":
+            msg = (
+                f"grad was asked for the gradient with respect to wrt[{idx}] ({w}), which is not "
+                "part of the graph of the cost, or is used only through non-differentiable "
+                "operations, unconnected op inputs or consider_constant. Pass "
+                "disconnected_inputs='ignore' to get a zero gradient, or 'warn'."
+            )
+            if disconnected_inputs == "raise":
+                raise DisconnectedInputError(msg)
+            warnings.warn(msg, stacklevel=3)
         if isinstance(g, NullGrad):
             if null_gradients == "raise":
                 raise g.error(f"grad with respect to wrt[{idx}] ({w})")
