@@ -188,3 +188,21 @@ def broadcast_shape_symbolic(input_shapes, static_shapes):
         else:
             out.append(maximum(*cands[:2]) if len(cands) == 2 else maximum(cands[0], maximum(*cands[1:3])))
     return tuple(out)
+
+
+def transpose(x, axes=None):
+    """Permute the axes of ``x`` (reverse them when ``axes`` is None), as NumPy."""
+    from .elemwise import DimShuffle
+    from .reduction import normalize_axis
+
+    x = as_tensor_variable(x)
+    nd = x.type.ndim
+    if axes is None:
+        axes = tuple(range(nd))[::-1]
+    axes = tuple(int(a) for a in axes)
+    if len(axes) != nd or sorted(a % nd if nd else a for a in axes) != list(range(nd)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {nd} axes of {x.type}")
+    return DimShuffle(nd, [a % nd for a in axes])(x)
+
+
+__all__.append("transpose")
