@@ -58,18 +58,28 @@ def jvp_via_double_vjp(node, tangents):
         o = outs[j]
         u = o.type.make_variable(name=f"u{j}") if hasattr(o.type, "make_variable") else Variable(o.type)
         us[j] = u
-    wrt_idx = [i for i in range(len(ins)) if tangents[i] is not None and is_differentiable(ins[i])]
+    # one entry per distinct input variable (an input used twice has one tangent;
+    # its gradient below already sums over its positions)
+    wrt_vars = []
+    wrt_tans = []
+    seen = set()
+    for i in range(len(ins)):
+        v = ins[i]
+        if tangents[i] is not None and is_differentiable(v) and v not in seen:
+            seen.add(v)
+            wrt_vars.append(v)
+            wrt_tans.append(tangents[i])
     block = list(ins)
-    # g_i = J_i^T u
-    total, _ = _backprop([(outs[j], us[j]) for j in diff_outs], [ins[i] for i in wrt_idx], block)
+    # g_x = J_x^T u
+    total, _ = _backprop([(outs[j], us[j]) for j in diff_outs], wrt_vars, block)
     gs = []
-    for i in wrt_idx:
-        g = total(ins[i])
+    for v, tv in zip(wrt_vars, wrt_tans):
+        g = total(v)
         if isinstance(g, NullGrad):
             raise g.error(f"pushforward through {node.op} (no forward rule; the double-VJP fallback "
                           "needs its gradient)")
         if isinstance(g, Variable):
-            gs.append((g, tangents[i]))
+            gs.append((g, tv))
     if not gs:
         return [None] * len(outs)
     # J v = d<g(u), v>/du
