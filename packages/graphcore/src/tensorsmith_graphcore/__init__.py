@@ -54,6 +54,7 @@ from .graph import (  # noqa: E402
     graph_inputs,
     io_toposort,
     is_in_ancestors,
+    location_of,
     orphans_between,
     register_library_path,
     set_tracing,
@@ -101,6 +102,6 @@ __all__ = [
     "MissingInputError", "InconsistencyError", "VM", "PerformThunk", "PerformLinker",
     "toposort", "io_toposort", "ancestors", "graph_inputs", "vars_between", "applys_between",
     "orphans_between", "clone", "clone_get_equiv", "clone_replace", "equal_computations",
-    "graph_hash", "is_in_ancestors", "user_location", "format_location", "register_library_path",
+    "graph_hash", "is_in_ancestors", "location_of", "user_location", "format_location", "register_library_path",
     "set_tracing", "get_tracing", "make_storage", "COMPILED", "pure_python",
 ]

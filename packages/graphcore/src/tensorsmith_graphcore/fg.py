@@ -3,7 +3,7 @@
 features that listen to every change.
 
 Plain Python, compiled by Cython with ``fg.pxd`` (see ``graph.py``)."""
-from .graph import Apply, Constant, Variable, clone_get_equiv, format_location, graph_inputs, toposort
+from .graph import Apply, Constant, Variable, clone_get_equiv, format_location, graph_inputs, location_of, toposort
 
 
 class MissingInputError(ValueError):
@@ -109,7 +109,7 @@ class FunctionGraph:
             self._setup_var(var)
         else:
             raise MissingInputError(
-                f"Variable {var} (created at {format_location(var.trace)}) is needed to compute "
+                f"Variable {var} (created at {format_location(location_of(var))}) is needed to compute "
                 "the outputs but is neither an input of the function nor a constant"
             )
 
@@ -123,7 +123,7 @@ class FunctionGraph:
                 if v not in self.variables:
                     if v.owner is None and not isinstance(v, Constant):
                         raise MissingInputError(
-                            f"Variable {v} (created at {format_location(v.trace)}) is needed by "
+                            f"Variable {v} (created at {format_location(location_of(v))}) is needed by "
                             f"{n.op} but is neither an input of the function nor a constant"
                         )
         for n in new_nodes:
@@ -136,7 +136,8 @@ class FunctionGraph:
                 self.clients[v].append((n, i))
                 i += 1
             self._order = None
-            self.execute_callbacks("on_import", n, reason)
+            if self._features:
+                self.execute_callbacks("on_import", n, reason)
 
     # -- editing -------------------------------------------------------------
     def change_node_input(self, node, i, new_var, reason=None, check=True):
@@ -148,7 +149,7 @@ class FunctionGraph:
             old = node.inputs[i]
         if old is new_var:
             return
-        if check and old.type != new_var.type:
+        if check and old.type is not new_var.type and old.type != new_var.type:
             conv = getattr(old.type, "convert_variable", None)
             nv = conv(new_var) if conv is not None else None
             if nv is None:
@@ -220,7 +221,7 @@ class FunctionGraph:
             raise ValueError(f"replace: {var} is not in this graph")
         if var is new_var:
             return
-        if var.type != new_var.type:
+        if var.type is not new_var.type and var.type != new_var.type:
             conv = getattr(var.type, "convert_variable", None)
             nv = conv(new_var) if conv is not None else None
             if nv is None:

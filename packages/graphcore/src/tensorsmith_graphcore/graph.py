@@ -11,6 +11,14 @@ times.
 """
 import sys
 
+try:  # compiled by Cython: ``cython.compiled`` is True; plain Python: False
+    import cython
+
+    _COMPILED = cython.compiled
+except ImportError:  # plain Python without Cython installed
+    _COMPILED = False
+
+_getframe = sys._getframe
 # ---------------------------------------------------------------------------
 # Where the user made a node: (filename, lineno), skipping library frames.
 # ---------------------------------------------------------------------------
@@ -65,14 +73,25 @@ def user_location():
         return None
     # Frame 0: compiled, this function has no frame of its own, so frame 0 is
     # the nearest Python caller; as plain Python it is this (library) frame.
-    f = sys._getframe(0)
+    f = _getframe(0)
     while f is not None:
-        code = f.f_code
-        fn = code.co_filename
-        if not _is_library_file(fn):
+        fn = f.f_code.co_filename
+        r = _lib_file_cache.get(fn)
+        if r is None:
+            r = _is_library_file(fn)
+        if r is False:
             return (fn, f.f_lineno)
         f = f.f_back
     return None
+
+
+def location_of(var):
+    """Where the user created ``var`` (its own trace, else its node's), or None.
+    Use this rather than ``var.trace``, which a subclass may shadow."""
+    t = var._trace
+    if t is None and var.owner is not None:
+        t = var.owner.trace
+    return t
 
 
 def format_location(trace):
@@ -109,7 +128,14 @@ class Variable:
 
     def clone(self, name=None):
         """A new variable of the same class and type, without owner."""
-        cp = self.__class__(self.type, None, None, self.name if name is None else name)
+        if type(self) is Variable:
+            cp = Variable.__new__(Variable)
+            cp.type = self.type
+            cp.owner = None
+            cp.index = None
+            cp.name = self.name if name is None else name
+        else:
+            cp = self.__class__(self.type, None, None, self.name if name is None else name)
         cp._trace = self._trace
         cp.tag = self.tag
         return cp
@@ -180,24 +206,7 @@ class Apply:
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.trace = user_location() if _tracing else None
-        i = 0
-        for v in self.inputs:
-            if not isinstance(v, Variable):
-                raise TypeError(
-                    f"Apply of {op}: input {i} must be a Variable, got {type(v).__name__}: {v!r}"
-                )
-            i += 1
-        i = 0
-        for o in self.outputs:
-            if not isinstance(o, Variable):
-                raise TypeError(
-                    f"Apply of {op}: output {i} must be a Variable, got {type(o).__name__}"
-                )
-            if o.owner is not None and (o.owner is not self or o.index != i):
-                raise ValueError(f"Apply of {op}: output {i} ({o}) already belongs to another node")
-            o.owner = self
-            o.index = i
-            i += 1
+        _check_apply(self)
 
     @property
     def nin(self):
@@ -222,9 +231,7 @@ class Apply:
 
     def clone(self):
         """Same op and inputs, fresh outputs."""
-        cp = Apply(self.op, self.inputs, [o.clone() for o in self.outputs])
-        cp.trace = self.trace
-        return cp
+        return _make_apply(self.op, list(self.inputs), _clone_outputs(self.outputs), self.trace)
 
     def clone_with_new_inputs(self, inputs, strict=True):
         """Same op on ``inputs``.  If the input types differ from the old ones,
@@ -233,13 +240,14 @@ class Apply:
         same = len(inputs) == len(self.inputs)
         if same:
             for a, b in zip(inputs, self.inputs):
-                if a.type != b.type:
+                if a.type is not b.type and a.type != b.type:
                     same = False
                     break
         if same:
-            cp = Apply(self.op, inputs, [o.clone() for o in self.outputs])
-            cp.trace = self.trace
-            return cp
+            for v in inputs:
+                if not isinstance(v, Variable):
+                    raise TypeError(f"clone_with_new_inputs of {self.op}: inputs must be Variables")
+            return _make_apply(self.op, list(inputs), _clone_outputs(self.outputs), self.trace)
         if strict:
             raise TypeError(f"clone_with_new_inputs of {self.op}: input types differ")
         cp = self.op.make_node(*inputs)
@@ -254,6 +262,53 @@ class Apply:
 
     def __repr__(self):
         return str(self)
+
+
+def _check_apply(node):
+    """Check a new node's inputs and outputs; make it the owner of its outputs."""
+    op = node.op
+    i = 0
+    for x in node.inputs:
+        if not isinstance(x, Variable):
+            raise TypeError(
+                f"Apply of {op}: input {i} must be a Variable, got {type(x).__name__}: {x!r}"
+            )
+        i += 1
+    i = 0
+    for x in node.outputs:
+        if not isinstance(x, Variable):
+            raise TypeError(
+                f"Apply of {op}: output {i} must be a Variable, got {type(x).__name__}"
+            )
+        o = x
+        if o.owner is not None and (o.owner is not node or o.index != i):
+            raise ValueError(f"Apply of {op}: output {i} ({o}) already belongs to another node")
+        o.owner = node
+        o.index = i
+        i += 1
+
+
+def _make_apply(op, inputs, outputs, trace):
+    """An Apply from checked parts (internal, for clones): no input checks,
+    no trace capture; ``inputs``/``outputs`` lists are taken as they are."""
+    node = Apply.__new__(Apply)
+    node.op = op
+    node.inputs = inputs
+    node.outputs = outputs
+    node.trace = trace
+    i = 0
+    for o in outputs:
+        o.owner = node
+        o.index = i
+        i += 1
+    return node
+
+
+def _clone_outputs(outputs):
+    res = []
+    for o in outputs:
+        res.append(o.clone())
+    return res
 
 
 # ---------------------------------------------------------------------------
@@ -273,6 +328,8 @@ def toposort(outputs, blockers=None):
     ``blockers``: variables treated as leaves (their owners are not visited).
     Depth-first, inputs in order, so the result is deterministic."""
     outputs = _as_list(outputs)
+    if _COMPILED:
+        return _toposort_marks(outputs, blockers)
     order = []
     done = set()
     expanded = set()
@@ -307,6 +364,56 @@ def toposort(outputs, blockers=None):
                 if parent in expanded:
                     raise ValueError(f"The graph has a cycle through {parent}")
                 stack.append(parent)
+    return order
+
+
+_epoch = 0
+
+
+def _toposort_marks(outputs, blockers):
+    """``toposort`` for the compiled module: the visit state lives in a C field
+    of each node (``_mark``: 2*epoch when expanded, 2*epoch+1 when done) instead
+    of two sets.  Compiled, this loop runs no Python code between marking and
+    reading, so it is atomic under the GIL; plain Python never calls it."""
+    global _epoch
+    _epoch += 1
+    expanded = 2 * _epoch
+    done = expanded + 1
+    order = []
+    stack = []
+    block = set(blockers) if blockers is not None else None
+    for out in reversed(outputs):
+        if block is not None and out in block:
+            continue
+        node = out.owner
+        if node is not None:
+            stack.append(node)
+    while stack:
+        node = stack[-1]
+        m = node._mark
+        if m == done:
+            stack.pop()
+            continue
+        if m == expanded:
+            stack.pop()
+            node._mark = done
+            order.append(node)
+            continue
+        node._mark = expanded
+        inputs = node.inputs
+        k = len(inputs) - 1
+        while k >= 0:
+            v = inputs[k]
+            k -= 1
+            if block is not None and v in block:
+                continue
+            parent = v.owner
+            if parent is not None:
+                m = parent._mark
+                if m != done:
+                    if m == expanded:
+                        raise ValueError(f"The graph has a cycle through {parent}")
+                    stack.append(parent)
     return order
 
 
@@ -387,8 +494,7 @@ def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=N
                 nv = v.clone() if copy_orphans else v
                 memo[v] = nv
             new_inputs.append(nv)
-        new_node = Apply(node.op, new_inputs, [o.clone() for o in node.outputs])
-        new_node.trace = node.trace
+        new_node = _make_apply(node.op, new_inputs, _clone_outputs(node.outputs), node.trace)
         memo[node] = new_node
         outs = node.outputs
         new_outs = new_node.outputs

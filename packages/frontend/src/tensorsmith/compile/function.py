@@ -12,6 +12,7 @@ from tensorsmith_graphcore import (
     Variable,
     clone_replace,
     format_location,
+    location_of,
     graph_inputs,
 )
 from tensorsmith_tensorops.basic import as_tensor_variable
@@ -119,7 +120,7 @@ def _check_input(v, i):
             "use givens= to replace one")
     if v.owner is not None:
         raise TypeError(
-            f"function: input {i} ({v}, made at {format_location(v.trace)}) is computed by "
+            f"function: input {i} ({v}, made at {format_location(location_of(v))}) is computed by "
             f"{v.owner.op}; inputs must be variables without owner (use givens= to replace one)")
     return v
 
@@ -221,7 +222,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
             shared_inputs.append(v)
             continue
         raise MissingInputError(
-            f"function: the outputs depend on {v} (created at {format_location(v.trace)}), which is "
+            f"function: the outputs depend on {v} (created at {format_location(location_of(v))}), which is "
             f"not among the inputs ({', '.join(str(i) for i in in_vars)})")
     for sv, _ in upd_checked:
         if sv not in shared_inputs:

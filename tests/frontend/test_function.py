@@ -1,0 +1,147 @@
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tensorsmith
+import tensorsmith.tensor as pt
+from tensorsmith import function
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_walkthrough_values():
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    f = function([x, y], x + y)
+    out = f(3, 5)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64 and out.shape == ()
+    assert str(out) == "8.0"
+    v = pt.dvector("v")
+    assert str(function([v], v ** 2)([1, 2, 3])) == "[1. 4. 9.]"
+    assert float(function([x], pt.grad(x ** 2, x))(4)) == 8.0
+    z = x * y + pt.sin(x)
+    val, d = function([x, y], [z, tensorsmith.grad(z, x)])(2.0, 4.0)
+    assert float(val) == 8.909297426825681
+    assert math.isclose(float(d), 4 + math.cos(2), rel_tol=1e-15)
+
+
+@pytest.mark.parametrize("script", ["walkthrough.py", "logistic_regression.py"])
+def test_examples_run(script):
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / script)], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    if script == "walkthrough.py":
+        lines = r.stdout.split("\n")
+        assert lines[:4] == ["8.0", "[1. 4. 9.]", "8.0", "8.909297426825681"]
+        assert math.isclose(float(lines[4]), 4 + math.cos(2), rel_tol=1e-15)
+    else:
+        losses = [float(line.split()[-1]) for line in r.stdout.splitlines() if line.startswith("step")]
+        assert len(losses) >= 3 and losses[-1] < losses[0] - 0.05
+
+
+def test_wrong_number_of_arguments():
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    f = function([x, y], x + y)
+    with pytest.raises(TypeError, match=r"takes 2 argument.*\('x', 'y'\|x, y|1 were given"):
+        f(1.0)
+    with pytest.raises(TypeError, match="3 were given"):
+        f(1.0, 2.0, 3.0)
+
+
+def test_wrong_rank_names_argument():
+    x = pt.dvector("x")
+    f = function([x], x * 2)
+    with pytest.raises(TypeError) as e:
+        f(np.ones((2, 3)))
+    msg = str(e.value)
+    assert "argument 0 ('x')" in msg and "1-d" in msg and "2-d" in msg and "(2, 3)" in msg
+
+
+def test_precision_losing_dtype_refused():
+    x = pt.fvector("x")
+    f = function([x], x * 2)
+    with pytest.raises(TypeError) as e:
+        f(np.ones(3, dtype="float64"))
+    msg = str(e.value)
+    assert "'x'" in msg and "float32" in msg and "float64" in msg and "precision" in msg
+    # allowed with allow_input_downcast, and safe casts always pass
+    g = function([x], x * 2, allow_input_downcast=True)
+    assert g(np.ones(3)).dtype == np.float32
+    assert f(np.ones(3, dtype="int8")).dtype == np.float32
+    assert f([1.5, 2.5]).dtype == np.float32
+
+
+def test_int_input_refuses_floats():
+    i = pt.ivector("i")
+    f = function([i], i + 1)
+    with pytest.raises(TypeError, match="argument 0"):
+        f([1.5])
+    np.testing.assert_array_equal(f([1, 2]), [2, 3])
+
+
+def test_static_broadcast_error_points_at_user_line():
+    a = pt.tensor("a", dtype="float64", shape=(3,))
+    b = pt.tensor("b", dtype="float64", shape=(4,))
+    with pytest.raises(ValueError) as e:
+        a + b  # the line the traceback must show
+    assert "(3,)" in str(e.value) and "(4,)" in str(e.value)
+    tb = e.traceback
+    assert any(entry.path == Path(__file__) and "a + b" in str(entry.statement) for entry in tb)
+
+
+def test_runtime_error_names_op_and_shapes():
+    a, b = pt.dvector("a"), pt.dvector("b")
+    f = function([a, b], a + b)
+    with pytest.raises(ValueError) as e:
+        f(np.ones(3), np.ones(4))
+    notes = "\n".join(getattr(e.value, "__notes__", []))
+    assert "add" in notes and "[3]" in notes and "[4]" in notes and "test_function.py" in notes
+
+
+def test_missing_input_names_variable():
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    with pytest.raises(Exception) as e:
+        function([x], x + y)
+    assert "y" in str(e.value) and "test_function.py" in str(e.value)
+
+
+def test_unused_input():
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    with pytest.raises(ValueError, match="not used"):
+        function([x, y], x * 2)
+    assert float(function([x, y], x * 2, on_unused_input="ignore")(1, 2)) == 2.0
+
+
+def test_shared_updates_and_givens():
+    w = tensorsmith.shared(np.array([1.0, 2.0]), name="w")
+    x = pt.dvector("x")
+    step = function([x], (w * x).sum(), updates=[(w, w + x)])
+    assert float(step([1.0, 1.0])) == 3.0
+    np.testing.assert_array_equal(w.get_value(), [2.0, 3.0])
+    assert float(step([1.0, 0.0])) == 2.0
+    y = pt.dscalar("y")
+    g = function([y], (w * 2).sum(), givens={w: y * np.ones(2)})
+    assert float(g(1.5)) == 6.0
+    with pytest.raises(TypeError, match="update"):
+        function([x], x.sum(), updates=[(w, pt.ivector("i"))])
+
+
+def test_outputs_list_vs_single():
+    x = pt.dscalar("x")
+    assert isinstance(function([x], [x * 2])(1.0), list)
+    assert isinstance(function([x], x * 2)(1.0), np.ndarray)
+
+
+def test_input_must_be_leaf():
+    x = pt.dscalar("x")
+    with pytest.raises(TypeError, match="computed by"):
+        function([x * 2], x)
+
+
+def test_grad_of_nonscalar_cost_raises():
+    v = pt.dvector("v")
+    with pytest.raises(TypeError, match="scalar"):
+        pt.grad(v * 2, v)
