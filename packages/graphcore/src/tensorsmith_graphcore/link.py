@@ -30,8 +30,16 @@ def make_storage(fgraph, input_storage=None):
 
 
 def perform_thunk(node, storage):
-    return PerformThunk(node, node.op.perform, [storage[v] for v in node.inputs],
-                        [storage[v] for v in node.outputs])
+    """The thunk running ``node.op.perform``; an op may provide a faster
+    equivalent with ``make_py_thunk(node, input_cells, output_cells)``."""
+    in_cells = [storage[v] for v in node.inputs]
+    out_cells = [storage[v] for v in node.outputs]
+    maker = getattr(node.op, "make_py_thunk", None)
+    if maker is not None:
+        thunk = maker(node, in_cells, out_cells)
+        if thunk is not None:
+            return thunk
+    return PerformThunk(node, node.op.perform, in_cells, out_cells)
 
 
 class PerformLinker:

@@ -5,7 +5,10 @@ import numpy as np
 from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
+from .scalar import ScalarOp
 from .type import TensorType
+
+_base_impl = ScalarOp.impl
 
 
 def broadcast_static_shape(shapes, what="operands"):
@@ -70,6 +73,37 @@ class Elemwise(Op):
                 cell[0] = r
             else:
                 cell[0] = np.asarray(r, dtype=dt)
+
+    def make_py_thunk(self, node, input_cells, output_cells):
+        """A closure equivalent to ``perform`` for single-output ufunc-backed
+        scalar ops of fixed arity (the common case), without the generic
+        argument packing."""
+        so = self.scalar_op
+        uf = so.ufunc
+        if uf is None or len(output_cells) != 1 or type(so).impl is not _base_impl:
+            return None
+        dt = node.outputs[0].type.numpy_dtype
+        ndarray = np.ndarray
+        asarray = np.asarray
+        o = output_cells[0]
+        if len(input_cells) == 1:
+            (a,) = input_cells
+
+            def thunk():
+                r = uf(a[0])
+                o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
+        elif len(input_cells) == 2:
+            a, b = input_cells
+
+            def thunk():
+                r = uf(a[0], b[0])
+                o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
+        else:
+            return None
+        thunk.node = node
+        thunk.input_cells = input_cells
+        thunk.output_cells = output_cells
+        return thunk
 
     def infer_shape(self, fgraph, node, input_shapes):
         from .shape import broadcast_shape_symbolic

@@ -169,6 +169,30 @@ class TensorType(Type):
                                 f"dimension {k} has length {shp[k]} instead of {s}")
         return arr
 
+    def make_filter(self, allow_downcast=None):
+        """A one-argument ``filter`` for compiled functions, with fast paths
+        for an ndarray of the exact type and for Python floats into float
+        scalars; everything else goes through ``filter``."""
+        dtype = self.numpy_dtype
+        ndim = self.ndim
+        shape = self.shape
+        any_known = any(s is not None for s in shape)
+        slow = self.filter
+        ndarray = np.ndarray
+        asarray = np.asarray
+        float_scalar = ndim == 0 and dtype.kind in "fc"
+
+        def filt(data):
+            t = type(data)
+            if t is ndarray:
+                if data.dtype == dtype and data.ndim == ndim and not any_known:
+                    return data
+            elif float_scalar and (t is float or t is int):
+                return asarray(data, dtype=dtype)
+            return slow(data, False, allow_downcast)
+
+        return filt
+
     def is_valid_value(self, data):
         try:
             self.filter(data, strict=True)

@@ -254,11 +254,14 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     filters = []
     for v in in_vars:
         t = v.type
+        make = getattr(t, "make_filter", None)
+        if make is not None:
+            filters.append(make(allow_input_downcast))
+        else:
+            def filt(x, t=t):
+                return t.filter(x, strict=False, allow_downcast=allow_input_downcast)
 
-        def filt(x, t=t):
-            return t.filter(x, strict=False, allow_downcast=allow_input_downcast)
-
-        filters.append(filt)
+            filters.append(filt)
     arg_names = [o.name for o in in_objs]
     linker = mode_obj.linker
     vm, storage = linker.make_vm(
