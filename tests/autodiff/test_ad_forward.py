@@ -120,3 +120,13 @@ def test_hessian_vector_product_forward_over_reverse():
     hv2 = grad(None, [x, y], known_grads={gx: vx, gy: vy})
     f2 = function([x, y, vx, vy], hv2)
     assert f2(*point, *direction) == pytest.approx(f(*point, *direction), rel=1e-10)
+
+
+def test_intermediate_wrt_keeps_its_tangent():
+    x, t, s = ftype("x"), ftype("t"), ftype("s")
+    h = sin(x)
+    c = mul(h, x)
+    # h is treated as an independent input: dc = x * s + h * t
+    jv = pushforward(c, [x, h], [t, s])
+    val = function([x, t, s], [jv])(0.5, 2.0, 3.0)[0]
+    assert val == pytest.approx(0.5 * 3.0 + math.sin(0.5) * 2.0)

@@ -16,6 +16,8 @@ tangent:
   gives the same result).  Both pullbacks stop at the node's inputs and outputs,
   so the work per node is local and the whole walk stays linear.
 """
+import gc
+
 from tensorsmith_graphcore import Apply, Variable, toposort
 
 from .markers import DisconnectedGrad, NullGrad
@@ -140,6 +142,18 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
         tans = [tangents]
     if len(tans) != len(wrt_list):
         raise ValueError(f"pushforward: {len(wrt_list)} wrt but {len(tans)} tangents")
+    if gc.isenabled():
+        gc.disable()
+        try:
+            res = _forward(outs, wrt_list, tans, return_disconnected, use_fallback)
+        finally:
+            gc.enable()
+    else:
+        res = _forward(outs, wrt_list, tans, return_disconnected, use_fallback)
+    return _restructure(outputs, res)
+
+
+def _forward(outs, wrt_list, tans, return_disconnected, use_fallback):
     tan = {}
     for w, t in zip(wrt_list, tans):
         if t is None or isinstance(t, DisconnectedGrad):
@@ -148,6 +162,7 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
             raise TypeError(f"tangent of {w} must be a Variable or None, got {t!r}")
         if is_differentiable(w):
             tan[w] = t
+    wrt_set = set(wrt_list)
     if tan:
         for node in toposort(outs):
             ins = node.inputs
@@ -173,6 +188,8 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
                     f"({len(node.outputs)}), got {otans!r}"
                 )
             for o, t in zip(node.outputs, otans):
+                if o in wrt_set:
+                    continue  # a wrt variable is an independent direction: keep its tangent
                 if t is None or isinstance(t, DisconnectedGrad) or not is_differentiable(o):
                     continue
                 if not isinstance(t, Variable):
@@ -184,7 +201,7 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
         if t is None:
             t = zeros_like(o) if return_disconnected == "zero" else None
         res.append(t)
-    return _restructure(outputs, res)
+    return res
 
 
 Rop = pushforward

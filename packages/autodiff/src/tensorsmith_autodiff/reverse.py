@@ -12,6 +12,7 @@ One pass over the graph, linear in its size, no recursion:
    are kept in lists and summed with ``type.add_gradients`` once, when a
    variable's total is first needed (all its clients come before it).
 """
+import gc
 import warnings
 
 from tensorsmith_graphcore import Constant, Variable, toposort
@@ -97,18 +98,41 @@ def _check_terms(rule, node, terms):
         )
 
 
+def _no_rule_terms(op, ins):
+    return [
+        grad_not_implemented(
+            op, i, ins[i],
+            f"no gradient rule is registered for {type(op).__name__} "
+            "(use tensorsmith_autodiff.register_grad) and it has no L_op/grad method",
+        )
+        for i in range(len(ins))
+    ]
+
+
 # ---------------------------------------------------------------------------
 # The core pass
 # ---------------------------------------------------------------------------
 
 
 def _backprop(known, wrt, consider_constant):
-    """Run the reverse pass.
+    """Run the reverse pass (with the cyclic garbage collector paused: building
+    a large gradient graph allocates only live objects, and collections over
+    a graph of millions of nodes would dominate the time).
 
     ``known``: list of (variable, gradient) pairs (gradients may be ``disconnected``
     or ``NullGrad``; a variable given twice gets the sum).  These are the total
     gradients of those variables (PyTensor's ``known_grads`` meaning).
     Returns (totals function, set of variables the roots truly depend on)."""
+    if gc.isenabled():
+        gc.disable()
+        try:
+            return _backprop_impl(known, wrt, consider_constant)
+        finally:
+            gc.enable()
+    return _backprop_impl(known, wrt, consider_constant)
+
+
+def _backprop_impl(known, wrt, consider_constant):
     block = set(consider_constant) if consider_constant else set()
     roots = []
     known_vals = {}
@@ -130,6 +154,9 @@ def _backprop(known, wrt, consider_constant):
     totals = {}
 
     def combine(v, lst):
+        if len(lst) == 1:
+            g = lst[0]
+            return disconnected if g is None else g
         null = None
         vals = []
         for g in lst:
@@ -196,6 +223,42 @@ def _backprop(known, wrt, consider_constant):
         node = order[k]
         outs = node.outputs
         nout = len(outs)
+        if nout == 1 and getattr(node.op, "connection_pattern", None) is None:
+            # fast path: one output, every input connected
+            o = outs[0]
+            if o not in relevant or o in block:
+                continue
+            ins = node.inputs
+            relevant.update(ins)
+            want = [v in reach for v in ins]
+            if True not in want or not is_differentiable(o):
+                continue
+            g = total(o)
+            if g is disconnected:
+                continue
+            op = node.op
+            rule = get_grad_rule(op)
+            if rule is NOT_DIFFERENTIABLE:
+                continue
+            if isinstance(g, NullGrad):
+                terms = [g] * len(ins)
+            elif rule is None:
+                terms = _no_rule_terms(op, ins)
+            else:
+                terms = rule(op, node, list(ins), [g])
+                _check_terms(rule, node, terms)
+            for i in range(len(ins)):
+                if want[i]:
+                    t = terms[i]
+                    if t is None or t is disconnected:
+                        continue
+                    v = ins[i]
+                    lst = contribs.get(v)
+                    if lst is None:
+                        contribs[v] = [t]
+                    else:
+                        lst.append(t)
+            continue
         rel_out = [(o in relevant and o not in block) for o in outs]
         if not any(rel_out):
             continue
@@ -259,14 +322,7 @@ def _backprop(known, wrt, consider_constant):
         terms = None
         if need_rule:
             if rule is None:
-                terms = [
-                    grad_not_implemented(
-                        op, i, ins[i],
-                        f"no gradient rule is registered for {type(op).__name__} "
-                        "(use tensorsmith_autodiff.register_grad) and it has no L_op/grad method",
-                    )
-                    for i in range(nin)
-                ]
+                terms = _no_rule_terms(op, ins)
             else:
                 passed = []
                 for j in range(nout):
