@@ -19,12 +19,30 @@ CONTINUOUS_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES
 DISCRETE_DTYPES = ("bool",) + INTEGER_DTYPES
 
 
+_dtype_names = {}
+
+
 def normalize_dtype(dtype):
     """A dtype name from DTYPES ('floatX' means config.floatX); TypeError otherwise."""
     if dtype is None or dtype == "floatX":
         return config.floatX
     if dtype == "intX":
         return config.intX
+    try:
+        hit = _dtype_names.get(dtype)
+    except TypeError:  # unhashable
+        hit = None
+    if hit is not None:
+        return hit
+    name = _normalize_dtype(dtype)
+    try:
+        _dtype_names[dtype] = name
+    except TypeError:
+        pass
+    return name
+
+
+def _normalize_dtype(dtype):
     try:
         name = np.dtype(dtype).name
     except TypeError:
