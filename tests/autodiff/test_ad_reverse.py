@@ -342,3 +342,37 @@ def test_gradient_graph_is_plain_graph_and_reuses_forward_nodes():
     g = grad(e, x)
     # Exp's rule reuses its output: the gradient graph contains the forward node
     assert e in ancestors([g])
+
+
+def test_filter_gradient_hook():
+    class Checked(T.FloatType):
+        __props__ = ("tag_",)
+
+        def __init__(self, tag_="checked"):
+            self.tag_ = tag_
+
+        def filter_gradient(self, var, g):
+            if not isinstance(g.type, T.FloatType):
+                raise TypeError(f"bad gradient type {g.type}")
+            return T.neg(T.neg(g))  # a visible rewrite of the gradient
+
+    ct = Checked()
+    v = ct("v")
+    c = sin(v)  # toy ops accept any FloatType
+    g = grad(c, v)
+    assert isinstance(g.owner.op, T.Neg)
+    assert function([v], [g])(0.3)[0] == pytest.approx(math.cos(0.3))
+
+    class Rejecting(T.FloatType):
+        __props__ = ("tag_",)
+
+        def __init__(self, tag_="rejecting"):
+            self.tag_ = tag_
+
+        def filter_gradient(self, var, g):
+            raise TypeError("gradient refused")
+
+    w = Rejecting()("w")
+    with pytest.raises(TypeError, match="gradient refused") as ei:
+        grad(sin(w), w)
+    assert "Sin" in "".join(getattr(ei.value, "__notes__", []))

@@ -83,7 +83,7 @@ def as_var(x):
 
 def _fvar(x):
     x = as_var(x)
-    if x.type is not ftype and x.type != ftype:
+    if not isinstance(x.type, FloatType):
         if x.type == itype and isinstance(x, Constant):
             return fconst(x.data)
         raise TypeError(f"expected a float variable, got {x.type}")

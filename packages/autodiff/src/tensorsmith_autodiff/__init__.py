@@ -2,10 +2,22 @@
 mode (``pushforward``/``Rop``) over any graphcore graph.  Imports only
 ``tensorsmith_graphcore`` and the standard library.
 
-Ops get rules through ``register_grad`` / ``register_jvp`` (or ``L_op``/``grad``/
-``R_op`` methods).  Types provide the hooks ``grad_seed(cost)``,
-``zeros_like(var)``, ``add_gradients(list_of_vars)`` and the attribute
-``differentiable`` (default True)."""
+Ops get rules through ``register_grad`` / ``register_jvp`` (or PyTensor-style
+``L_op(inputs, outputs, output_grads)`` / ``grad(inputs, output_grads)`` /
+``R_op(inputs, tangents)`` methods), and may define
+``connection_pattern(node) -> [[bool per output] per input]``.
+
+Hooks a Type provides (duck-typed; a missing required one raises
+``MissingTypeHookError``, a ``TypeError``):
+
+* ``grad_seed(cost)`` -> the seed gradient of a cost (required for ``grad(cost, ...)``);
+* ``zeros_like(var)`` -> a zero gradient/tangent for ``var``;
+* ``add_gradients(list_of_vars)`` -> their sum (called with 2+ items);
+* ``differentiable`` (attribute, default True): False means no gradient flows
+  into variables of this type (integers, booleans);
+* ``filter_gradient(var, g) -> g`` (optional): check or cast each gradient a
+  rule returns for an input of this type.
+"""
 import os as _os
 
 from tensorsmith_graphcore import register_library_path as _register_library_path

@@ -98,6 +98,31 @@ def _check_terms(rule, node, terms):
         )
 
 
+def _filter_terms(rule, node, terms):
+    """Apply the optional type hook ``filter_gradient(var, g) -> g`` of each
+    input's type to the rule's gradient for it (cast or check it)."""
+    out = None
+    ins = node.inputs
+    for i in range(len(terms)):
+        t = terms[i]
+        if not isinstance(t, Variable):
+            continue
+        f = getattr(ins[i].type, "filter_gradient", None)
+        if f is None:
+            continue
+        try:
+            nt = f(ins[i], t)
+        except Exception as e:
+            name = getattr(rule, "__qualname__", repr(rule))
+            e.add_note(f"while checking the gradient that rule {name} of {node.op} returned for input {i} ({ins[i]})")
+            raise
+        if nt is not t:
+            if out is None:
+                out = list(terms)
+            out[i] = nt
+    return terms if out is None else out
+
+
 def _no_rule_terms(op, ins):
     return [
         grad_not_implemented(
@@ -247,6 +272,7 @@ def _backprop_impl(known, wrt, consider_constant):
             else:
                 terms = rule(op, node, list(ins), [g])
                 _check_terms(rule, node, terms)
+                terms = _filter_terms(rule, node, terms)
             for i in range(len(ins)):
                 if want[i]:
                     t = terms[i]
@@ -333,6 +359,7 @@ def _backprop_impl(known, wrt, consider_constant):
                         passed.append(zeros_like(outs[j]))
                 terms = rule(op, node, list(ins), passed)
                 _check_terms(rule, node, terms)
+                terms = _filter_terms(rule, node, terms)
         for i in range(nin):
             if not want[i]:
                 continue
