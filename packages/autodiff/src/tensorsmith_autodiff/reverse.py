@@ -114,7 +114,10 @@ def _filter_terms(rule, node, terms):
             nt = f(ins[i], t)
         except Exception as e:
             name = getattr(rule, "__qualname__", repr(rule))
-            e.add_note(f"while checking the gradient that rule {name} of {node.op} returned for input {i} ({ins[i]})")
+            if hasattr(e, "add_note"):  # Python 3.11+
+                e.add_note(
+                    f"while checking the gradient that rule {name} of {node.op} returned for input {i} ({ins[i]})"
+                )
             raise
         if nt is not t:
             if out is None:
