@@ -375,4 +375,5 @@ def test_filter_gradient_hook():
     w = Rejecting()("w")
     with pytest.raises(TypeError, match="gradient refused") as ei:
         grad(sin(w), w)
-    assert "Sin" in "".join(getattr(ei.value, "__notes__", []))
+    if hasattr(ei.value, "add_note"):
+        assert "Sin" in "".join(getattr(ei.value, "__notes__", []))
