@@ -59,7 +59,9 @@ true_divide, divide = true_div, true_div
 multiply, subtract, negative, power = mul, sub, neg, pow
 absolute = abs
 square = sqr
-__all__ += ["int_div", "fill", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+less, greater, less_equal, greater_equal, equal, not_equal = lt, gt, le, ge, eq, neq
+__all__ += ["less", "greater", "less_equal", "greater_equal", "equal", "not_equal",
+            "int_div", "fill", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
             "true_divide", "divide", "multiply", "subtract", "negative", "power", "absolute",
             "square"]
 

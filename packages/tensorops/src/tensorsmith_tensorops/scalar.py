@@ -5,7 +5,8 @@ A ``ScalarOp`` is a value object (equality from ``__props__``) that knows:
 
 * ``nin``/``nout`` (``nin = -1``: any number of inputs, folded left);
 * ``output_dtypes(in_dtypes)``: the result dtypes, by default what the NumPy
-  ufunc ``ufunc`` resolves for those dtypes (so dtypes follow NumPy 2);
+  ufunc ``ufunc`` (or ``dtype_like``, for functions with their own ``impl``)
+  resolves for those dtypes (so dtypes follow NumPy 2);
 * ``impl(*arrays)``: the NumPy/SciPy reference implementation;
 * ``grad(inputs, outputs, output_grads)``: the gradient, written with tensor
   ops on the (broadcast) tensors; ``Elemwise`` sums it back to each input's
@@ -24,6 +25,9 @@ class ScalarOp(Op):
     nin = 2
     nout = 1
     ufunc = None
+    #: a ufunc whose type resolution gives the output dtypes when ``ufunc``
+    #: is None (functions with a hand-written ``impl``)
+    dtype_like = None
     identity = None
     commutative = False
     associative = False
@@ -36,7 +40,18 @@ class ScalarOp(Op):
         return type(self).__name__.lower()
 
     def output_dtypes(self, in_dtypes):
-        uf = self.ufunc
+        """Result dtypes for input dtypes (names); cached per op instance."""
+        key = tuple(in_dtypes)
+        cache = self.__dict__.get("_out_dtypes")
+        if cache is None:
+            cache = self.__dict__["_out_dtypes"] = {}
+        res = cache.get(key)
+        if res is None:
+            res = cache[key] = self._output_dtypes(list(key))
+        return list(res)
+
+    def _output_dtypes(self, in_dtypes):
+        uf = self.ufunc if self.ufunc is not None else self.dtype_like
         if uf is None:
             raise NotImplementedError(f"{type(self).__name__}.output_dtypes")
         nin = len(in_dtypes)
@@ -77,6 +92,26 @@ def _b():
     from . import basic
 
     return basic
+
+
+def _ns():
+    """The whole ``tensorsmith_tensorops`` namespace (for the functions of the
+    family modules, imported after this one)."""
+    import tensorsmith_tensorops
+
+    return tensorsmith_tensorops
+
+
+class ZeroGradOp(ScalarOp):
+    """Piecewise-constant functions (rounding, sign, integer division): the
+    gradient is zero almost everywhere, so float inputs get zeros (as in
+    PyTensor) rather than a disconnected gradient."""
+
+    def grad(self, inputs, outputs, gz):
+        return [_b().zeros_like(gz[0]) for _ in inputs]
+
+    def jvp(self, inputs, outputs, tangents):
+        return [None]
 
 
 # ---------------------------------------------------------------------------
@@ -151,9 +186,8 @@ class TrueDiv(ScalarOp):
         return [m.true_div(gz[0], y), m.neg(m.true_div(m.mul(gz[0], outputs[0]), y))]
 
 
-class IntDiv(ScalarOp):
+class IntDiv(ZeroGradOp):
     ufunc = np.floor_divide
-    differentiable = False
 
 
 class Mod(ScalarOp):
@@ -200,10 +234,9 @@ class Abs(ScalarOp):
         return [m.mul(gz[0], m.sign(x))]
 
 
-class Sign(ScalarOp):
+class Sign(ZeroGradOp):
     nin = 1
     ufunc = np.sign
-    differentiable = False
 
 
 class Exp(ScalarOp):
@@ -404,7 +437,7 @@ class Cast(ScalarOp):
         if x.type.dtype in ("float16", "float32", "float64", "complex64", "complex128"):
             g = gz[0]
             if self.dtype.startswith("complex") and not x.type.dtype.startswith("complex"):
-                g = _m().real(g)
+                g = _ns().real(g)
             return [_m().cast(g, x.type.dtype)]
         return [None]
 

@@ -1,0 +1,880 @@
+"""The scalar function catalogue: exponentials and logarithms, trigonometric
+and hyperbolic functions, rounding, predicates, bit operations, special
+functions (``scipy.special``) and complex parts.
+
+Each class is a ``ScalarOp``: ``ufunc`` (NumPy or SciPy) gives the values and,
+through NumPy's type resolution, the output dtypes; functions with a
+hand-written ``impl`` name a ``dtype_like`` ufunc for their dtypes instead.
+Gradients are written from the derivative, in forms that stay finite where
+the function does (``math_extra`` makes the ``Elemwise`` instances)."""
+import numpy as np
+import scipy.special as sp
+from tensorsmith_autodiff import grad_not_implemented
+
+from .scalar import ScalarOp, ZeroGradOp, _ns
+
+__all__ = []  # the classes stay out of the ``pt`` namespace
+
+_LN2 = float(np.log(2.0))
+_LN10 = float(np.log(10.0))
+_SQRT_PI = float(np.sqrt(np.pi))
+_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
+
+
+def _is_complex(v):
+    return v.type.dtype.startswith("complex")
+
+
+def _real_dtype(dtype):
+    return {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
+
+
+class _Unary(ScalarOp):
+    nin = 1
+
+
+class _NoGrad(ScalarOp):
+    """Predicates and bit operations: no gradient."""
+
+    differentiable = False
+
+
+# ---------------------------------------------------------------------------
+# Arithmetic
+# ---------------------------------------------------------------------------
+
+
+class Reciprocal(_Unary):
+    ufunc = np.reciprocal
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.neg(T.mul(gz[0], T.sqr(outputs[0])))]
+
+
+class Cbrt(_Unary):
+    ufunc = np.cbrt
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.mul(3, T.sqr(outputs[0])))]
+
+
+class Clip(ScalarOp):
+    """``clip(x, lo, hi)``: ``minimum(maximum(x, lo), hi)``.  The gradient goes
+    to ``x`` where ``lo <= x <= hi``, to ``lo`` below and to ``hi`` above."""
+
+    nin = 3
+
+    def output_dtypes(self, in_dtypes):
+        return [np.result_type(*[np.dtype(d) for d in in_dtypes]).name]
+
+    def impl(self, x, lo, hi):
+        return np.minimum(np.maximum(x, lo), hi)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x, lo, hi = inputs
+        g = gz[0]
+        inside = T.and_(T.ge(x, lo), T.le(x, hi))
+        return [T.mul(g, T.cast(inside, g.dtype)), T.mul(g, T.cast(T.lt(x, lo), g.dtype)),
+                T.mul(g, T.cast(T.gt(x, hi), g.dtype))]
+
+
+# ---------------------------------------------------------------------------
+# Exponentials and logarithms
+# ---------------------------------------------------------------------------
+
+
+class Exp2(_Unary):
+    ufunc = np.exp2
+
+    def grad(self, inputs, outputs, gz):
+        return [_ns().mul(gz[0], outputs[0], _LN2)]
+
+
+class Expm1(_Unary):
+    ufunc = np.expm1
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.exp(inputs[0]))]
+
+
+class Log2(_Unary):
+    ufunc = np.log2
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.mul(inputs[0], _LN2))]
+
+
+class Log10(_Unary):
+    ufunc = np.log10
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.mul(inputs[0], _LN10))]
+
+
+class Log1p(_Unary):
+    ufunc = np.log1p
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.add(inputs[0], 1))]
+
+
+class LogAddExp(ScalarOp):
+    """``log(exp(x) + exp(y))`` without overflow; d/dx = exp(x - out)."""
+
+    ufunc = np.logaddexp
+    commutative = True
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x, y = inputs
+        out = outputs[0]
+        return [T.mul(gz[0], T.exp(T.sub(x, out))), T.mul(gz[0], T.exp(T.sub(y, out)))]
+
+
+class Softplus(_Unary):
+    """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``: exact for large
+    negative ``x`` and no overflow for large positive ``x``."""
+
+    dtype_like = np.exp
+
+    def impl(self, x):
+        x = np.asarray(x)
+        return np.logaddexp(np.zeros((), dtype=np.result_type(x.dtype, np.float16)), x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.sigmoid(inputs[0]))]
+
+
+class Log1mExp(_Unary):
+    """``log(1 - exp(x))`` for ``x <= 0``: ``log(-expm1(x))`` near 0 and
+    ``log1p(-exp(x))`` below ``-log 2`` (Maechler's recipe)."""
+
+    dtype_like = np.log1p
+
+    def impl(self, x):
+        x = np.asarray(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(x < -_LN2, np.log1p(-np.exp(x)), np.log(-np.expm1(x)))
+
+    def grad(self, inputs, outputs, gz):
+        # d/dx log(1 - e^x) = -e^x / (1 - e^x) = -1 / expm1(-x)
+        T = _ns()
+        return [T.neg(T.true_div(gz[0], T.expm1(T.neg(inputs[0]))))]
+
+
+class Sigmoid(_Unary):
+    ufunc = sp.expit
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        out = outputs[0]
+        return [T.mul(gz[0], out, T.sub(1, out))]
+
+
+class LogSigmoid(_Unary):
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for all finite ``x``."""
+
+    ufunc = sp.log_expit
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.sigmoid(T.neg(inputs[0])))]
+
+
+class Logit(_Unary):
+    ufunc = sp.logit
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        return [T.true_div(gz[0], T.mul(x, T.sub(1, x)))]
+
+
+# ---------------------------------------------------------------------------
+# Trigonometric and hyperbolic functions
+# ---------------------------------------------------------------------------
+
+
+class Tan(_Unary):
+    ufunc = np.tan
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.add(1, T.sqr(outputs[0])))]
+
+
+class ArcSin(_Unary):
+    ufunc = np.arcsin
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.sqrt(T.sub(1, T.sqr(inputs[0]))))]
+
+
+class ArcCos(_Unary):
+    ufunc = np.arccos
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.neg(T.true_div(gz[0], T.sqrt(T.sub(1, T.sqr(inputs[0])))))]
+
+
+class ArcTan(_Unary):
+    ufunc = np.arctan
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.add(1, T.sqr(inputs[0])))]
+
+
+class ArcTan2(ScalarOp):
+    """``arctan2(y, x)``: the angle of the point ``(x, y)``."""
+
+    ufunc = np.arctan2
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        y, x = inputs
+        r2 = T.add(T.sqr(x), T.sqr(y))
+        return [T.true_div(T.mul(gz[0], x), r2), T.neg(T.true_div(T.mul(gz[0], y), r2))]
+
+
+class Sinh(_Unary):
+    ufunc = np.sinh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.cosh(inputs[0]))]
+
+
+class Cosh(_Unary):
+    ufunc = np.cosh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.sinh(inputs[0]))]
+
+
+class Tanh(_Unary):
+    ufunc = np.tanh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.sub(1, T.sqr(outputs[0])))]
+
+
+class ArcSinh(_Unary):
+    ufunc = np.arcsinh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.true_div(gz[0], T.sqrt(T.add(T.sqr(inputs[0]), 1)))]
+
+
+class ArcCosh(_Unary):
+    ufunc = np.arccosh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        # sqrt((x - 1)(x + 1)) loses nothing near x = 1, unlike sqrt(x**2 - 1)
+        return [T.true_div(gz[0], T.sqrt(T.mul(T.sub(x, 1), T.add(x, 1))))]
+
+
+class ArcTanh(_Unary):
+    ufunc = np.arctanh
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        return [T.true_div(gz[0], T.mul(T.sub(1, x), T.add(1, x)))]
+
+
+class Deg2Rad(_Unary):
+    ufunc = np.deg2rad
+
+    def grad(self, inputs, outputs, gz):
+        return [_ns().mul(gz[0], float(np.pi / 180.0))]
+
+
+class Rad2Deg(_Unary):
+    ufunc = np.rad2deg
+
+    def grad(self, inputs, outputs, gz):
+        return [_ns().mul(gz[0], float(180.0 / np.pi))]
+
+
+class Hypot(ScalarOp):
+    ufunc = np.hypot
+    commutative = True
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x, y = inputs
+        g = T.true_div(gz[0], outputs[0])
+        return [T.mul(g, x), T.mul(g, y)]
+
+
+# ---------------------------------------------------------------------------
+# Rounding (zero gradient almost everywhere)
+# ---------------------------------------------------------------------------
+
+
+class Floor(_Unary, ZeroGradOp):
+    ufunc = np.floor
+
+
+class Ceil(_Unary, ZeroGradOp):
+    ufunc = np.ceil
+
+
+class Trunc(_Unary, ZeroGradOp):
+    ufunc = np.trunc
+
+
+class _Round(_Unary, ZeroGradOp):
+    """Integers are returned unchanged (as ``np.round``); bool and floats
+    give what ``np.rint`` gives."""
+
+    def output_dtypes(self, in_dtypes):
+        (d,) = in_dtypes
+        if np.dtype(d).kind in "iu":
+            return [d]
+        return [np.rint.resolve_dtypes((np.dtype(d), None))[1].name]
+
+
+class RoundHalfToEven(_Round):
+    def impl(self, x):
+        x = np.asarray(x)
+        return x.copy() if x.dtype.kind in "iu" else np.rint(x)
+
+
+class RoundHalfAwayFromZero(_Round):
+    def impl(self, x):
+        x = np.asarray(x)
+        if x.dtype.kind in "iu":
+            return x.copy()
+        if x.dtype.kind == "b":
+            x = x.astype(np.float16)
+        whole = np.trunc(x)
+        frac = x - whole  # exact in floating point
+        return whole + np.where(np.abs(frac) >= 0.5, np.sign(x), 0).astype(whole.dtype)
+
+
+# ---------------------------------------------------------------------------
+# Predicates, logic and bit operations
+# ---------------------------------------------------------------------------
+
+
+class IsNan(_Unary, _NoGrad):
+    ufunc = np.isnan
+
+
+class IsInf(_Unary, _NoGrad):
+    ufunc = np.isinf
+
+
+class IsFinite(_Unary, _NoGrad):
+    ufunc = np.isfinite
+
+
+class IsPosInf(_Unary, _NoGrad):
+    dtype_like = np.isinf
+
+    def impl(self, x):
+        x = np.asarray(x)
+        return np.isinf(x) & (x > 0) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
+
+
+class IsNegInf(_Unary, _NoGrad):
+    dtype_like = np.isinf
+
+    def impl(self, x):
+        x = np.asarray(x)
+        return np.isinf(x) & (x < 0) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
+
+
+class LeftShift(_NoGrad):
+    ufunc = np.left_shift
+
+
+class RightShift(_NoGrad):
+    ufunc = np.right_shift
+
+
+class LogicalAnd(_NoGrad):
+    ufunc = np.logical_and
+    commutative = associative = True
+
+
+class LogicalOr(_NoGrad):
+    ufunc = np.logical_or
+    commutative = associative = True
+
+
+class LogicalXor(_NoGrad):
+    ufunc = np.logical_xor
+    commutative = associative = True
+
+
+class LogicalNot(_Unary, _NoGrad):
+    ufunc = np.logical_not
+
+
+# ---------------------------------------------------------------------------
+# Special functions
+# ---------------------------------------------------------------------------
+
+
+class Erf(_Unary):
+    ufunc = sp.erf
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], 2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(inputs[0]))))]
+
+
+class Erfc(_Unary):
+    ufunc = sp.erfc
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], -2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(inputs[0]))))]
+
+
+class Erfcx(_Unary):
+    """``exp(x**2) erfc(x)``; d/dx = 2 x erfcx(x) - 2/sqrt(pi)."""
+
+    ufunc = sp.erfcx
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.sub(T.mul(2, inputs[0], outputs[0]), 2.0 / _SQRT_PI))]
+
+
+class Erfinv(_Unary):
+    ufunc = sp.erfinv
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], _SQRT_PI / 2.0, T.exp(T.sqr(outputs[0])))]
+
+
+class Erfcinv(_Unary):
+    ufunc = sp.erfcinv
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], -_SQRT_PI / 2.0, T.exp(T.sqr(outputs[0])))]
+
+
+class Gamma(_Unary):
+    ufunc = sp.gamma
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], outputs[0], T.psi(inputs[0]))]
+
+
+class GammaLn(_Unary):
+    ufunc = sp.gammaln
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.psi(inputs[0]))]
+
+
+class Psi(_Unary):
+    ufunc = sp.psi
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.tri_gamma(inputs[0]))]
+
+
+class TriGamma(_Unary):
+    dtype_like = sp.psi
+
+    def impl(self, x):
+        return sp.polygamma(1, x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.polygamma(2, inputs[0]))]
+
+
+class PolyGamma(ScalarOp):
+    """``polygamma(n, x)``: the ``n``-th derivative of ``psi``."""
+
+    def output_dtypes(self, in_dtypes):
+        n, x = (np.dtype(d) for d in in_dtypes)
+        if n.kind not in "biu":
+            raise TypeError(f"polygamma: the order n must be an integer, got dtype {n.name}")
+        return [sp.psi.resolve_dtypes((x, None))[1].name]
+
+    def impl(self, n, x):
+        return sp.polygamma(n, x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        n, x = inputs
+        return [None, T.mul(gz[0], T.polygamma(T.add(n, 1), x))]
+
+
+class GammaInc(ScalarOp):
+    """Regularized lower incomplete gamma ``P(k, x)``."""
+
+    ufunc = sp.gammainc
+
+    def grad(self, inputs, outputs, gz):
+        k, x = inputs
+        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
+                _ns().mul(gz[0], _gamma_density(k, x))]
+
+
+class GammaIncC(ScalarOp):
+    """Regularized upper incomplete gamma ``Q(k, x) = 1 - P(k, x)``."""
+
+    ufunc = sp.gammaincc
+
+    def grad(self, inputs, outputs, gz):
+        k, x = inputs
+        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
+                _ns().neg(_ns().mul(gz[0], _gamma_density(k, x)))]
+
+
+def _gamma_density(k, x):
+    """d/dx P(k, x) = x**(k-1) exp(-x) / Gamma(k), in log space."""
+    T = _ns()
+    return T.exp(T.sub(T.sub(T.xlogy(T.sub(k, 1), x), x), T.gammaln(k)))
+
+
+class GammaIncInv(ScalarOp):
+    """Inverse of ``P(k, .)``: ``x`` with ``gammainc(k, x) = y``."""
+
+    ufunc = sp.gammaincinv
+
+    def grad(self, inputs, outputs, gz):
+        k, y = inputs
+        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
+                _ns().true_div(gz[0], _gamma_density(k, outputs[0]))]
+
+
+class GammaIncCInv(ScalarOp):
+    """Inverse of ``Q(k, .)``."""
+
+    ufunc = sp.gammainccinv
+
+    def grad(self, inputs, outputs, gz):
+        k, y = inputs
+        T = _ns()
+        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
+                T.neg(T.true_div(gz[0], _gamma_density(k, outputs[0])))]
+
+
+def _beta_density(a, b, x):
+    """d/dx I_x(a, b) = x**(a-1) (1-x)**(b-1) / B(a, b), in log space."""
+    T = _ns()
+    return T.exp(T.sub(T.add(T.xlogy(T.sub(a, 1), x), T.xlog1py(T.sub(b, 1), T.neg(x))), T.betaln(a, b)))
+
+
+class BetaInc(ScalarOp):
+    """Regularized incomplete beta ``I_x(a, b)``."""
+
+    nin = 3
+    ufunc = sp.betainc
+
+    def grad(self, inputs, outputs, gz):
+        a, b, x = inputs
+        return [grad_not_implemented(self, 0, a, "derivative wrt a"),
+                grad_not_implemented(self, 1, b, "derivative wrt b"),
+                _ns().mul(gz[0], _beta_density(a, b, x))]
+
+
+class BetaIncInv(ScalarOp):
+    """Inverse of ``I_.(a, b)``: ``x`` with ``betainc(a, b, x) = y``."""
+
+    nin = 3
+    ufunc = sp.betaincinv
+
+    def grad(self, inputs, outputs, gz):
+        a, b, y = inputs
+        return [grad_not_implemented(self, 0, a, "derivative wrt a"),
+                grad_not_implemented(self, 1, b, "derivative wrt b"),
+                _ns().true_div(gz[0], _beta_density(a, b, outputs[0]))]
+
+
+class Beta(ScalarOp):
+    ufunc = sp.beta
+    commutative = True
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        a, b = inputs
+        dab = T.psi(T.add(a, b))
+        g = T.mul(gz[0], outputs[0])
+        return [T.mul(g, T.sub(T.psi(a), dab)), T.mul(g, T.sub(T.psi(b), dab))]
+
+
+class BetaLn(ScalarOp):
+    ufunc = sp.betaln
+    commutative = True
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        a, b = inputs
+        dab = T.psi(T.add(a, b))
+        return [T.mul(gz[0], T.sub(T.psi(a), dab)), T.mul(gz[0], T.sub(T.psi(b), dab))]
+
+
+class XLogY(ScalarOp):
+    """``x * log(y)``, 0 where ``x == 0``."""
+
+    ufunc = sp.xlogy
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x, y = inputs
+        return [T.mul(gz[0], T.log(y)), T.mul(gz[0], T.true_div(x, y))]
+
+
+class XLog1pY(ScalarOp):
+    """``x * log1p(y)``, 0 where ``x == 0``."""
+
+    ufunc = sp.xlog1py
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x, y = inputs
+        return [T.mul(gz[0], T.log1p(y)), T.mul(gz[0], T.true_div(x, T.add(y, 1)))]
+
+
+class J0(_Unary):
+    ufunc = sp.j0
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.neg(T.mul(gz[0], T.j1(inputs[0])))]
+
+
+class J1(_Unary):
+    ufunc = sp.j1
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        return [T.mul(gz[0], 0.5, T.sub(T.j0(x), T.jv(2, x)))]
+
+
+class I0(_Unary):
+    ufunc = sp.i0
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], T.i1(inputs[0]))]
+
+
+class I1(_Unary):
+    ufunc = sp.i1
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        return [T.mul(gz[0], 0.5, T.add(T.i0(x), T.iv(2, x)))]
+
+
+class _Bessel(ScalarOp):
+    """Bessel functions of order ``v`` (first input): the gradient wrt ``v`` is
+    not implemented, the one wrt ``x`` uses the order-recurrences."""
+
+    def grad(self, inputs, outputs, gz):
+        v, x = inputs
+        return [grad_not_implemented(self, 0, v, "derivative wrt the order"),
+                _ns().mul(gz[0], self.dx(v, x, outputs[0]))]
+
+
+class Jv(_Bessel):
+    ufunc = sp.jv
+
+    def dx(self, v, x, out):
+        T = _ns()
+        return T.mul(0.5, T.sub(T.jv(T.sub(v, 1), x), T.jv(T.add(v, 1), x)))
+
+
+class Iv(_Bessel):
+    ufunc = sp.iv
+
+    def dx(self, v, x, out):
+        T = _ns()
+        return T.mul(0.5, T.add(T.iv(T.sub(v, 1), x), T.iv(T.add(v, 1), x)))
+
+
+class Ive(_Bessel):
+    """``iv(v, x) * exp(-|x|)``."""
+
+    ufunc = sp.ive
+
+    def dx(self, v, x, out):
+        T = _ns()
+        return T.sub(T.mul(0.5, T.add(T.ive(T.sub(v, 1), x), T.ive(T.add(v, 1), x))),
+                     T.mul(T.sign(x), out))
+
+
+class Kv(_Bessel):
+    ufunc = sp.kv
+
+    def dx(self, v, x, out):
+        T = _ns()
+        return T.mul(-0.5, T.add(T.kv(T.sub(v, 1), x), T.kv(T.add(v, 1), x)))
+
+
+class Kve(_Bessel):
+    """``kv(v, x) * exp(x)``."""
+
+    ufunc = sp.kve
+
+    def dx(self, v, x, out):
+        T = _ns()
+        return T.add(T.mul(-0.5, T.add(T.kve(T.sub(v, 1), x), T.kve(T.add(v, 1), x))), out)
+
+
+class OwensT(ScalarOp):
+    """Owen's T function ``T(h, a)``."""
+
+    ufunc = sp.owens_t
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        h, a = inputs
+        h2 = T.sqr(h)
+        gh = T.mul(-1.0 / (2.0 * _SQRT_2PI), T.exp(T.mul(-0.5, h2)), T.erf(T.mul(a, h, float(np.sqrt(0.5)))))
+        one_a2 = T.add(1, T.sqr(a))
+        ga = T.true_div(T.exp(T.mul(-0.5, h2, one_a2)), T.mul(2.0 * np.pi, one_a2))
+        return [T.mul(gz[0], gh), T.mul(gz[0], ga)]
+
+
+class LogNdtr(_Unary):
+    """``log`` of the standard normal CDF."""
+
+    ufunc = sp.log_ndtr
+
+    def grad(self, inputs, outputs, gz):
+        # pdf / cdf = exp(log pdf - log cdf): finite far in the lower tail
+        T = _ns()
+        x = inputs[0]
+        return [T.mul(gz[0], T.exp(T.sub(T.mul(-0.5, T.sqr(x)), T.add(outputs[0], float(np.log(_SQRT_2PI))))))]
+
+
+class Ndtri(_Unary):
+    """Inverse of the standard normal CDF."""
+
+    ufunc = sp.ndtri
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], _SQRT_2PI, T.exp(T.mul(0.5, T.sqr(outputs[0]))))]
+
+
+class Hyp2F1(ScalarOp):
+    """Gauss hypergeometric function ``2F1(a, b; c; z)``; gradient wrt ``z``."""
+
+    nin = 4
+    ufunc = sp.hyp2f1
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        a, b, c, z = inputs
+        dz = T.mul(T.true_div(T.mul(a, b), c), T.hyp2f1(T.add(a, 1), T.add(b, 1), T.add(c, 1), z))
+        return [grad_not_implemented(self, i, v, "derivative wrt a parameter") for i, v in enumerate((a, b, c))] + [
+            T.mul(gz[0], dz)]
+
+
+# ---------------------------------------------------------------------------
+# Complex numbers.  Gradients wrt a complex input are complex(d/d re, d/d im)
+# of a real cost, as in PyTensor.
+# ---------------------------------------------------------------------------
+
+
+class Real(_Unary):
+    def output_dtypes(self, in_dtypes):
+        return [_real_dtype(in_dtypes[0])]
+
+    def impl(self, x):
+        return np.real(x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        if _is_complex(x):
+            return [T.complex(gz[0], T.zeros_like(gz[0]))]
+        return [gz[0]]
+
+
+class Imag(_Unary):
+    def output_dtypes(self, in_dtypes):
+        return [_real_dtype(in_dtypes[0])]
+
+    def impl(self, x):
+        return np.imag(x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        if _is_complex(x):
+            return [T.complex(T.zeros_like(gz[0]), gz[0])]
+        return [T.zeros_like(gz[0])]
+
+
+class Conj(_Unary):
+    ufunc = np.conjugate
+
+    def grad(self, inputs, outputs, gz):
+        return [_ns().conj(gz[0])]
+
+
+class Angle(_Unary):
+    def output_dtypes(self, in_dtypes):
+        d = np.dtype(_real_dtype(in_dtypes[0]))
+        return [np.arctan2.resolve_dtypes((d, d, None))[2].name]
+
+    def impl(self, x):
+        return np.angle(x)
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        x = inputs[0]
+        if not _is_complex(x):
+            return [T.zeros_like(gz[0])]
+        re, im = T.real(x), T.imag(x)
+        g = T.true_div(gz[0], T.add(T.sqr(re), T.sqr(im)))
+        return [T.complex(T.neg(T.mul(g, im)), T.mul(g, re))]
+
+
+class Complex(ScalarOp):
+    """``complex(re, im)``: ``re + 1j * im``."""
+
+    def output_dtypes(self, in_dtypes):
+        for d in in_dtypes:
+            if np.dtype(d).kind == "c":
+                raise TypeError(f"complex: the real and imaginary parts must be real, got dtype {d}")
+        return [np.result_type(*[np.dtype(d) for d in in_dtypes], np.complex64).name]
+
+    def impl(self, re, im):
+        re, im = np.asarray(re), np.asarray(im)
+        dt = np.result_type(re.dtype, im.dtype, np.complex64)
+        out = np.empty(np.broadcast_shapes(re.shape, im.shape), dtype=dt)
+        out.real = re
+        out.imag = im
+        return out
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.real(gz[0]), T.imag(gz[0])]
