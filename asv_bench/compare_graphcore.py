@@ -1,8 +1,16 @@
 """Compare the Cython-compiled graphcore with its pure-Python copy.
 
 Times (best of N) building, toposorting and cloning an elementwise graph of
-``--size`` nodes (a balanced binary tree of a toy 2-input op over ``--leaves``
-inputs) with both implementations in one process and prints the ratios.
+``--size`` nodes (see ``benchmarks/common.py``) with both implementations in
+one process and prints the ratios.
+
+* ``build``: nodes made with the graphcore constructors (``Apply``,
+  ``Variable``, trace capture included) from user code;
+* ``build_via_op``: the same through ``op(a, b)`` (``Op.__call__`` and a
+  user-level ``make_node`` in Python: shown for information, most of its time
+  is user-level Python that no graphcore change can remove);
+* ``toposort``, ``clone``, ``clone_replace`` (replace one input),
+  ``fgraph`` (``FunctionGraph(..., clone=False)``).
 
     python asv_bench/compare_graphcore.py [--size 100000] [--repeat 5] [--min-ratio 5]
 
@@ -13,58 +21,12 @@ import gc
 import sys
 import time
 
-import tensorsmith_graphcore as compiled
+import os
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-def make_toy(gcmod):
-    class Scalar(gcmod.Type):
-        __props__ = ("kind",)
-
-        def __init__(self, kind="float"):
-            self.kind = kind
-
-        def filter(self, value, strict=False, allow_downcast=None):
-            return float(value)
-
-    class Add(gcmod.Op):
-        __props__ = ()
-
-        def make_node(self, a, b):
-            return gcmod.Apply(self, [a, b], [a.type.make_variable()])
-
-        def perform(self, node, inputs, out):
-            out[0][0] = inputs[0] + inputs[1]
-
-    return Scalar, Add
-
-
-def build_tree(gcmod, toy, n_nodes, n_leaves=64):
-    """A graph of ``n_nodes`` Add nodes: level-by-level pairwise reduction over
-    leaves, repeated until ``n_nodes`` nodes exist (elementwise style)."""
-    Scalar, Add = toy
-    t = Scalar()
-    add = Add()
-    leaves = [t.make_variable(f"x{i}") for i in range(n_leaves)]
-    layer = list(leaves)
-    made = 0
-    while made < n_nodes:
-        nxt = []
-        m = len(layer)
-        for i in range(0, m - 1, 2):
-            if made >= n_nodes:
-                break
-            nxt.append(add(layer[i], layer[i + 1]))
-            made += 1
-        if m % 2 or made >= n_nodes:
-            nxt.extend(layer[len(nxt) * 2:])
-        if len(nxt) == 1 and made < n_nodes:
-            nxt.append(leaves[made % n_leaves])
-        layer = nxt
-    # fold what is left into one output
-    while len(layer) > 1:
-        layer = [add(layer[0], layer[1])] + layer[2:]
-        made += 1
-    return leaves, layer[0]
+import tensorsmith_graphcore as compiled  # noqa: E402
+from benchmarks.common import build_graph  # noqa: E402
 
 
 def best(fn, repeat):
@@ -81,11 +43,11 @@ def best(fn, repeat):
     return min(times)
 
 
-def measure(gcmod, size, repeat):
-    toy = make_toy(gcmod)
+def measure(gcmod, size, repeat, kind):
     out = {}
-    out["build"] = best(lambda: build_tree(gcmod, toy, size), repeat)
-    leaves, y = build_tree(gcmod, toy, size)
+    out["build"] = best(lambda: build_graph(gcmod, size, kind), repeat)
+    out["build_via_op"] = best(lambda: build_graph(gcmod, size, kind, via_op=True), repeat)
+    leaves, y = build_graph(gcmod, size, kind)
     n = len(gcmod.toposort([y]))
     out["toposort"] = best(lambda: gcmod.toposort([y]), repeat)
     out["clone"] = best(lambda: gcmod.clone(leaves, [y]), repeat)
@@ -99,6 +61,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--kind", choices=["tree", "chain"], default="tree")
     ap.add_argument("--min-ratio", type=float, default=None,
                     help="fail if build/toposort/clone ratio is below this")
     args = ap.parse_args(argv)
@@ -107,10 +70,10 @@ def main(argv=None):
               "missing): the comparison is meaningless", file=sys.stderr)
         return 1
     pure = compiled.pure_python()
-    n_c, tc = measure(compiled, args.size, args.repeat)
-    n_p, tp = measure(pure, args.size, args.repeat)
+    n_c, tc = measure(compiled, args.size, args.repeat, args.kind)
+    n_p, tp = measure(pure, args.size, args.repeat, args.kind)
     assert n_c == n_p, (n_c, n_p)
-    print(f"graph: {n_c} Apply nodes, best of {args.repeat}")
+    print(f"graph: {args.kind} of {n_c} Apply nodes, best of {args.repeat}")
     print(f"{'operation':<14} {'cython [s]':>11} {'python [s]':>11} {'ratio':>7}")
     bad = []
     for k in tc:

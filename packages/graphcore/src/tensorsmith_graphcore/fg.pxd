@@ -17,6 +17,8 @@ cdef class FunctionGraph:
     cpdef import_node(self, _Apply node, object reason=*)
     cpdef import_var(self, _Var var, object reason=*)
     cpdef _setup_var(self, _Var var)
+    cpdef add_input(self, _Var var)
+    cpdef add_output(self, _Var var, object reason=*)
     @cython.locals(cl=list, k=Py_ssize_t, n=Py_ssize_t, c=tuple)
     cpdef _remove_client(self, _Var var, object node, Py_ssize_t i, object reason)
     @cython.locals(stack=list, v=_Var, node=_Apply, o=_Var, inp=_Var, used=bint, i=Py_ssize_t)

@@ -71,6 +71,8 @@ def user_location():
     """(filename, lineno) of the innermost frame outside the library, or None."""
     if not _tracing:
         return None
+    if _COMPILED:
+        return _c_user_location()  # noqa: F821  (defined in graph.pxd)
     # Frame 0: compiled, this function has no frame of its own, so frame 0 is
     # the nearest Python caller; as plain Python it is this (library) frame.
     f = _getframe(0)
@@ -334,7 +336,7 @@ def toposort(outputs, blockers=None):
     done = set()
     expanded = set()
     stack = []
-    block = set(blockers) if blockers is not None else None
+    block = _block_set(blockers)
     for out in reversed(outputs):
         if block is not None and out in block:
             continue
@@ -370,6 +372,17 @@ def toposort(outputs, blockers=None):
 _epoch = 0
 
 
+def _block_set(blockers):
+    """``blockers`` as a set (a set is used as it is, not copied: callers such
+    as ``FunctionGraph.import_node`` pass a large one); None when empty."""
+    if blockers is None:
+        return None
+    if isinstance(blockers, set):
+        return blockers if blockers else None
+    block = set(blockers)
+    return block if block else None
+
+
 def _toposort_marks(outputs, blockers):
     """``toposort`` for the compiled module: the visit state lives in a C field
     of each node (``_mark``: 2*epoch when expanded, 2*epoch+1 when done) instead
@@ -381,7 +394,7 @@ def _toposort_marks(outputs, blockers):
     done = expanded + 1
     order = []
     stack = []
-    block = set(blockers) if blockers is not None else None
+    block = _block_set(blockers)
     for out in reversed(outputs):
         if block is not None and out in block:
             continue
@@ -405,10 +418,10 @@ def _toposort_marks(outputs, blockers):
         while k >= 0:
             v = inputs[k]
             k -= 1
-            if block is not None and v in block:
-                continue
             parent = v.owner
             if parent is not None:
+                if block is not None and v in block:
+                    continue
                 m = parent._mark
                 if m != done:
                     if m == expanded:
