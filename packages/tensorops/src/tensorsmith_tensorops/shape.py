@@ -7,7 +7,7 @@ from .basic import as_tensor_variable, constant
 from .type import TensorType
 
 __all__ = ["shape", "specify_shape", "reshape", "shape_padleft", "shape_padright", "Shape",
-           "SpecifyShape", "Reshape"]
+           "SpecifyShape", "Reshape", "Shape_i", "shape_i"]
 
 
 class Shape(Op):
@@ -29,7 +29,163 @@ register_grad(Shape, lambda op, node, inputs, g: [disconnected])
 
 
 def shape(x):
+    """The shape of ``x`` as a symbolic int64 vector (``x.shape``)."""
     return _shape(x)
+
+
+class Shape_i(Op):
+    """The length of axis ``i`` of ``x`` as an int64 scalar."""
+
+    __props__ = ("i",)
+
+    def __init__(self, i):
+        self.i = int(i)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 0 <= self.i < x.type.ndim:
+            raise ValueError(f"shape_i: axis {self.i} is out of range for {x.type}")
+        return Apply(self, [x], [TensorType("int64", ()).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(np.shape(inputs[0])[self.i], dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [()]
+
+    def __str__(self):
+        return f"Shape_i{{{self.i}}}"
+
+
+register_grad(Shape_i, lambda op, node, inputs, g: [disconnected])
+
+
+def shape_i(x, i):
+    """The length of axis ``i`` (negative counts from the end) of ``x``: an
+    int64 constant when the static shape knows it, else a ``Shape_i`` node."""
+    x = as_tensor_variable(x)
+    nd = x.type.ndim
+    if not -nd <= i < nd:
+        raise ValueError(f"shape_i: axis {i} is out of range for {x.type}")
+    i = int(i) % nd
+    s = x.type.shape[i]
+    if s is not None:
+        return constant(np.int64(s))
+    return Shape_i(i)(x)
+
+
+def static_int(v):
+    """The Python int a symbolic integer scalar is known to hold at build time
+    (a constant, or ``Shape_i`` of a statically known axis), else None."""
+    from tensorsmith_graphcore import Constant
+
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return int(v)
+    if isinstance(v, Constant):
+        d = np.asarray(v.data)
+        if d.ndim == 0 and d.dtype.kind in "iub":
+            return int(d)
+        return None
+    owner = getattr(v, "owner", None)
+    if owner is not None and isinstance(owner.op, Shape_i):
+        return owner.inputs[0].type.shape[owner.op.i]
+    return None
+
+
+def as_int_scalar(v, what):
+    """``v`` (a Python/NumPy int or a 0-d integer tensor) as an int64 scalar tensor."""
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"{what}: expected an integer, got the bool {v!r}")
+    if isinstance(v, (int, np.integer)):
+        return constant(np.int64(v))
+    if isinstance(v, (float, np.floating)):
+        if float(v) != int(v):
+            raise TypeError(f"{what}: expected an integer, got {v!r}")
+        return constant(np.int64(int(v)))
+    v = as_tensor_variable(v)
+    if v.type.ndim != 0 or v.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"{what}: expected an integer scalar, got {v.type}")
+    if v.type.dtype != "int64":
+        from .math import cast
+
+        v = cast(v, "int64")
+    return v
+
+
+def shape_to_scalars(shp, what):
+    """A shape argument (an int, a sequence of ints / integer scalars, or a
+    symbolic integer vector of known length) as a list of int64 scalars."""
+    from tensorsmith_graphcore import Constant, Variable
+
+    if isinstance(shp, (int, np.integer)) or (isinstance(shp, Variable) and shp.type.ndim == 0):
+        return [as_int_scalar(shp, what)]
+    if isinstance(shp, (list, tuple)):
+        return [as_int_scalar(s, what) for s in shp]
+    v = as_tensor_variable(shp)
+    if v.type.ndim != 1 or v.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"{what}: the shape must be an integer vector, got {v.type}")
+    if isinstance(v, Constant):
+        return [as_int_scalar(int(s), what) for s in v.data]
+    if v.owner is not None and isinstance(v.owner.op, Shape):
+        return [shape_i(v.owner.inputs[0], i) for i in range(v.type.shape[0])]
+    n = v.type.shape[0]
+    if n is None:
+        raise ValueError(f"{what}: the shape vector {v} has an unknown length; "
+                         "give a tuple of scalars or a vector of static length")
+    return [as_int_scalar(v[i], what) for i in range(n)]
+
+
+def int_mul(a, b):
+    """The product of two int64 scalars, folded to a constant when both are known."""
+    sa, sb = static_int(a), static_int(b)
+    if sa is not None and sb is not None:
+        return constant(np.int64(sa * sb))
+    if sa == 1:
+        return as_int_scalar(b, "shape")
+    if sb == 1:
+        return as_int_scalar(a, "shape")
+    from .math import mul
+
+    return mul(as_int_scalar(a, "shape"), as_int_scalar(b, "shape"))
+
+
+class MakeIntVector(Op):
+    """An int64 vector from int64 scalars (how symbolic shapes are built)."""
+
+    def make_node(self, *scalars):
+        scalars = [as_int_scalar(s, "shape") for s in scalars]
+        return Apply(self, scalars, [TensorType("int64", (len(scalars),)).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.array([int(v) for v in inputs], dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [(len(node.inputs),)]
+
+
+register_grad(MakeIntVector, lambda op, node, inputs, g: [disconnected] * len(inputs))
+
+
+def int_vector(scalars):
+    """An int64 vector from a list of ints / int scalars (a constant when all are known)."""
+    vals = [static_int(s) for s in scalars]
+    if all(v is not None for v in vals):
+        return constant(np.asarray(vals, dtype="int64"))
+    return MakeIntVector()(*scalars)
+
+
+def _static_entries(shp):
+    """The entries of an integer shape vector known at build time (None where unknown)."""
+    from tensorsmith_graphcore import Constant
+
+    if isinstance(shp, Constant):
+        return [int(v) for v in shp.data]
+    if shp.owner is not None and isinstance(shp.owner.op, MakeIntVector):
+        return [static_int(v) for v in shp.owner.inputs]
+    if shp.owner is not None and isinstance(shp.owner.op, Shape):
+        return list(shp.owner.inputs[0].type.shape)
+    return None
+
 
 
 class SpecifyShape(Op):
@@ -88,21 +244,28 @@ class Reshape(Op):
         shp = as_tensor_variable(shp)
         if shp.type.ndim != 1 or shp.type.dtype[:3] not in ("int", "uin"):
             raise TypeError(f"reshape: the shape must be an integer vector, got {shp.type}")
+        if shp.type.shape[0] is not None and shp.type.shape[0] != self.ndim:
+            raise ValueError(f"reshape: the shape vector has {shp.type.shape[0]} entries, ndim is {self.ndim}")
         static = [None] * self.ndim
-        from tensorsmith_graphcore import Constant
-
-        if isinstance(shp, Constant):
-            vals = [int(v) for v in shp.data]
-            known = [v for v in vals if v != -1]
+        vals = _static_entries(shp)
+        if vals is not None:
             if vals.count(-1) > 1:
-                raise ValueError(f"reshape: at most one -1 in the new shape, got {tuple(vals)}")
+                raise ValueError(f"reshape: at most one -1 in the new shape, got {_fmt(vals)}")
+            if any(v is not None and v < -1 for v in vals):
+                raise ValueError(f"reshape: negative length in the new shape {_fmt(vals)}")
             total = None if any(s is None for s in x.type.shape) else int(np.prod(x.type.shape))
-            if total is not None and -1 not in vals and int(np.prod(vals)) != total:
-                raise ValueError(f"cannot reshape {x.type} (size {total}) into shape {tuple(vals)}")
+            known = [v for v in vals if v != -1]
+            complete = all(v is not None for v in known)
+            if total is not None and complete and -1 not in vals and int(np.prod(known)) != total:
+                raise ValueError(f"cannot reshape {x.type} (size {total}) into shape {_fmt(vals)}")
+            if total is not None and complete and -1 in vals:
+                rest = int(np.prod(known))
+                if rest == 0 or total % rest:
+                    raise ValueError(f"cannot reshape {x.type} (size {total}) into shape {_fmt(vals)}")
             for i, v in enumerate(vals):
-                if v != -1:
+                if v is not None and v != -1:
                     static[i] = v
-                elif total is not None and int(np.prod(known)) != 0:
+                elif v == -1 and total is not None and complete:
                     static[i] = total // int(np.prod(known))
         return Apply(self, [x, shp], [TensorType(x.type.dtype, tuple(static)).make_variable()])
 
@@ -117,7 +280,27 @@ class Reshape(Op):
         return [[True], [False]]
 
     def infer_shape(self, fgraph, node, input_shapes):
-        return [tuple(node.inputs[1][i] for i in range(self.ndim))]
+        from .math import floor_div, mul
+
+        shp = node.inputs[1]
+        vals = _static_entries(shp)
+        if shp.owner is not None and isinstance(shp.owner.op, MakeIntVector):
+            entries = list(shp.owner.inputs)
+        elif vals is not None and all(v is not None for v in vals):
+            entries = [constant(np.int64(v)) for v in vals]
+        else:
+            return [tuple(shp[i] for i in range(self.ndim))]
+        if vals is not None and -1 in vals:
+            k = vals.index(-1)
+            total = constant(np.int64(1))
+            for s in input_shapes[0]:
+                total = mul(total, s)
+            rest = constant(np.int64(1))
+            for i, e in enumerate(entries):
+                if i != k:
+                    rest = mul(rest, e)
+            entries[k] = floor_div(total, rest)
+        return [tuple(entries)]
 
 
 @register_grad(Reshape)
@@ -134,13 +317,7 @@ def reshape(x, newshape, ndim=None):
     if isinstance(newshape, (int, np.integer)):
         newshape = (newshape,)
     if isinstance(newshape, (list, tuple)):
-        if all(isinstance(s, (int, np.integer)) for s in newshape):
-            shp = constant(np.asarray(newshape, dtype="int64"))
-        else:
-            from .join import stack
-            from .math import cast
-
-            shp = stack([cast(as_tensor_variable(s), "int64") for s in newshape])
+        shp = int_vector(list(newshape))
         nd = len(newshape)
     else:
         shp = as_tensor_variable(newshape)
@@ -150,6 +327,10 @@ def reshape(x, newshape, ndim=None):
             ndim = shp.type.shape[0]
         nd = ndim
     return Reshape(nd)(x, shp)
+
+
+def _fmt(vals):
+    return "(" + ", ".join("?" if v is None else str(v) for v in vals) + ("," if len(vals) == 1 else "") + ")"
 
 
 def shape_padleft(x, n_ones=1):

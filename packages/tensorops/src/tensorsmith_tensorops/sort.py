@@ -1,0 +1,494 @@
+"""Sorting and searching: ``sort``, ``argsort``, ``searchsorted``,
+``unique``, ``bincount``, ``diff``, ``nonzero``, ``flatnonzero``,
+``nonzero_values`` (NumPy semantics, PyTensor names)."""
+import numpy as np
+from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
+from tensorsmith_graphcore import Apply, Constant, Op
+
+from .basic import as_tensor_variable, constant, zeros_like
+from .reduction import normalize_axis
+from .shape import as_int_scalar, static_int
+from .shape_extra import flatten, pad
+from .type import TensorType
+
+__all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "SearchsortedOp", "searchsorted", "Unique", "unique",
+           "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values",
+           "TakeAlongAxis", "PutAddAlongAxis"]
+
+_KINDS = ("quicksort", "mergesort", "heapsort", "stable")
+
+
+def _is_int(t):
+    return t.dtype[:3] in ("int", "uin")
+
+
+# ---------------------------------------------------------------------------
+# gather / scatter-add along an axis (what the gradients of sort and
+# bincount need)
+# ---------------------------------------------------------------------------
+
+
+def _full_index(idx, axis, shape):
+    """An index tuple that addresses ``idx`` along ``axis`` and every
+    position along the other axes (for ``np.add.at``)."""
+    nd = idx.ndim
+    grids = []
+    for k in range(nd):
+        if k == axis:
+            grids.append(idx)
+        else:
+            s = [1] * nd
+            s[k] = idx.shape[k]
+            grids.append(np.arange(idx.shape[k]).reshape(s))
+    return tuple(grids)
+
+
+class TakeAlongAxis(Op):
+    """``TakeAlongAxis(axis)(a, idx)``: ``numpy.take_along_axis`` with
+    ``idx`` of the same shape as ``a`` except along ``axis``."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = int(axis)
+
+    def make_node(self, a, idx):
+        a, idx = as_tensor_variable(a), as_tensor_variable(idx)
+        if not _is_int(idx.type) or idx.type.ndim != a.type.ndim:
+            raise TypeError(f"take_along_axis: indices must be integers with {a.type.ndim} dimensions, got {idx.type}")
+        return Apply(self, [a, idx], [TensorType(a.type.dtype, idx.type.shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        a, idx = inputs
+        output_storage[0][0] = np.take_along_axis(a, idx, axis=self.axis)
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+class PutAddAlongAxis(Op):
+    """``PutAddAlongAxis(axis)(a, idx, v)``: a copy of ``a`` where ``v`` is
+    added at the positions ``TakeAlongAxis(axis)(a, idx)`` reads (repeated
+    indices accumulate)."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = int(axis)
+
+    def make_node(self, a, idx, v):
+        a, idx, v = (as_tensor_variable(t) for t in (a, idx, v))
+        if not _is_int(idx.type) or idx.type.ndim != a.type.ndim:
+            raise TypeError(f"put_add_along_axis: indices must be integers with {a.type.ndim} dimensions, got {idx.type}")
+        return Apply(self, [a, idx, v], [a.type.make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        a, idx, v = inputs
+        out = np.array(a, dtype=node.outputs[0].type.numpy_dtype)
+        np.add.at(out, _full_index(idx, self.axis, a.shape), np.broadcast_to(v, idx.shape))
+        output_storage[0][0] = out
+
+    def connection_pattern(self, node):
+        return [[True], [False], [True]]
+
+
+@register_grad(TakeAlongAxis)
+def _take_along_grad(op, node, inputs, g):
+    a, idx = inputs
+    if not a.type.differentiable:
+        return [disconnected, disconnected]
+    return [PutAddAlongAxis(op.axis)(zeros_like(a), idx, g[0]), disconnected]
+
+
+@register_grad(PutAddAlongAxis)
+def _put_add_along_grad(op, node, inputs, g):
+    from .elemwise import sum_to_shape
+    from .math import cast
+
+    a, idx, v = inputs
+    ga = g[0] if a.type.differentiable else disconnected
+    if v.type.differentiable:
+        gv = sum_to_shape(TakeAlongAxis(op.axis)(g[0], idx), v)
+        if gv.type.dtype != v.type.dtype:
+            gv = cast(gv, v.type.dtype)
+    else:
+        gv = disconnected
+    return [ga, disconnected, gv]
+
+
+register_jvp(TakeAlongAxis, lambda op, node, inputs, t: [None if t[0] is None else op(t[0], inputs[1])])
+
+
+# ---------------------------------------------------------------------------
+# sort, argsort
+# ---------------------------------------------------------------------------
+
+
+class SortOp(Op):
+    """``numpy.sort`` along ``axis``."""
+
+    __props__ = ("axis", "kind")
+
+    def __init__(self, axis, kind="quicksort"):
+        self.axis = int(axis)
+        self.kind = kind
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.type.dtype.startswith("complex"):
+            raise TypeError(f"sort: complex inputs are not supported ({x.type})")
+        return Apply(self, [x], [x.type.make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.sort(inputs[0], axis=self.axis, kind=self.kind)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+
+class ArgSortOp(SortOp):
+    """``numpy.argsort`` along ``axis`` (int64 indices)."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.type.dtype.startswith("complex"):
+            raise TypeError(f"argsort: complex inputs are not supported ({x.type})")
+        return Apply(self, [x], [TensorType("int64", x.type.shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(np.argsort(inputs[0], axis=self.axis, kind=self.kind), dtype="int64")
+
+
+@register_grad(SortOp)
+def _sort_grad(op, node, inputs, g):
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    perm = ArgSortOp(op.axis, op.kind)(x)
+    return [PutAddAlongAxis(op.axis)(zeros_like(x), perm, g[0])]
+
+
+register_jvp(SortOp, lambda op, node, inputs, t: [
+    None if t[0] is None else TakeAlongAxis(op.axis)(t[0], ArgSortOp(op.axis, op.kind)(inputs[0]))])
+mark_not_differentiable(ArgSortOp)
+
+
+def _sort_args(a, axis, kind, order, what):
+    if order is not None:
+        raise ValueError(f"{what}: the order argument (structured arrays) is not supported")
+    if kind not in _KINDS:
+        raise ValueError(f"{what}: kind must be one of {_KINDS}, got {kind!r}")
+    a = as_tensor_variable(a)
+    if axis is None:
+        return flatten(a), 0
+    if a.type.ndim == 0:
+        raise ValueError(f"{what}: axis {axis} is out of range for a 0-d array (use axis=None)")
+    return a, normalize_axis(axis, a.type.ndim, what)[0]
+
+
+def sort(a, axis=-1, kind="quicksort", order=None):
+    """``a`` sorted along ``axis`` (the flattened array when None)."""
+    a, axis = _sort_args(a, axis, kind, order, "sort")
+    return SortOp(axis, kind)(a)
+
+
+def argsort(a, axis=-1, kind="quicksort", order=None):
+    """The int64 indices that sort ``a`` along ``axis`` (flattened when None)."""
+    a, axis = _sort_args(a, axis, kind, order, "argsort")
+    return ArgSortOp(axis, kind)(a)
+
+
+# ---------------------------------------------------------------------------
+# searchsorted
+# ---------------------------------------------------------------------------
+
+
+class SearchsortedOp(Op):
+    """``numpy.searchsorted(x, v, side, sorter)`` with ``x`` a vector."""
+
+    __props__ = ("side",)
+
+    def __init__(self, side="left"):
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+        self.side = side
+
+    def make_node(self, x, v, sorter=None):
+        x, v = as_tensor_variable(x), as_tensor_variable(v)
+        if x.type.ndim != 1:
+            raise ValueError(f"searchsorted: the sorted array must be a vector, got {x.type}")
+        ins = [x, v]
+        if sorter is not None:
+            sorter = as_tensor_variable(sorter)
+            if sorter.type.ndim != 1 or not _is_int(sorter.type):
+                raise TypeError(f"searchsorted: sorter must be an integer vector, got {sorter.type}")
+            ins.append(sorter)
+        return Apply(self, ins, [TensorType("int64", v.type.shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        sorter = inputs[2] if len(inputs) > 2 else None
+        res = np.searchsorted(inputs[0], inputs[1], side=self.side, sorter=sorter)
+        output_storage[0][0] = np.asarray(res, dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
+
+
+mark_not_differentiable(SearchsortedOp)
+
+
+def searchsorted(x, v, side="left", sorter=None):
+    """Indices where the elements of ``v`` would be inserted in the sorted
+    vector ``x`` to keep it sorted (int64, shape of ``v``)."""
+    return SearchsortedOp(side)(x, v, sorter)
+
+
+# ---------------------------------------------------------------------------
+# unique
+# ---------------------------------------------------------------------------
+
+
+class Unique(Op):
+    """``numpy.unique`` with its optional outputs (in NumPy's order: values,
+    index, inverse, counts)."""
+
+    __props__ = ("return_index", "return_inverse", "return_counts", "axis")
+
+    def __init__(self, return_index=False, return_inverse=False, return_counts=False, axis=None):
+        self.return_index = bool(return_index)
+        self.return_inverse = bool(return_inverse)
+        self.return_counts = bool(return_counts)
+        self.axis = None if axis is None else int(axis)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        nd = x.type.ndim
+        if self.axis is not None and not 0 <= self.axis < nd:
+            raise ValueError(f"unique: axis {self.axis} out of range for {x.type}")
+        if self.axis is None:
+            outs = [TensorType(x.type.dtype, (None,))]
+        else:
+            shp = list(x.type.shape)
+            shp[self.axis] = None
+            outs = [TensorType(x.type.dtype, tuple(shp))]
+        if self.return_index:
+            outs.append(TensorType("int64", (None,)))
+        if self.return_inverse:
+            # the inverse's shape follows the installed NumPy: with axis=None
+            # NumPy 2 gives it the shape of x, along an axis it is a vector
+            probe = np.unique(np.zeros((1,) * nd), return_inverse=True, axis=self.axis)[1]
+            if self.axis is None and probe.ndim == nd:
+                outs.append(TensorType("int64", x.type.shape))
+            elif self.axis is not None and probe.ndim == 1:
+                outs.append(TensorType("int64", (x.type.shape[self.axis],)))
+            else:
+                outs.append(TensorType("int64", (None,) * probe.ndim))
+        if self.return_counts:
+            outs.append(TensorType("int64", (None,)))
+        return Apply(self, [x], [t.make_variable() for t in outs])
+
+    def perform(self, node, inputs, output_storage):
+        res = np.unique(inputs[0], return_index=self.return_index, return_inverse=self.return_inverse,
+                        return_counts=self.return_counts, axis=self.axis)
+        if not isinstance(res, tuple):
+            res = (res,)
+        for cell, r, out in zip(output_storage, res, node.outputs):
+            cell[0] = np.asarray(r, dtype=out.type.numpy_dtype)
+
+
+mark_not_differentiable(Unique)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None):
+    """The sorted unique elements of ``ar`` (rows/slices along ``axis``), and
+    optionally the first indices, the inverse and the counts (as ``numpy.unique``)."""
+    ar = as_tensor_variable(ar)
+    if axis is not None:
+        axis = normalize_axis(axis, ar.type.ndim, "unique")[0]
+    outs = Unique(return_index, return_inverse, return_counts, axis)(ar)
+    if isinstance(outs, (list, tuple)) and len(outs) == 1:
+        return outs[0]
+    return outs if not isinstance(outs, list) else tuple(outs)
+
+
+# ---------------------------------------------------------------------------
+# bincount
+# ---------------------------------------------------------------------------
+
+
+class BinCount(Op):
+    """``numpy.bincount(x, weights, minlength)``: int64 counts, or float64
+    sums of ``weights``."""
+
+    def make_node(self, x, minlength, weights=None):
+        x = as_tensor_variable(x)
+        if x.type.ndim != 1 or not (_is_int(x.type) or x.type.dtype == "bool"):
+            raise TypeError(f"bincount: x must be a non-negative integer vector, got {x.type}")
+        minlength = as_int_scalar(minlength, "bincount")
+        ins = [x, minlength]
+        dtype = "int64"
+        if weights is not None:
+            weights = as_tensor_variable(weights)
+            if weights.type.ndim != 1:
+                raise ValueError(f"bincount: weights must be a vector, got {weights.type}")
+            if weights.type.dtype.startswith("complex"):
+                raise TypeError(f"bincount: complex weights are not supported ({weights.type})")
+            ins.append(weights)
+            dtype = "float64"
+        length = None
+        ml = static_int(minlength)
+        if isinstance(x, Constant) and ml is not None:
+            data = np.asarray(x.data)
+            length = max(int(data.max()) + 1 if data.size else 0, ml)
+        return Apply(self, ins, [TensorType(dtype, (length,)).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x, ml = inputs[0], int(inputs[1])
+        w = inputs[2] if len(inputs) > 2 else None
+        try:
+            res = np.bincount(x, weights=w, minlength=ml)
+        except ValueError as e:
+            raise ValueError(f"BinCount: x of shape {x.shape}"
+                             f"{'' if w is None else f', weights of shape {w.shape}'}: {e}") from None
+        output_storage[0][0] = np.asarray(res, dtype=node.outputs[0].type.numpy_dtype)
+
+    def connection_pattern(self, node):
+        return [[False], [False]] + ([[True]] if len(node.inputs) > 2 else [])
+
+
+@register_grad(BinCount)
+def _bincount_grad(op, node, inputs, g):
+    from .math import cast
+
+    res = [disconnected, disconnected]
+    if len(inputs) > 2:
+        x, w = inputs[0], inputs[2]
+        if w.type.differentiable:
+            res.append(cast(TakeAlongAxis(0)(g[0], x), w.type.dtype))
+        else:
+            res.append(disconnected)
+    return res
+
+
+def bincount(x, weights=None, minlength=None, assert_nonneg=False):
+    """The number of occurrences of each value in the non-negative int vector
+    ``x`` (or the sums of ``weights`` per value), as ``numpy.bincount``."""
+    return BinCount()(x, 0 if minlength is None else minlength, weights)
+
+
+# ---------------------------------------------------------------------------
+# diff
+# ---------------------------------------------------------------------------
+
+
+class Diff(Op):
+    """``numpy.diff(x, n, axis)``."""
+
+    __props__ = ("n", "axis")
+
+    def __init__(self, n, axis):
+        self.n = int(n)
+        self.axis = int(axis)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        shp = list(x.type.shape)
+        if shp[self.axis] is not None:
+            shp[self.axis] = max(shp[self.axis] - self.n, 0)
+        return Apply(self, [x], [TensorType(x.type.dtype, tuple(shp)).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.asarray(np.diff(inputs[0], n=self.n, axis=self.axis),
+                                          dtype=node.outputs[0].type.numpy_dtype)
+
+
+@register_grad(Diff)
+def _diff_grad(op, node, inputs, g):
+    from .math import sub
+
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    nd = x.type.ndim
+    left = np.zeros((nd, 2), dtype="int64")
+    left[op.axis, 0] = 1
+    right = np.zeros((nd, 2), dtype="int64")
+    right[op.axis, 1] = 1
+    gx = g[0]
+    # the adjoint of one first difference, applied n times
+    for _ in range(op.n):
+        gx = sub(pad(gx, left), pad(gx, right))
+    return [gx]
+
+
+register_jvp(Diff, lambda op, node, inputs, t: [None if t[0] is None else op(t[0])])
+
+
+def diff(x, n=1, axis=-1):
+    """The ``n``-th discrete difference of ``x`` along ``axis`` (as ``numpy.diff``)."""
+    x = as_tensor_variable(x)
+    if n < 0:
+        raise ValueError(f"diff: order n={n} must be non-negative")
+    if x.type.ndim == 0:
+        raise ValueError("diff: requires an input of at least one dimension")
+    axis = normalize_axis(axis, x.type.ndim, "diff")[0]
+    if n == 0:
+        return x
+    return Diff(n, axis)(x)
+
+
+# ---------------------------------------------------------------------------
+# nonzero
+# ---------------------------------------------------------------------------
+
+
+class Nonzero(Op):
+    """``numpy.nonzero(a)``: one int64 index vector per axis, or with
+    ``return_matrix`` one (ndim, count) matrix."""
+
+    __props__ = ("return_matrix",)
+
+    def __init__(self, return_matrix=False):
+        self.return_matrix = bool(return_matrix)
+
+    def make_node(self, a):
+        a = as_tensor_variable(a)
+        nd = a.type.ndim
+        if nd == 0:
+            raise ValueError("nonzero: not defined for 0-d arrays (use atleast_1d)")
+        if self.return_matrix:
+            outs = [TensorType("int64", (nd, None)).make_variable()]
+        else:
+            outs = [TensorType("int64", (None,)).make_variable() for _ in range(nd)]
+        return Apply(self, [a], outs)
+
+    def perform(self, node, inputs, output_storage):
+        res = np.nonzero(inputs[0])
+        if self.return_matrix:
+            output_storage[0][0] = np.array(res, dtype="int64").reshape(len(res), -1)
+        else:
+            for cell, r in zip(output_storage, res):
+                cell[0] = np.asarray(r, dtype="int64")
+
+
+mark_not_differentiable(Nonzero)
+
+
+def nonzero(a, return_matrix=False):
+    """The indices of the non-zero elements of ``a``: a tuple of int64
+    vectors (one per axis), or with ``return_matrix`` an (ndim, count) matrix."""
+    out = Nonzero(return_matrix)(a)
+    if return_matrix:
+        return out
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def flatnonzero(a):
+    """The indices of the non-zero elements of the flattened ``a``."""
+    return Nonzero()(flatten(a))
+
+
+def nonzero_values(a):
+    """The non-zero elements of ``a`` (flattened), in row-major order."""
+    flat = flatten(a)
+    return TakeAlongAxis(0)(flat, Nonzero()(flat))
