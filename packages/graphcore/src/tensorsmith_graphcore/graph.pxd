@@ -98,9 +98,12 @@ cpdef list toposort(object outputs, object blockers=*)
                inputs=list, k=Py_ssize_t)
 cpdef list ancestors(object outputs, object blockers=*)
 
-@cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
-               outs=list, new_outs=list, j=Py_ssize_t, memo=dict)
+@cython.locals(gc_was_enabled=bint)
 cpdef dict clone_get_equiv(object inputs, object outputs, bint copy_inputs=*, bint copy_orphans=*, dict memo=*)
+
+@cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
+               outs=list, new_outs=list, j=Py_ssize_t)
+cdef _clone_into(dict memo, object inputs, object outputs, bint copy_inputs, bint copy_orphans)
 
 @cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
                memo=dict, changed=bint, j=Py_ssize_t)

@@ -9,6 +9,7 @@ Every walk here is iterative (explicit stacks), so graphs of millions of nodes
 need no recursion, and every walk visits each node and edge a bounded number of
 times.
 """
+import gc as _gc
 import sys
 
 try:  # compiled by Cython: ``cython.compiled`` is True; plain Python: False
@@ -495,6 +496,20 @@ def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=N
     cloned when ``copy_orphans``."""
     if memo is None:
         memo = {}
+    # Every object cloning allocates stays alive (it is in memo): pausing the
+    # cyclic GC avoids repeated full collections on large graphs.
+    gc_was_enabled = _gc.isenabled()
+    if gc_was_enabled:
+        _gc.disable()
+    try:
+        _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans)
+    finally:
+        if gc_was_enabled:
+            _gc.enable()
+    return memo
+
+
+def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
     for v in inputs:
         if v not in memo:
             memo[v] = v.clone() if copy_inputs else v
@@ -516,7 +531,6 @@ def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=N
     for v in outputs:
         if v not in memo:
             memo[v] = v.clone() if copy_orphans else v
-    return memo
 
 
 def clone(inputs, outputs, copy_inputs=True, copy_orphans=True):
