@@ -21,7 +21,8 @@ from tensorsmith_graphcore import Apply, Constant, Op
 from .basic import as_tensor_variable, constant, resolve_weak, zeros_like
 from .config import config
 from .elemwise import Elemwise
-from .math import add, cast, exp, log, mul, neg, sub, true_div
+from .math import cast, exp, log, mul, neg, sub
+from .math_extra import log1p, softplus
 from .reduction import normalize_axis
 from .reduction import sum as _sum
 from .scalar import ScalarOp
@@ -354,37 +355,6 @@ def leaky_relu(x, negative_slope=0.01):
     return relu(x, alpha=negative_slope)
 
 
-# private scalar helpers for the stable cross-entropies
-
-class _Sigmoid(_FloatUnary):
-    _f = staticmethod(_sp.expit)
-
-    def grad(self, inputs, outputs, gz):
-        s = outputs[0]
-        return [mul(gz[0], s, sub(1, s))]
-
-
-class _Softplus(_FloatUnary):
-    @staticmethod
-    def _f(x):
-        return np.logaddexp(0, x)
-
-    def grad(self, inputs, outputs, gz):
-        return [mul(gz[0], _sigmoid(inputs[0]))]
-
-
-class _Log1p(_FloatUnary):
-    _f = staticmethod(np.log1p)
-
-    def grad(self, inputs, outputs, gz):
-        return [true_div(gz[0], add(1, inputs[0]))]
-
-
-_sigmoid = Elemwise(_Sigmoid(), name="sigmoid")
-_softplus = Elemwise(_Softplus(), name="softplus")
-_log1p = Elemwise(_Log1p(), name="log1p")
-
-
 # ---------------------------------------------------------------------------
 # one_hot
 # ---------------------------------------------------------------------------
@@ -538,7 +508,7 @@ def binary_crossentropy(output, target):
     ``output`` holding probabilities.  For logits use
     ``sigmoid_binary_crossentropy``."""
     o, t = _common_float([output, target], "binary_crossentropy")
-    return neg(mul(t, log(o)) + mul(sub(1, t), _log1p(neg(o))))
+    return neg(mul(t, log(o)) + mul(sub(1, t), log1p(neg(o))))
 
 
 def sigmoid_binary_crossentropy(logits, targets):
@@ -546,7 +516,7 @@ def sigmoid_binary_crossentropy(logits, targets):
     ``softplus(logits) - targets * logits``: value and gradient
     (``sigmoid(logits) - targets``) stay finite for logits of any magnitude."""
     x, t = _common_float([logits, targets], "sigmoid_binary_crossentropy")
-    return sub(_softplus(x), mul(t, x))
+    return sub(softplus(x), mul(t, x))
 
 
 class _AxisLength(Op):
