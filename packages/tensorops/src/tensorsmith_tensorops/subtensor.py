@@ -1,0 +1,751 @@
+"""Indexing with NumPy semantics: ``x[idx]`` (``subtensor``), ``set_subtensor``
+and ``inc_subtensor``, ``take`` and ``take_along_axis``.
+
+An index is stored in the op as ``idx_list``, a tuple of entries, one per
+component of the (Ellipsis-expanded) NumPy index:
+
+* ``("i", v)``: an integer index; ``v`` an int, or ``"$"`` for the next
+  symbolic input (an integer scalar);
+* ``("s", start, stop, step)``: a slice; each part None (absent), an int, or
+  ``"$"`` for the next symbolic input;
+* ``("n",)``: a new axis (``None`` / ``np.newaxis``);
+* ``("a",)``: an advanced index from the next input: an integer array, or a
+  boolean mask consuming as many axes as it has dimensions.
+
+``Subtensor`` (basic indexing; its result is a view) and ``IncSubtensor``
+hold no ``("a",)`` entry; ``AdvancedSubtensor`` and ``AdvancedIncSubtensor``
+hold at least one.  Where the advanced axes go follows NumPy: integers count
+as advanced indices next to arrays; when all advanced indices are adjacent
+their broadcast shape takes their place, otherwise it comes first."""
+import numpy as np
+from tensorsmith_autodiff import disconnected, register_grad, register_jvp
+from tensorsmith_graphcore import Apply, Constant, Op, Variable
+
+from .basic import as_tensor_variable, constant, resolve_weak
+from .elemwise import broadcast_static_shape, sum_to_shape
+from .shape import static_int
+from .type import TensorType
+
+__all__ = ["Subtensor", "AdvancedSubtensor", "IncSubtensor", "AdvancedIncSubtensor", "subtensor",
+           "set_subtensor", "inc_subtensor", "take", "take_along_axis", "advanced_subtensor1",
+           "advanced_inc_subtensor1", "advanced_set_subtensor1"]
+
+SYM = "$"
+
+
+# ---------------------------------------------------------------------------
+# Parsing a Python index
+# ---------------------------------------------------------------------------
+
+
+def _is_int(v):
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _describe(v):
+    if isinstance(v, Variable):
+        return f"{v} of type {v.type}"
+    return f"{type(v).__name__} {v!r}"
+
+
+def _scalar_part(v, what):
+    """One part of a slice (start/stop/step): None, an int, or a symbolic
+    integer scalar; returns (entry, input or None)."""
+    if v is None:
+        return None, None
+    if _is_int(v):
+        return int(v), None
+    if isinstance(v, (bool, np.bool_)):
+        raise TypeError(f"slice {what} must be an integer or None, got the bool {v!r}")
+    if isinstance(v, (float, np.floating, complex)):
+        raise TypeError(f"slice {what} must be an integer or None, got {_describe(v)}")
+    v = as_tensor_variable(v)
+    if v.type.ndim != 0 or v.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"slice {what} must be an integer scalar or None, got {_describe(v)}")
+    s = static_int(v) if isinstance(v, Constant) else None
+    if s is not None:
+        return s, None
+    return SYM, v
+
+
+def _parse_index(x, idx):
+    """``idx`` (anything ``x[idx]`` accepts) as ``(idx_list, inputs)``;
+    raises IndexError/TypeError as NumPy would at build time."""
+    if not isinstance(idx, tuple):
+        idx = (idx,)
+    comps = []  # (kind, payload) before Ellipsis expansion
+    consumed = 0
+    n_ellipsis = 0
+    for c in idx:
+        if c is None:
+            comps.append(("n", None))
+        elif c is Ellipsis:
+            n_ellipsis += 1
+            if n_ellipsis > 1:
+                raise IndexError("an index can only have a single ellipsis ('...')")
+            comps.append(("e", None))
+        elif isinstance(c, slice):
+            parts = [_scalar_part(getattr(c, p), p) for p in ("start", "stop", "step")]
+            if parts[2][0] == 0:
+                raise ValueError("slice step cannot be zero")
+            comps.append(("s", parts))
+            consumed += 1
+        elif _is_int(c):
+            comps.append(("i", (int(c), None)))
+            consumed += 1
+        elif isinstance(c, (bool, np.bool_)):
+            comps.append(("a", constant(np.asarray(bool(c)))))
+        elif isinstance(c, (float, np.floating, complex, np.complexfloating)):
+            raise TypeError(f"only integers, slices, None, Ellipsis, and integer or boolean arrays are "
+                            f"valid indices; got {_describe(c)}")
+        elif isinstance(c, (str, bytes, dict, set)):
+            raise TypeError(f"{_describe(c)} is not a valid index")
+        else:
+            if isinstance(c, (list, tuple)) and len(c) == 0:
+                v = constant(np.zeros((0,), dtype="int64"))
+            else:
+                try:
+                    v = as_tensor_variable(c)
+                except (TypeError, ValueError) as e:
+                    raise TypeError(f"{_describe(c)} is not a valid index ({e})") from None
+            dt = v.type.dtype
+            if dt == "bool":
+                comps.append(("a", v))
+                consumed += v.type.ndim
+            elif dt[:3] in ("int", "uin"):
+                if v.type.ndim == 0:
+                    s = static_int(v) if isinstance(v, Constant) else None
+                    comps.append(("i", (s, None) if s is not None else (SYM, v)))
+                else:
+                    comps.append(("a", v))
+                consumed += 1
+            else:
+                raise TypeError(f"only integers, slices, None, Ellipsis, and integer or boolean arrays are "
+                                f"valid indices; got {_describe(c)}")
+    nd = x.type.ndim
+    if consumed > nd:
+        raise IndexError(f"too many indices for array: array is {nd}-dimensional, but {consumed} were indexed "
+                         f"(indexing {x.type})")
+    idx_list = []
+    inputs = []
+    for kind, p in comps:
+        if kind == "n":
+            idx_list.append(("n",))
+        elif kind == "e":
+            idx_list.extend([("s", None, None, None)] * (nd - consumed))
+        elif kind == "s":
+            idx_list.append(("s",) + tuple(e for e, _ in p))
+            inputs.extend(v for _, v in p if v is not None)
+        elif kind == "i":
+            idx_list.append(("i", p[0]))
+            if p[1] is not None:
+                inputs.append(p[1])
+        else:
+            idx_list.append(("a",))
+            inputs.append(p)
+    return tuple(idx_list), inputs
+
+
+def _is_advanced(idx_list):
+    return any(e[0] == "a" for e in idx_list)
+
+
+# ---------------------------------------------------------------------------
+# Static shape of an indexed array
+# ---------------------------------------------------------------------------
+
+
+def _fmt_shape(shape):
+    return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _check_input_count(op, idx_list, idx_inputs):
+    need = 0
+    for e in idx_list:
+        if e[0] == "a":
+            need += 1
+        else:
+            need += sum(1 for p in e[1:] if p == SYM)
+    if need != len(idx_inputs):
+        raise TypeError(f"{op}: expected {need} index inputs, got {len(idx_inputs)}")
+
+
+def _indexed_static_shape(xtype, idx_list, idx_inputs):
+    """The static shape of ``x[idx]``; raises IndexError for constant indices
+    out of range of a known length and for mask/axis mismatches."""
+    xshape = xtype.shape
+    nd = len(xshape)
+    advanced = _is_advanced(idx_list)
+    it = iter(idx_inputs)
+    out = []
+    adv_shapes = []
+    adv_slot = None
+    adjacent = True
+    prev_adv = False
+    pos = 0
+    for e in idx_list:
+        kind = e[0]
+        is_adv = kind == "a" or (advanced and kind == "i")
+        if is_adv:
+            if adv_slot is None:
+                adv_slot = len(out)
+                out.append(None)
+            elif not prev_adv:
+                adjacent = False
+        prev_adv = is_adv
+        if kind == "n":
+            out.append(1)
+            continue
+        if kind == "i":
+            v = e[1]
+            if v == SYM:
+                var = next(it)
+                if var.type.ndim != 0 or var.type.dtype[:3] not in ("int", "uin"):
+                    raise TypeError(f"an integer index must be an integer scalar, got {var.type}")
+                v = static_int(var)
+            n = xshape[pos]
+            if v is not None and n is not None and not -n <= v < n:
+                raise IndexError(f"index {v} is out of bounds for axis {pos} with size {n} (indexing {xtype})")
+            pos += 1
+            if advanced:
+                adv_shapes.append(())
+            continue
+        if kind == "s":
+            parts = []
+            for p in e[1:]:
+                if p == SYM:
+                    var = next(it)
+                    if var.type.ndim != 0 or var.type.dtype[:3] not in ("int", "uin"):
+                        raise TypeError(f"a slice bound must be an integer scalar, got {var.type}")
+                    parts.append(static_int(var))
+                    if parts[-1] is None:
+                        parts[-1] = SYM
+                else:
+                    parts.append(p)
+            n = xshape[pos]
+            pos += 1
+            if parts[2] == 0:
+                raise ValueError("slice step cannot be zero")
+            if n is None or SYM in parts:
+                out.append(None)
+            else:
+                out.append(len(range(*slice(*parts).indices(n))))
+            continue
+        # advanced array
+        var = next(it)
+        if not isinstance(var, Variable) or not isinstance(var.type, TensorType):
+            raise TypeError(f"an advanced index must be a tensor, got {var!r}")
+        if var.type.dtype == "bool":
+            k = var.type.ndim
+            if pos + k > nd:
+                raise IndexError(f"too many indices for array: array is {nd}-dimensional, but the boolean "
+                                 f"index {var.type} needs {pos + k}")
+            for j in range(k):
+                a, b = var.type.shape[j], xshape[pos + j]
+                if a is not None and b is not None and a != b:
+                    raise IndexError(f"boolean index did not match indexed array along axis {pos + j}; "
+                                     f"size of axis is {b} but size of corresponding boolean axis is {a}")
+            pos += k
+            count = int(np.count_nonzero(var.data)) if isinstance(var, Constant) else None
+            adv_shapes.append((count,))
+        elif var.type.dtype[:3] in ("int", "uin"):
+            n = xshape[pos] if pos < nd else None
+            if pos >= nd:
+                raise IndexError(f"too many indices for array: array is {nd}-dimensional")
+            if isinstance(var, Constant) and n is not None and var.data.size:
+                lo, hi = int(var.data.min()), int(var.data.max())
+                if lo < -n or hi >= n:
+                    bad = hi if hi >= n else lo
+                    raise IndexError(f"index {bad} is out of bounds for axis {pos} with size {n} "
+                                     f"(indexing {xtype})")
+            pos += 1
+            adv_shapes.append(var.type.shape)
+        else:
+            raise TypeError(f"an array index must have an integer or bool dtype, got {var.type}")
+    if pos > nd:
+        raise IndexError(f"too many indices for array: array is {nd}-dimensional, but {pos} were indexed")
+    out.extend(xshape[pos:])
+    if adv_slot is not None:
+        try:
+            b = broadcast_static_shape(adv_shapes, "index arrays")
+        except ValueError as err:
+            raise IndexError(f"shape mismatch: indexing arrays could not be broadcast together ({err})") from None
+        del out[adv_slot]
+        if adjacent:
+            out[adv_slot:adv_slot] = list(b)
+        else:
+            out[0:0] = list(b)
+    return tuple(out)
+
+
+def _numpy_index(idx_list, idx_inputs):
+    """The NumPy index tuple for the run-time values of the index inputs."""
+    it = iter(idx_inputs)
+    res = []
+    for e in idx_list:
+        kind = e[0]
+        if kind == "n":
+            res.append(None)
+        elif kind == "i":
+            res.append(int(next(it)) if e[1] == SYM else e[1])
+        elif kind == "s":
+            res.append(slice(*[int(next(it)) if p == SYM else p for p in e[1:]]))
+        else:
+            res.append(next(it))
+    return tuple(res)
+
+
+def _index_str(idx_list, idx_inputs=None):
+    parts = []
+    k = 0
+    for e in idx_list:
+        kind = e[0]
+        if kind == "n":
+            parts.append("None")
+        elif kind == "i":
+            parts.append("i" if e[1] == SYM else str(e[1]))
+        elif kind == "s":
+            a, b, c = ("" if p is None else ("?" if p == SYM else str(p)) for p in e[1:])
+            parts.append(f"{a}:{b}" + (f":{c}" if c else ""))
+        else:
+            parts.append("array")
+    return ", ".join(parts)
+
+
+def _run_index(op, x, index, fn):
+    try:
+        return fn(index)
+    except (IndexError, ValueError) as err:
+        shapes = [getattr(i, "shape", None) for i in index if isinstance(i, np.ndarray)]
+        extra = f", index array shapes {shapes}" if shapes else ""
+        raise type(err)(f"{op}: {err} (x has shape {x.shape}{extra})") from None
+
+
+# ---------------------------------------------------------------------------
+# Ops
+# ---------------------------------------------------------------------------
+
+
+class _IndexOp(Op):
+    __props__ = ("idx_list",)
+
+    def __init__(self, idx_list):
+        self.idx_list = tuple(tuple(e) for e in idx_list)
+
+    def __str__(self):
+        return f"{type(self).__name__}{{{_index_str(self.idx_list)}}}"
+
+    def _check_kind(self):
+        if _is_advanced(self.idx_list) != self._advanced:
+            raise TypeError(f"{self}: {'an' if self._advanced else 'no'} advanced index expected")
+
+
+class Subtensor(_IndexOp):
+    """Basic indexing ``x[idx]`` (ints, slices, new axes); the result is a view of ``x``."""
+
+    _advanced = False
+
+    def make_node(self, x, *idx_inputs):
+        self._check_kind()
+        x = as_tensor_variable(x)
+        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
+        _check_input_count(self, self.idx_list, idx_inputs)
+        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
+        return Apply(self, [x] + idx_inputs, [TensorType(x.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        index = _numpy_index(self.idx_list, inputs[1:])
+        output_storage[0][0] = np.asarray(_run_index(self, x, index, x.__getitem__))
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [_symbolic_basic_shape(node, input_shapes[0])]
+
+
+class AdvancedSubtensor(_IndexOp):
+    """Indexing with integer arrays and/or boolean masks (NumPy advanced
+    indexing), mixed with ints, slices and new axes; the result is a copy."""
+
+    _advanced = True
+
+    def make_node(self, x, *idx_inputs):
+        self._check_kind()
+        x = as_tensor_variable(x)
+        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
+        _check_input_count(self, self.idx_list, idx_inputs)
+        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
+        return Apply(self, [x] + idx_inputs, [TensorType(x.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        index = _numpy_index(self.idx_list, inputs[1:])
+        output_storage[0][0] = np.asarray(_run_index(self, x, index, x.__getitem__))
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+
+class _IncOp(_IndexOp):
+    """Shared by IncSubtensor and AdvancedIncSubtensor: ``x`` with ``y``
+    written into (``set_instead_of_inc``) or added onto ``x[idx]``."""
+
+    def make_node(self, x, y, *idx_inputs):
+        self._check_kind()
+        x = as_tensor_variable(x)
+        x, y = resolve_weak([x, as_tensor_variable(y)])
+        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
+        _check_input_count(self, self.idx_list, idx_inputs)
+        sub_shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
+        what = "set_subtensor" if self.set_instead_of_inc else "inc_subtensor"
+        if y.type.ndim > len(sub_shape):
+            raise ValueError(f"{what}: the value {y.type} has more dimensions than x[{_index_str(self.idx_list)}] "
+                             f"(shape {_fmt_shape(sub_shape)}, of {x.type})")
+        for s_, ys in zip(sub_shape[len(sub_shape) - y.type.ndim:], y.type.shape):
+            if ys is not None and ys != 1 and s_ is not None and ys != s_:
+                raise ValueError(f"{what}: cannot broadcast the value {y.type} to the shape {_fmt_shape(sub_shape)} "
+                                 f"of x[{_index_str(self.idx_list)}] (x is {x.type})")
+        if not self.set_instead_of_inc and not np.can_cast(y.type.dtype, x.type.dtype, "same_kind"):
+            raise TypeError(f"inc_subtensor: cannot add {y.type.dtype} values into {x.type} "
+                            f"(NumPy's same_kind casting rule; cast the value explicitly)")
+        if self.set_instead_of_inc and y.type.dtype[:7] == "complex" and x.type.dtype[:7] != "complex":
+            raise TypeError(f"set_subtensor: cannot store complex values into {x.type}")
+        return Apply(self, [x, y] + idx_inputs, [x.type.clone().make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x, y = inputs[0], inputs[1]
+        out = x.copy()
+        index = _numpy_index(self.idx_list, inputs[2:])
+        y = np.asarray(y)
+
+        def write(ix):
+            if self.set_instead_of_inc:
+                out[ix] = y
+            elif self._advanced and not getattr(self, "ignore_duplicates", False):
+                np.add.at(out, ix, y.astype(out.dtype, casting="same_kind"))
+            else:
+                out[ix] += y
+
+        _run_index(self, x, index, write)
+        output_storage[0][0] = out
+
+    def connection_pattern(self, node):
+        return [[True], [True]] + [[False]] * (len(node.inputs) - 2)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+
+class IncSubtensor(_IncOp):
+    """``x`` with ``x[idx]`` (basic indexing) set to / incremented by ``y``."""
+
+    __props__ = ("idx_list", "set_instead_of_inc")
+    _advanced = False
+
+    def __init__(self, idx_list, set_instead_of_inc=False):
+        super().__init__(idx_list)
+        self.set_instead_of_inc = bool(set_instead_of_inc)
+
+    def __str__(self):
+        name = "SetSubtensor" if self.set_instead_of_inc else "IncSubtensor"
+        return f"{name}{{{_index_str(self.idx_list)}}}"
+
+
+class AdvancedIncSubtensor(_IncOp):
+    """``x`` with ``x[idx]`` (advanced indexing) set to / incremented by
+    ``y``.  Increments at repeated indices accumulate (``np.add.at``) unless
+    ``ignore_duplicates``; a set at repeated indices keeps the last value."""
+
+    __props__ = ("idx_list", "set_instead_of_inc", "ignore_duplicates")
+    _advanced = True
+
+    def __init__(self, idx_list, set_instead_of_inc=False, ignore_duplicates=False):
+        super().__init__(idx_list)
+        self.set_instead_of_inc = bool(set_instead_of_inc)
+        self.ignore_duplicates = bool(ignore_duplicates)
+
+    def __str__(self):
+        name = "AdvancedSetSubtensor" if self.set_instead_of_inc else "AdvancedIncSubtensor"
+        return f"{name}{{{_index_str(self.idx_list)}}}"
+
+
+def _symbolic_basic_shape(node, xshape):
+    """Symbolic output shape of a basic ``Subtensor`` node (int64 scalars)."""
+    from .math import floor_div, maximum, minimum, neg, sub, switch, add, lt
+
+    op = node.op
+    out_static = node.outputs[0].type.shape
+    it = iter(node.inputs[1:])
+    res = []
+    pos = 0
+    zero = constant(np.int64(0))
+    one = constant(np.int64(1))
+    for e in op.idx_list:
+        if e[0] == "n":
+            res.append(one)
+            continue
+        if e[0] == "i":
+            if e[1] == SYM:
+                next(it)
+            pos += 1
+            continue
+        parts = [next(it) if p == SYM else p for p in e[1:]]
+        n = xshape[pos]
+        k = len(res)
+        pos += 1
+        if out_static[k] is not None:
+            res.append(constant(np.int64(out_static[k])))
+            continue
+        start, stop, step = parts
+        if start is None and stop is None and step is None or (start is None and stop is None and step == 1):
+            res.append(n)
+            continue
+        step_v = one if step is None else _as_int64(as_tensor_variable(step))
+        neg_step = lt(step_v, zero)
+
+        def norm(b, default_pos, default_neg):
+            if b is None:
+                return switch(neg_step, default_neg, default_pos)
+            b = _as_int64(b if isinstance(b, Variable) else constant(np.int64(b)))
+            b = switch(lt(b, zero), add(b, n), b)
+            # clip to [0, n] for a positive step, [-1, n-1] for a negative one
+            lo = switch(neg_step, neg(one), zero)
+            hi = switch(neg_step, sub(n, one), n)
+            return minimum(maximum(b, lo), hi)
+
+        a = norm(start, zero, sub(n, one))
+        b = norm(stop, n, neg(one))
+        span = switch(neg_step, sub(a, b), sub(b, a))
+        mag = switch(neg_step, neg(step_v), step_v)
+        length = floor_div(add(span, sub(mag, one)), mag)
+        res.append(maximum(length, zero))
+    res.extend(xshape[pos:])
+    return tuple(res)
+
+
+def _as_int64(v):
+    from .math import cast
+
+    return v if v.type.dtype == "int64" else cast(v, "int64")
+
+
+# ---------------------------------------------------------------------------
+# Gradients and tangents
+# ---------------------------------------------------------------------------
+
+
+def _sub_op(inc_op):
+    return (AdvancedSubtensor if inc_op._advanced else Subtensor)(inc_op.idx_list)
+
+
+def _inc_op(sub_op, set_instead_of_inc=False):
+    if sub_op._advanced:
+        return AdvancedIncSubtensor(sub_op.idx_list, set_instead_of_inc)
+    return IncSubtensor(sub_op.idx_list, set_instead_of_inc)
+
+
+def _zeros_of(x):
+    from .basic import zeros_like
+
+    return zeros_like(x)
+
+
+@register_grad(Subtensor)
+@register_grad(AdvancedSubtensor)
+def _subtensor_grad(op, node, inputs, output_grads):
+    x = inputs[0]
+    g = output_grads[0]
+    rest = [disconnected] * (len(inputs) - 1)
+    if not x.type.differentiable:
+        return [disconnected] + rest
+    if g.type.dtype != x.type.dtype:
+        from .math import cast
+
+        g = cast(g, x.type.dtype)
+    return [_inc_op(op)(_zeros_of(x), g, *inputs[1:])] + rest
+
+
+@register_jvp(Subtensor)
+@register_jvp(AdvancedSubtensor)
+def _subtensor_jvp(op, node, inputs, tangents):
+    t = tangents[0]
+    return [None if t is None else op(t, *inputs[1:])]
+
+
+@register_grad(IncSubtensor)
+@register_grad(AdvancedIncSubtensor)
+def _inc_subtensor_grad(op, node, inputs, output_grads):
+    from .math import cast
+
+    x, y = inputs[0], inputs[1]
+    idx = inputs[2:]
+    g = output_grads[0]
+    if x.type.differentiable:
+        if op.set_instead_of_inc:
+            gx = _inc_op(_sub_op(op), True)(g, constant(np.zeros((), dtype=g.type.dtype)), *idx)
+        else:
+            gx = g
+        if gx.type.dtype != x.type.dtype:
+            gx = cast(gx, x.type.dtype)
+    else:
+        gx = disconnected
+    if y.type.differentiable:
+        gy = _sub_op(op)(g, *idx)
+        if gy.type.shape != y.type.shape:
+            gy = sum_to_shape(gy, y)
+        if gy.type.dtype != y.type.dtype:
+            gy = cast(gy, y.type.dtype)
+    else:
+        gy = disconnected
+    return [gx, gy] + [disconnected] * len(idx)
+
+
+@register_jvp(IncSubtensor)
+@register_jvp(AdvancedIncSubtensor)
+def _inc_subtensor_jvp(op, node, inputs, tangents):
+    from .math import cast
+
+    tx, ty = tangents[0], tangents[1]
+    if tx is None and ty is None:
+        return [None]
+    x, y = inputs[0], inputs[1]
+    out_dtype = node.outputs[0].type.dtype
+    if tx is None:
+        tx = _zeros_of(x)
+    if ty is None:
+        ty = _zeros_of(y)
+    tx = cast(tx, out_dtype)
+    ty = cast(ty, out_dtype)
+    return [op(tx, ty, *inputs[2:])]
+
+
+# ---------------------------------------------------------------------------
+# Functions
+# ---------------------------------------------------------------------------
+
+
+def subtensor(x, idx):
+    """``x[idx]`` with NumPy semantics (what ``TensorVariable.__getitem__`` calls)."""
+    x = as_tensor_variable(x)
+    idx_list, inputs = _parse_index(x, idx)
+    op = (AdvancedSubtensor if _is_advanced(idx_list) else Subtensor)(idx_list)
+    return op(x, *inputs)
+
+
+def index_vars(x_indexed):
+    """``(x, idx_list, index inputs)`` of an indexed variable ``x[idx]``."""
+    owner = getattr(x_indexed, "owner", None)
+    if owner is None or not isinstance(owner.op, (Subtensor, AdvancedSubtensor)):
+        raise TypeError(
+            "set_subtensor/inc_subtensor: the first argument must be the result of indexing, "
+            f"such as x[idx] (it says where to write), got {_describe(x_indexed)}")
+    return owner.inputs[0], owner.op.idx_list, owner.inputs[1:]
+
+
+def inc_subtensor(x, y, inplace=False, set_instead_of_inc=False, tolerate_inplace_aliasing=False,
+                  ignore_duplicates=False):
+    """The tensor indexed by ``x = a[idx]`` with ``y`` added at ``a[idx]``
+    (set there instead when ``set_instead_of_inc``).  With advanced indices,
+    increments at repeated positions accumulate unless ``ignore_duplicates``.
+    ``inplace`` and ``tolerate_inplace_aliasing`` are accepted for
+    compatibility (rewrites decide in-place execution)."""
+    base, idx_list, idx_inputs = index_vars(x)
+    if _is_advanced(idx_list):
+        op = AdvancedIncSubtensor(idx_list, set_instead_of_inc, ignore_duplicates)
+    else:
+        op = IncSubtensor(idx_list, set_instead_of_inc)
+    return op(base, y, *idx_inputs)
+
+
+def set_subtensor(x, y, inplace=False, tolerate_inplace_aliasing=False):
+    """The tensor indexed by ``x = a[idx]`` with ``a[idx]`` replaced by ``y``
+    (broadcast); at repeated advanced indices the last value wins."""
+    return inc_subtensor(x, y, inplace, set_instead_of_inc=True,
+                         tolerate_inplace_aliasing=tolerate_inplace_aliasing)
+
+
+def advanced_subtensor1(x, ilist):
+    """``x[ilist]`` for an integer vector ``ilist``."""
+    return subtensor(x, as_tensor_variable(ilist))
+
+
+def advanced_inc_subtensor1(x, y, ilist):
+    """``x`` with ``y`` added at rows ``ilist`` (accumulating repeats)."""
+    return inc_subtensor(subtensor(x, as_tensor_variable(ilist)), y)
+
+
+def advanced_set_subtensor1(x, y, ilist):
+    """``x`` with rows ``ilist`` set to ``y``."""
+    return set_subtensor(subtensor(x, as_tensor_variable(ilist)), y)
+
+
+def _axis_arg(axis, ndim, what):
+    from .reduction import normalize_axis
+
+    if not _is_int(axis):
+        raise TypeError(f"{what}: axis must be an int or None, got {axis!r}")
+    return normalize_axis(axis, ndim, what)[0]
+
+
+def take(a, indices, axis=None, mode="raise"):
+    """``numpy.take``: elements of ``a`` at ``indices`` along ``axis`` (of the
+    flattened ``a`` when None).  ``mode`` 'raise' (out of range is an error),
+    'wrap' (indices modulo the length) or 'clip' (clipped to the range)."""
+    from .math import maximum, minimum, mod
+    from .shape import reshape, shape_i
+
+    a = as_tensor_variable(a)
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    if isinstance(indices, (list, tuple)) and len(indices) == 0:
+        indices = constant(np.zeros((0,), dtype="int64"))
+    indices = as_tensor_variable(indices)
+    if indices.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"take: indices must be integers, got {indices.type}")
+    if axis is None:
+        a = reshape(a, (-1,))
+        axis = 0
+    else:
+        axis = _axis_arg(axis, a.type.ndim, "take")
+    if mode != "raise":
+        n = shape_i(a, axis)
+        if static_int(n) == 0:
+            raise IndexError("take: cannot do a non-empty take from an empty axis")
+        if mode == "wrap":
+            indices = mod(_as_int64(indices), n)
+        else:
+            indices = minimum(maximum(_as_int64(indices), 0), n - 1)
+    return subtensor(a, (slice(None),) * axis + (indices,))
+
+
+def take_along_axis(arr, indices, axis=0):
+    """``numpy.take_along_axis``: ``arr`` indexed by ``indices`` (as many
+    dimensions as ``arr``) along ``axis``, the other axes matched
+    (broadcasting); ``axis=None`` works on the flattened ``arr``."""
+    from .creation import arange
+    from .elemwise import DimShuffle
+    from .shape import reshape, shape_i
+
+    arr = as_tensor_variable(arr)
+    indices = as_tensor_variable(indices)
+    if indices.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"take_along_axis: indices must be integers, got {indices.type}")
+    if axis is None:
+        if indices.type.ndim != 1:
+            raise ValueError(f"take_along_axis: with axis=None the indices must be 1-d, got {indices.type}")
+        return subtensor(reshape(arr, (-1,)), indices)
+    nd = arr.type.ndim
+    if indices.type.ndim != nd:
+        raise ValueError(f"take_along_axis: indices ({indices.type}) and arr ({arr.type}) must have the "
+                         "same number of dimensions")
+    axis = _axis_arg(axis, nd, "take_along_axis")
+    index = []
+    for d in range(nd):
+        if d == axis:
+            index.append(indices)
+            continue
+        r = arange(shape_i(arr, d))
+        index.append(DimShuffle(1, ["x"] * d + [0] + ["x"] * (nd - d - 1))(r))
+    return subtensor(arr, tuple(index))
