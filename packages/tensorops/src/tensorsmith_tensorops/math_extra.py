@@ -93,7 +93,7 @@ _ew(sm.GammaLn(), "gammaln", "log |gamma(x)|")
 _ew(sm.Psi(), "psi", "digamma function d/dx gammaln(x)")
 _alias("digamma", psi)  # noqa: F821
 _ew(sm.TriGamma(), "tri_gamma", "trigamma function d/dx psi(x)")
-_ew(sm.PolyGamma(), "polygamma", "polygamma(n, x): the n-th derivative of psi")
+_polygamma = Elemwise(sm.PolyGamma(), name="polygamma")
 _ew(sm.GammaInc(), "gammainc", "regularized lower incomplete gamma P(k, x)")
 _ew(sm.GammaIncC(), "gammaincc", "regularized upper incomplete gamma Q(k, x)")
 _ew(sm.GammaIncInv(), "gammaincinv", "inverse of gammainc(k, .) ")
@@ -151,6 +151,13 @@ def round(a, mode=None):
     if op is None:
         raise ValueError(f"round: mode must be one of {sorted(_ROUND_MODES)}, got {mode!r}")
     return op(a)
+
+
+def polygamma(n, x):
+    """``polygamma(n, x)``: the ``n``-th derivative of ``psi`` (``n`` an integer)."""
+    if isinstance(n, (int, np.integer)) and not isinstance(n, bool):
+        n = constant(n, dtype="int64")  # a strong int, not re-typed by x's dtype
+    return _polygamma(n, x)
 
 
 def iround(a, mode=None):
@@ -243,6 +250,6 @@ def factorial(n):
     return gamma(add(n, 1))  # noqa: F821
 
 
-__all__ += ["clip", "round", "iround", "sgn", "ceil_intdiv", "divmod", "floor_divide", "remainder",
+__all__ += ["clip", "polygamma", "round", "iround", "sgn", "ceil_intdiv", "divmod", "floor_divide", "remainder",
             "isclose", "allclose", "nan_to_num", "complex_from_polar", "gammau", "gammal", "chi2sf",
             "poch", "factorial"]

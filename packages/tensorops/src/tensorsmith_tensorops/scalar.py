@@ -34,6 +34,19 @@ class ScalarOp(Op):
     #: False for functions whose gradient is zero or undefined everywhere
     #: (comparisons, rounding, integer ops): Elemwise then gives no gradient.
     differentiable = True
+    #: True for functions analytic in complex arguments, whose ``grad`` is
+    #: written as ``gz * f'(z)``.  With complex inputs or outputs the rule is
+    #: then applied as ``conj(grad(conj(gz)))`` = ``gz * conj(f'(z))``: the
+    #: gradient of a real cost wrt ``z = x + iy`` is ``dC/dx + i dC/dy``.
+    #: False for the non-analytic ones (abs, real, imag, angle, complex, ...),
+    #: whose rules handle complex numbers themselves.
+    holomorphic = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        rule = cls.__dict__.get("grad")
+        if rule is not None:
+            cls.grad = _complex_aware(rule)
 
     @property
     def name(self):
@@ -80,6 +93,30 @@ class ScalarOp(Op):
 
     def __str__(self):
         return type(self).__name__
+
+
+def _complex_aware(rule):
+    """Wrap a ``grad`` rule with the conjugation of holomorphic functions."""
+
+    def grad(self, inputs, outputs, output_grads):
+        if not self.holomorphic or not any(
+                v.type.dtype.startswith("complex") for v in list(inputs) + list(outputs)):
+            return rule(self, inputs, outputs, output_grads)
+        T = _ns()
+        gz = [g if g is None or not g.type.dtype.startswith("complex") else T.conj(g) for g in output_grads]
+        res = rule(self, inputs, outputs, gz)
+        if res is None:
+            return None
+        out = []
+        for x, g in zip(inputs, res):
+            if hasattr(g, "type") and g.type.dtype.startswith("complex"):
+                g = T.conj(g) if x.type.dtype.startswith("complex") else T.real(g)
+            out.append(g)
+        return out
+
+    grad.__doc__ = rule.__doc__
+    grad.__wrapped__ = rule
+    return grad
 
 
 def _m():
@@ -223,6 +260,7 @@ class Neg(ScalarOp):
 
 
 class Abs(ScalarOp):
+    holomorphic = False
     nin = 1
     ufunc = np.absolute
 
@@ -369,6 +407,7 @@ class Invert(_Comparison):
 
 class Switch(ScalarOp):
     """``switch(cond, a, b)``: ``a`` where ``cond`` is true, else ``b``."""
+    holomorphic = False
 
     nin = 3
 
@@ -381,13 +420,14 @@ class Switch(ScalarOp):
     def grad(self, inputs, outputs, gz):
         m = _m()
         c, a, b = inputs
-        z = m.zeros_like(gz[0])
+        z = _b().zeros_like(gz[0])
         # where() keeps NaN/inf of the untaken branch out of the gradient
         return [None, m.switch(c, gz[0], z), m.switch(c, z, gz[0])]
 
 
 class Second(ScalarOp):
     """``second(x, y)``: ``y`` broadcast to the shape of ``x`` (aka fill)."""
+    holomorphic = False
 
     def output_dtypes(self, in_dtypes):
         return [in_dtypes[1]]
@@ -400,6 +440,7 @@ class Second(ScalarOp):
 
 
 class Identity(ScalarOp):
+    holomorphic = False
     nin = 1
 
     def output_dtypes(self, in_dtypes):
@@ -414,6 +455,7 @@ class Identity(ScalarOp):
 
 class Cast(ScalarOp):
     """Convert to ``dtype`` (as NumPy's ``astype``)."""
+    holomorphic = False
 
     nin = 1
     __props__ = ("dtype",)

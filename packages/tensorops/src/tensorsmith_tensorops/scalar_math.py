@@ -804,6 +804,7 @@ class Hyp2F1(ScalarOp):
 
 
 class Real(_Unary):
+    holomorphic = False
     def output_dtypes(self, in_dtypes):
         return [_real_dtype(in_dtypes[0])]
 
@@ -819,6 +820,7 @@ class Real(_Unary):
 
 
 class Imag(_Unary):
+    holomorphic = False
     def output_dtypes(self, in_dtypes):
         return [_real_dtype(in_dtypes[0])]
 
@@ -834,6 +836,7 @@ class Imag(_Unary):
 
 
 class Conj(_Unary):
+    holomorphic = False
     ufunc = np.conjugate
 
     def grad(self, inputs, outputs, gz):
@@ -841,9 +844,10 @@ class Conj(_Unary):
 
 
 class Angle(_Unary):
+    holomorphic = False
     def output_dtypes(self, in_dtypes):
-        d = np.dtype(_real_dtype(in_dtypes[0]))
-        return [np.arctan2.resolve_dtypes((d, d, None))[2].name]
+        # np.angle is no ufunc: its dtype is what it gives on an empty array
+        return [np.angle(np.zeros(0, dtype=in_dtypes[0])).dtype.name]
 
     def impl(self, x):
         return np.angle(x)
@@ -860,6 +864,7 @@ class Angle(_Unary):
 
 class Complex(ScalarOp):
     """``complex(re, im)``: ``re + 1j * im``."""
+    holomorphic = False
 
     def output_dtypes(self, in_dtypes):
         for d in in_dtypes:
