@@ -141,6 +141,13 @@ def test_static_shapes_and_broadcasting():
     xn = ptr.normal(0, 1, size=(n, 2), rng=ptr.default_rng(0))
     assert xn.type.shape == (None, 2)
     assert tensorsmith.function([n], xn)(4).shape == (4, 2)
+    xs = ptr.uniform(size=n, rng=ptr.default_rng(0))
+    assert xs.type.shape == (None,)
+    assert tensorsmith.function([n], xs)(3).shape == (3,)
+    sv = pt.lvector("sv")
+    with pytest.raises(ValueError, match="unknown length"):
+        ptr.normal(size=sv)
+    assert ptr.normal(size=pt.tensor(dtype="int64", shape=(2,))).type.shape == (None, None)
     assert ptr.dirichlet(np.ones(3), size=(4,)).type.shape == (4, 3)
     assert ptr.multinomial(10, np.ones(4) / 4, size=(2, 5)).type.shape == (2, 5, 4)
     assert ptr.multivariate_normal(np.zeros(2), np.eye(2)).type.shape == (2,)

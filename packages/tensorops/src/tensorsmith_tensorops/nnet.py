@@ -26,6 +26,7 @@ from .math_extra import log1p, softplus
 from .reduction import normalize_axis
 from .reduction import sum as _sum
 from .scalar import ScalarOp
+from .shape import shape_i
 from .type import FLOAT_DTYPES, INTEGER_DTYPES, TensorType, normalize_dtype
 
 __all__ = [
@@ -519,25 +520,6 @@ def sigmoid_binary_crossentropy(logits, targets):
     return sub(softplus(x), mul(t, x))
 
 
-class _AxisLength(Op):
-    """The length of ``x`` along ``axis`` as an int64 scalar."""
-
-    __props__ = ("axis",)
-
-    def __init__(self, axis):
-        self.axis = int(axis)
-
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        return Apply(self, [x], [TensorType("int64", ()).make_variable()])
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = np.asarray(inputs[0].shape[self.axis], dtype="int64")
-
-
-mark_not_differentiable(_AxisLength)
-
-
 def softmax_cross_entropy_with_logits(logits, labels, axis=-1):
     """``categorical_crossentropy(softmax(logits), labels)`` computed stably as
     ``-sum(labels * log_softmax(logits))`` along ``axis`` (the class axis).
@@ -556,8 +538,7 @@ def softmax_cross_entropy_with_logits(logits, labels, axis=-1):
         if y.type.dtype not in INTEGER_DTYPES:
             raise TypeError(f"softmax_cross_entropy_with_logits: labels with one dimension fewer than the "
                             f"logits must be integer class indices, got {y.type}")
-        n = x.type.shape[ax]
-        oh = one_hot(y, _AxisLength(ax)(x) if n is None else n, dtype=x.type.dtype)
+        oh = one_hot(y, shape_i(x, ax), dtype=x.type.dtype)
         if ax != x.type.ndim - 1:
             from .shape import transpose
 

@@ -7,7 +7,7 @@ shared generators with default updates, so compiled functions advance them
 at every call."""
 from .basic import *  # noqa: F401,F403
 from .basic import __all__ as _basic_all
-from .op import MakeSize, RandomVariable, default_rng, normalize_size_param
+from .op import RandomVariable, default_rng, normalize_size_param
 from .type import (
     RandomGeneratorConstant, RandomGeneratorType, RandomGeneratorVariable, random_generator_type,
 )
@@ -15,7 +15,7 @@ from .utils import RandomStream
 from .var import RandomGeneratorSharedVariable
 
 __all__ = list(_basic_all) + [
-    "RandomVariable", "MakeSize", "default_rng", "normalize_size_param", "RandomGeneratorType",
+    "RandomVariable", "default_rng", "normalize_size_param", "RandomGeneratorType",
     "random_generator_type", "RandomGeneratorVariable", "RandomGeneratorConstant",
     "RandomGeneratorSharedVariable", "RandomStream",
 ]

@@ -29,25 +29,26 @@ class _ScalarRV(RandomVariable):
 
 
 class _LocScaleRV(_ScalarRV):
-    """``loc + scale * standard draw``: subclasses define ``_standard(rng, shape)``."""
+    """A location-scale family ``(loc=0, scale=1)``: drawn by the Generator
+    method ``name``, or as ``loc + scale * _standard(rng, shape)`` when the
+    subclass defines ``_standard``."""
 
     ndims_params = (0, 0)
+    _standard = None
 
     def __call__(self, loc=0.0, scale=1.0, size=None, **kwargs):
         return super().__call__(loc, scale, size=size, **kwargs)
 
     def rng_fn(self, rng, loc, scale, size):
+        if self._standard is None:
+            return super().rng_fn(rng, loc, scale, size)
         return loc + scale * self._standard(rng, size)
 
 
-class NormalRV(_ScalarRV):
+class NormalRV(_LocScaleRV):
     """Normal draws with mean ``loc`` and standard deviation ``scale``."""
 
     name = "normal"
-    ndims_params = (0, 0)
-
-    def __call__(self, loc=0.0, scale=1.0, size=None, **kwargs):
-        return super().__call__(loc, scale, size=size, **kwargs)
 
 
 normal = NormalRV()
@@ -212,10 +213,7 @@ class HalfNormalRV(_LocScaleRV):
     """``loc + scale * |normal(0, 1)|``."""
 
     name = "halfnormal"
-
-    @staticmethod
-    def _standard(rng, size):
-        return np.abs(rng.standard_normal(size))
+    _standard = staticmethod(lambda rng, size: np.abs(rng.standard_normal(size)))
 
 
 halfnormal = HalfNormalRV()
@@ -225,10 +223,7 @@ class CauchyRV(_LocScaleRV):
     """Cauchy draws with location ``loc`` and scale ``scale``."""
 
     name = "cauchy"
-
-    @staticmethod
-    def _standard(rng, size):
-        return rng.standard_cauchy(size)
+    _standard = staticmethod(lambda rng, size: rng.standard_cauchy(size))
 
 
 cauchy = CauchyRV()
@@ -238,10 +233,7 @@ class HalfCauchyRV(_LocScaleRV):
     """``loc + scale * |cauchy(0, 1)|``."""
 
     name = "halfcauchy"
-
-    @staticmethod
-    def _standard(rng, size):
-        return np.abs(rng.standard_cauchy(size))
+    _standard = staticmethod(lambda rng, size: np.abs(rng.standard_cauchy(size)))
 
 
 halfcauchy = HalfCauchyRV()
@@ -263,27 +255,19 @@ class StudentTRV(_ScalarRV):
 t = StudentTRV()
 
 
-class LaplaceRV(_ScalarRV):
+class LaplaceRV(_LocScaleRV):
     """Laplace (double exponential) draws with location ``loc`` and scale ``scale``."""
 
     name = "laplace"
-    ndims_params = (0, 0)
-
-    def __call__(self, loc=0.0, scale=1.0, size=None, **kwargs):
-        return super().__call__(loc, scale, size=size, **kwargs)
 
 
 laplace = LaplaceRV()
 
 
-class LogisticRV(_ScalarRV):
+class LogisticRV(_LocScaleRV):
     """Logistic draws with location ``loc`` and scale ``scale``."""
 
     name = "logistic"
-    ndims_params = (0, 0)
-
-    def __call__(self, loc=0.0, scale=1.0, size=None, **kwargs):
-        return super().__call__(loc, scale, size=size, **kwargs)
 
 
 logistic = LogisticRV()

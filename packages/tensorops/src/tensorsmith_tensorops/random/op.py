@@ -15,6 +15,7 @@ from tensorsmith_graphcore import Apply, Constant, Op, Variable
 from ..basic import as_tensor_variable, constant
 from ..config import config
 from ..elemwise import broadcast_static_shape
+from ..shape import MakeIntVector, int_vector
 from ..type import INTEGER_DTYPES, TensorType, normalize_dtype
 from .type import RandomGeneratorType, random_generator_type
 
@@ -32,8 +33,8 @@ def _static_size(size):
     """The known entries of an int64 size vector (None where unknown)."""
     if isinstance(size, Constant):
         return tuple(int(s) for s in size.data)
-    if size.owner is not None and isinstance(size.owner.op, MakeSize):
-        return size.owner.op.static_entries(size.owner)
+    if size.owner is not None and isinstance(size.owner.op, MakeIntVector):
+        return tuple(int(v.data) if isinstance(v, Constant) else None for v in size.owner.inputs)
     return (None,) * size.type.shape[0]
 
 
@@ -49,9 +50,11 @@ def normalize_size_param(size):
             if any(s < 0 for s in size):
                 raise ValueError(f"size must hold non-negative lengths, got {tuple(size)}")
             return constant(np.asarray(size, dtype="int64").reshape(len(size)))
-        size = MakeSize()(*size)
+        size = int_vector(size)
     else:
         size = as_tensor_variable(size)
+        if size.type.ndim == 0:
+            size = int_vector([size])
     if size.type.ndim != 1 or size.type.dtype not in INTEGER_DTYPES:
         raise TypeError(f"size must be None, an int, a tuple of ints or an integer vector, got {size.type}")
     if size.type.shape[0] is None:
@@ -62,30 +65,6 @@ def normalize_size_param(size):
 
         size = cast(size, "int64")
     return size
-
-
-class MakeSize(Op):
-    """An int64 vector from integer scalars (a ``size`` with symbolic entries)."""
-
-    def make_node(self, *lengths):
-        from ..math import cast
-
-        ls = []
-        for v in lengths:
-            v = as_tensor_variable(v)
-            if v.type.ndim != 0 or v.type.dtype not in INTEGER_DTYPES:
-                raise TypeError(f"size entries must be integer scalars, got {v.type}")
-            ls.append(cast(v, "int64"))
-        return Apply(self, ls, [TensorType("int64", (len(ls),)).make_variable()])
-
-    def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = np.asarray([int(v) for v in inputs], dtype="int64").reshape(len(inputs))
-
-    def static_entries(self, node):
-        return tuple(int(v.data) if isinstance(v, Constant) else None for v in node.inputs)
-
-
-mark_not_differentiable(MakeSize)
 
 
 class RandomVariable(Op):
@@ -192,8 +171,7 @@ class RandomVariable(Op):
                                 f"numpy.random.Generator, got {type(rng).__name__}")
         if not isinstance(rng.type, RandomGeneratorType):
             raise TypeError(f"{self.name}: rng must be a random generator variable, got {rng} of type {rng.type}")
-        if not isinstance(size, Variable) or size.type.ndim != 1:
-            size = normalize_size_param(size)
+        size = normalize_size_param(size)
         params = self._convert_params(params)
         shape = self._batch_static_shape(size, params) + tuple(self._supp_shape(params))
         dtype = self._resolve_dtype(params)

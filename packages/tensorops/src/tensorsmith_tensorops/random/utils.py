@@ -50,7 +50,6 @@ class RandomStream:
         if node is None or not isinstance(node.op, RandomVariable):
             raise TypeError(f"RandomStream.gen: {op} did not build a random variable")
         rng.default_update = node.outputs[0]
-        rng.tag = {"draws": out}
         self.state_updates.append((rng, node.outputs[0]))
         return out
 
