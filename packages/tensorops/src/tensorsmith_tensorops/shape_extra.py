@@ -11,7 +11,7 @@ from .creation import Alloc, _alloc_grad, _alloc_jvp, alloc
 from .elemwise import DimShuffle
 from .reduction import normalize_axis
 from .shape import (
-    as_int_scalar, broadcast_shape_symbolic, int_mul, reshape, shape, shape_i, shape_to_scalars,
+    as_int_scalar, broadcast_shape_symbolic, int_mul, reshape, shape_i, shape_to_scalars,
     specify_shape, static_int, transpose,
 )
 from .type import TensorType

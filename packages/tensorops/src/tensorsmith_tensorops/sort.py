@@ -5,118 +5,21 @@ import numpy as np
 from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
-from .basic import as_tensor_variable, constant, zeros_like
+from .basic import as_tensor_variable
 from .reduction import normalize_axis
 from .shape import as_int_scalar, static_int
 from .shape_extra import flatten, pad
+from .subtensor import take_along_axis
 from .type import TensorType
 
 __all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "SearchsortedOp", "searchsorted", "Unique", "unique",
-           "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values",
-           "TakeAlongAxis", "PutAddAlongAxis"]
+           "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values"]
 
 _KINDS = ("quicksort", "mergesort", "heapsort", "stable")
 
 
 def _is_int(t):
     return t.dtype[:3] in ("int", "uin")
-
-
-# ---------------------------------------------------------------------------
-# gather / scatter-add along an axis (what the gradients of sort and
-# bincount need)
-# ---------------------------------------------------------------------------
-
-
-def _full_index(idx, axis, shape):
-    """An index tuple that addresses ``idx`` along ``axis`` and every
-    position along the other axes (for ``np.add.at``)."""
-    nd = idx.ndim
-    grids = []
-    for k in range(nd):
-        if k == axis:
-            grids.append(idx)
-        else:
-            s = [1] * nd
-            s[k] = idx.shape[k]
-            grids.append(np.arange(idx.shape[k]).reshape(s))
-    return tuple(grids)
-
-
-class TakeAlongAxis(Op):
-    """``TakeAlongAxis(axis)(a, idx)``: ``numpy.take_along_axis`` with
-    ``idx`` of the same shape as ``a`` except along ``axis``."""
-
-    __props__ = ("axis",)
-
-    def __init__(self, axis):
-        self.axis = int(axis)
-
-    def make_node(self, a, idx):
-        a, idx = as_tensor_variable(a), as_tensor_variable(idx)
-        if not _is_int(idx.type) or idx.type.ndim != a.type.ndim:
-            raise TypeError(f"take_along_axis: indices must be integers with {a.type.ndim} dimensions, got {idx.type}")
-        return Apply(self, [a, idx], [TensorType(a.type.dtype, idx.type.shape).make_variable()])
-
-    def perform(self, node, inputs, output_storage):
-        a, idx = inputs
-        output_storage[0][0] = np.take_along_axis(a, idx, axis=self.axis)
-
-    def connection_pattern(self, node):
-        return [[True], [False]]
-
-
-class PutAddAlongAxis(Op):
-    """``PutAddAlongAxis(axis)(a, idx, v)``: a copy of ``a`` where ``v`` is
-    added at the positions ``TakeAlongAxis(axis)(a, idx)`` reads (repeated
-    indices accumulate)."""
-
-    __props__ = ("axis",)
-
-    def __init__(self, axis):
-        self.axis = int(axis)
-
-    def make_node(self, a, idx, v):
-        a, idx, v = (as_tensor_variable(t) for t in (a, idx, v))
-        if not _is_int(idx.type) or idx.type.ndim != a.type.ndim:
-            raise TypeError(f"put_add_along_axis: indices must be integers with {a.type.ndim} dimensions, got {idx.type}")
-        return Apply(self, [a, idx, v], [a.type.make_variable()])
-
-    def perform(self, node, inputs, output_storage):
-        a, idx, v = inputs
-        out = np.array(a, dtype=node.outputs[0].type.numpy_dtype)
-        np.add.at(out, _full_index(idx, self.axis, a.shape), np.broadcast_to(v, idx.shape))
-        output_storage[0][0] = out
-
-    def connection_pattern(self, node):
-        return [[True], [False], [True]]
-
-
-@register_grad(TakeAlongAxis)
-def _take_along_grad(op, node, inputs, g):
-    a, idx = inputs
-    if not a.type.differentiable:
-        return [disconnected, disconnected]
-    return [PutAddAlongAxis(op.axis)(zeros_like(a), idx, g[0]), disconnected]
-
-
-@register_grad(PutAddAlongAxis)
-def _put_add_along_grad(op, node, inputs, g):
-    from .elemwise import sum_to_shape
-    from .math import cast
-
-    a, idx, v = inputs
-    ga = g[0] if a.type.differentiable else disconnected
-    if v.type.differentiable:
-        gv = sum_to_shape(TakeAlongAxis(op.axis)(g[0], idx), v)
-        if gv.type.dtype != v.type.dtype:
-            gv = cast(gv, v.type.dtype)
-    else:
-        gv = disconnected
-    return [ga, disconnected, gv]
-
-
-register_jvp(TakeAlongAxis, lambda op, node, inputs, t: [None if t[0] is None else op(t[0], inputs[1])])
 
 
 # ---------------------------------------------------------------------------
@@ -164,12 +67,14 @@ def _sort_grad(op, node, inputs, g):
     x = inputs[0]
     if not x.type.differentiable:
         return [disconnected]
+    # sorted[i] = x[perm[i]], so gx[perm[i]] = g[i]: gx = g[inverse of perm]
     perm = ArgSortOp(op.axis, op.kind)(x)
-    return [PutAddAlongAxis(op.axis)(zeros_like(x), perm, g[0])]
+    inverse = ArgSortOp(op.axis, "stable")(perm)
+    return [take_along_axis(g[0], inverse, op.axis)]
 
 
 register_jvp(SortOp, lambda op, node, inputs, t: [
-    None if t[0] is None else TakeAlongAxis(op.axis)(t[0], ArgSortOp(op.axis, op.kind)(inputs[0]))])
+    None if t[0] is None else take_along_axis(t[0], ArgSortOp(op.axis, op.kind)(inputs[0]), op.axis)])
 mark_not_differentiable(ArgSortOp)
 
 
@@ -364,7 +269,7 @@ def _bincount_grad(op, node, inputs, g):
     if len(inputs) > 2:
         x, w = inputs[0], inputs[2]
         if w.type.differentiable:
-            res.append(cast(TakeAlongAxis(0)(g[0], x), w.type.dtype))
+            res.append(cast(take_along_axis(g[0], x, 0), w.type.dtype))
         else:
             res.append(disconnected)
     return res
@@ -491,4 +396,4 @@ def flatnonzero(a):
 def nonzero_values(a):
     """The non-zero elements of ``a`` (flattened), in row-major order."""
     flat = flatten(a)
-    return TakeAlongAxis(0)(flat, Nonzero()(flat))
+    return take_along_axis(flat, Nonzero()(flat), 0)
