@@ -1,0 +1,300 @@
+"""Shared pieces of ``pt.linalg``: the base class of the core (matrix) ops,
+``apply_core`` (core op for matrices, ``Blockwise`` for stacks), dtype rules,
+and the small batched helpers the gradient rules are written with (matrix
+product, transpose of the last two axes, diagonal, triangles)."""
+import numpy as np
+from tensorsmith_autodiff import register_grad
+from tensorsmith_graphcore import Apply, Op
+
+from ..basic import as_tensor_variable
+from ..blockwise import Blockwise, parse_signature
+from ..elemwise import DimShuffle
+from ..type import TensorType
+
+
+def float_dtype(*dtypes):
+    """The dtype LAPACK-based NumPy/SciPy functions compute in: integers and
+    bool become float64, float16 becomes float32, float32/complex stay."""
+    dt = np.result_type(*[np.dtype(d) for d in dtypes])
+    if dt.kind in "biu":
+        return "float64"
+    if dt == np.float16:
+        return "float32"
+    return dt.name
+
+
+def real_dtype(dtype):
+    return {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
+
+
+def fmt_shape(shape):
+    return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_square(x, what):
+    """ValueError when the last two static lengths of ``x`` are known and differ."""
+    if x.type.ndim < 2:
+        raise ValueError(f"{what}: expected a square matrix (or a stack of them), got a {x.type.ndim}-d "
+                         f"input of shape {fmt_shape(x.type.shape)}")
+    m, n = x.type.shape[-2:]
+    if m is not None and n is not None and m != n:
+        raise ValueError(f"{what}: expected a square matrix (or a stack of them), got shape {fmt_shape(x.type.shape)}")
+
+
+class LinalgOp(Op):
+    """A core op on matrices with a gufunc signature.  Subclasses set
+    ``gufunc_signature`` (class or instance attribute), ``fname`` (the user
+    function's name for messages), ``square`` (indices of inputs that must be
+    square), ``batch_ok`` (``compute`` also works on stacks) and write
+    ``compute(*arrays) -> tuple`` and ``output_dtypes(in_dtypes)``."""
+
+    gufunc_signature = None
+    fname = "linalg"
+    square = (0,)
+    batch_ok = True
+    batched_grad = True
+
+    def output_dtypes(self, dtypes):
+        n_out = len(parse_signature(self.gufunc_signature)[1])
+        return [float_dtype(*dtypes)] * n_out
+
+    def compute_dtype(self, dtypes):
+        return float_dtype(*dtypes)
+
+    def resolve_dims(self, dims):
+        """Fill in static lengths of output dimensions not named by inputs."""
+        m, n = dims.get("m"), dims.get("n")
+        if "k" not in dims and m is not None and n is not None:
+            dims["k"] = min(m, n)
+
+    def make_node(self, *inputs):
+        inputs = [as_tensor_variable(x) for x in inputs]
+        ins_sig, outs_sig = parse_signature(self.gufunc_signature)
+        if len(inputs) != len(ins_sig):
+            raise TypeError(f"{self.fname} takes {len(ins_sig)} inputs, got {len(inputs)}")
+        dims = {}
+        for i, (x, sig) in enumerate(zip(inputs, ins_sig)):
+            if x.type.ndim != len(sig):
+                raise TypeError(f"{self.fname}: core input {i} must be {len(sig)}-d, got {x.type}")
+            for name, length in zip(sig, x.type.shape):
+                if length is None:
+                    continue
+                if dims.setdefault(name, length) != length:
+                    raise ValueError(f"{self.fname}: incompatible shapes "
+                                     f"{', '.join(fmt_shape(y.type.shape) for y in inputs)} "
+                                     f"(dimension {name!r} is {dims[name]} and {length})")
+        for i in self.square:
+            check_square(inputs[i], self.fname)
+        self.resolve_dims(dims)
+        dtypes = self.output_dtypes([x.type.dtype for x in inputs])
+        outputs = [TensorType(dt, tuple(dims.get(n) for n in sig)).make_variable()
+                   for dt, sig in zip(dtypes, outs_sig)]
+        return Apply(self, inputs, outputs)
+
+    def perform(self, node, inputs, output_storage):
+        cdt = self.compute_dtype([x.type.dtype for x in node.inputs])
+        arrays = [np.asarray(x, dtype=cdt) if np.asarray(x).dtype.kind in "biuf" and cdt[0] in "fc"
+                  else np.asarray(x) for x in inputs]
+        try:
+            res = self.compute(*arrays)
+        except np.linalg.LinAlgError as e:
+            raise np.linalg.LinAlgError(
+                f"{self.fname}: {e} (input shapes {[np.shape(x) for x in inputs]})") from None
+        if not isinstance(res, tuple):
+            res = (res,)
+        for cell, r, out in zip(output_storage, res, node.outputs):
+            cell[0] = np.asarray(r, dtype=out.type.numpy_dtype)
+
+    @property
+    def batched_perform(self):
+        return self.perform if self.batch_ok else None
+
+
+def apply_core(op, *inputs):
+    """``op`` applied to matrices, or through ``Blockwise`` to stacks of them."""
+    inputs = [as_tensor_variable(x) for x in inputs]
+    ins_sig = parse_signature(op.gufunc_signature)[0]
+    for i in op.square:
+        check_square(inputs[i], op.fname)
+    for i, (x, s) in enumerate(zip(inputs, ins_sig)):
+        if x.type.ndim < len(s):
+            raise ValueError(f"{op.fname}: input {i} needs at least {len(s)} dimensions, got shape "
+                             f"{fmt_shape(x.type.shape)}")
+    if all(x.type.ndim == len(s) for x, s in zip(inputs, ins_sig)):
+        return op(*inputs)
+    return Blockwise(op)(*inputs)
+
+
+# ---------------------------------------------------------------------------
+# Batched helpers used by the gradient rules
+# ---------------------------------------------------------------------------
+
+
+class MatMul(LinalgOp):
+    """``a @ b`` of matrices (``numpy.matmul``)."""
+
+    __props__ = ()
+    gufunc_signature = "(m,n),(n,k)->(m,k)"
+    fname = "matmul"
+    square = ()
+
+    def output_dtypes(self, dtypes):
+        return [np.result_type(*dtypes).name]
+
+    def compute_dtype(self, dtypes):
+        return np.result_type(*dtypes).name
+
+    def resolve_dims(self, dims):
+        pass
+
+    def compute(self, a, b):
+        return np.matmul(a, b)
+
+
+def mT(x):
+    """``x`` with its last two axes swapped."""
+    nd = x.type.ndim
+    return DimShuffle(nd, list(range(nd - 2)) + [nd - 1, nd - 2])(x)
+
+
+def matmul(a, b):
+    """Batched matrix product of two (stacks of) matrices."""
+    return apply_core(MatMul(), a, b)
+
+
+@register_grad(MatMul)
+def _matmul_grad(op, node, inputs, g):
+    a, b = inputs
+    return [matmul(g[0], mT(b)), matmul(mT(a), g[0])]
+
+
+class ExtractDiag(LinalgOp):
+    """The diagonal of a square matrix."""
+
+    __props__ = ()
+    gufunc_signature = "(n,n)->(n)"
+    fname = "diagonal"
+
+    def output_dtypes(self, dtypes):
+        return list(dtypes)
+
+    def compute_dtype(self, dtypes):
+        return dtypes[0]
+
+    def compute(self, x):
+        return np.diagonal(x, axis1=-2, axis2=-1).copy()
+
+
+class AllocDiag(LinalgOp):
+    """The square matrix with diagonal ``v`` (zeros elsewhere)."""
+
+    __props__ = ()
+    gufunc_signature = "(n)->(n,n)"
+    fname = "diag"
+    square = ()
+
+    def output_dtypes(self, dtypes):
+        return list(dtypes)
+
+    def compute_dtype(self, dtypes):
+        return dtypes[0]
+
+    def compute(self, v):
+        n = v.shape[-1]
+        return v[..., :, None] * np.eye(n, dtype=v.dtype)
+
+
+def diagonal(x):
+    return apply_core(ExtractDiag(), x)
+
+
+def alloc_diag(v):
+    return apply_core(AllocDiag(), v)
+
+
+register_grad(ExtractDiag, lambda op, node, inputs, g: [alloc_diag(g[0])])
+register_grad(AllocDiag, lambda op, node, inputs, g: [diagonal(g[0])])
+
+
+class Tri(LinalgOp):
+    """The lower (``numpy.tril``) or upper (``numpy.triu``) triangle from diagonal ``k``."""
+
+    __props__ = ("lower", "k")
+    gufunc_signature = "(m,n)->(m,n)"
+    fname = "tril"
+    square = ()
+
+    def __init__(self, lower=True, k=0):
+        self.lower = bool(lower)
+        self.k = int(k)
+
+    def output_dtypes(self, dtypes):
+        return list(dtypes)
+
+    def compute_dtype(self, dtypes):
+        return dtypes[0]
+
+    def resolve_dims(self, dims):
+        pass
+
+    def compute(self, x):
+        return np.tril(x, self.k) if self.lower else np.triu(x, self.k)
+
+
+register_grad(Tri, lambda op, node, inputs, g: [apply_core(op, g[0])])
+
+
+def tril(x, k=0):
+    return apply_core(Tri(True, k), x)
+
+
+def triu(x, k=0):
+    return apply_core(Tri(False, k), x)
+
+
+def pad_mat(v):
+    """``v[..., None, None]``: a (stack of) scalar(s) broadcast against matrices."""
+    from ..shape import shape_padright
+
+    return shape_padright(v, 2)
+
+
+def sym_from_triangle(s, lower):
+    """The gradient with respect to the entries of one triangle (the one a
+    symmetric-matrix routine reads) from the gradient ``s`` of a function of
+    the full symmetric matrix: ``tril(s + s^T) - diag(s)`` (or ``triu``)."""
+    t = s + mT(s)
+    tri = tril(t) if lower else triu(t)
+    return tri - alloc_diag(diagonal(s))
+
+
+def eye_like(x):
+    """Identity matrices shaped like the (stack of) square matrices ``x``."""
+    from ..basic import ones_like
+
+    return alloc_diag(ones_like(diagonal(x)))
+
+
+def is_zero(g):
+    """Whether ``g`` is a known-zero gradient (what autodiff passes for outputs
+    that do not reach the cost)."""
+    from ..math import second
+    from ..variable import TensorConstant
+
+    node = g.owner
+    if isinstance(g, TensorConstant):
+        return not np.any(g.data)
+    return (node is not None and node.op == second and isinstance(node.inputs[1], TensorConstant)
+            and not np.any(node.inputs[1].data))
+
+
+def as_row(v):
+    """``v[..., None, :]``."""
+    nd = v.type.ndim
+    return DimShuffle(nd, list(range(nd - 1)) + ["x", nd - 1])(v)
+
+
+def as_col(v):
+    """``v[..., :, None]``."""
+    nd = v.type.ndim
+    return DimShuffle(nd, list(range(nd)) + ["x"])(v)

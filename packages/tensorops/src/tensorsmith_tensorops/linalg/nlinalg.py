@@ -1,0 +1,579 @@
+"""NumPy-style linear algebra: ``inv``, ``det``, ``slogdet``, ``eig``, ``eigh``,
+``eigvalsh``, ``svd``, ``qr``, ``pinv``, ``norm``, ``matrix_power``, ``lstsq``.
+Each core op works on matrices; stacks go through ``Blockwise``.
+
+Gradient formulas (real inputs; see Giles, "An extended collection of matrix
+derivative results", 2008; Townsend, "Differentiating the SVD", 2016; Golub &
+Pereyra 1973 for the pseudo-inverse) are written with batched helpers so
+the same rule serves a matrix and a stack of matrices."""
+import numpy as np
+from tensorsmith_autodiff import grad_not_implemented, register_grad
+from tensorsmith_graphcore import Apply, Op
+
+from ..basic import as_tensor_variable
+from ..type import TensorType
+from ._utils import (
+    LinalgOp, alloc_diag, as_col, as_row, apply_core, check_square, diagonal, eye_like, float_dtype, fmt_shape, is_zero,
+    matmul, mT, pad_mat, real_dtype, sym_from_triangle, tril,
+)
+
+__all__ = ["MatrixInverse", "Det", "SlogDet", "Eig", "Eigh", "SVD", "QR", "MatrixPinv", "Lstsq",
+           "inv", "matrix_inverse", "det", "slogdet", "eig", "eigh", "eigvalsh", "svd", "qr", "pinv",
+           "norm", "matrix_power", "lstsq", "matrix_dot", "trace"]
+
+
+class MatrixInverse(LinalgOp):
+    """``numpy.linalg.inv``."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->(m,m)"
+    fname = "inv"
+
+    def compute(self, a):
+        return np.linalg.inv(a)
+
+
+def inv(a):
+    """Inverse of a square matrix (or of each matrix of a stack)."""
+    return apply_core(MatrixInverse(), a)
+
+
+matrix_inverse = inv
+
+
+@register_grad(MatrixInverse)
+def _inv_grad(op, node, inputs, g):
+    y = node.outputs[0]
+    yt = mT(y)
+    return [-matmul(matmul(yt, g[0]), yt)]
+
+
+class Det(LinalgOp):
+    """``numpy.linalg.det``."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->()"
+    fname = "det"
+
+    def compute(self, a):
+        return np.linalg.det(a)
+
+
+def det(a):
+    """Determinant of a square matrix (or of each matrix of a stack)."""
+    return apply_core(Det(), a)
+
+
+@register_grad(Det)
+def _det_grad(op, node, inputs, g):
+    (a,) = inputs
+    d = node.outputs[0]
+    return [pad_mat(g[0] * d) * mT(inv(a))]
+
+
+class SlogDet(LinalgOp):
+    """``numpy.linalg.slogdet``: (sign, log|det|)."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->(),()"
+    fname = "slogdet"
+
+    def compute(self, a):
+        s, ld = np.linalg.slogdet(a)
+        return s, ld
+
+
+def slogdet(a):
+    """Sign and natural log of the absolute determinant: ``(sign, logabsdet)``."""
+    return tuple(apply_core(SlogDet(), a))
+
+
+@register_grad(SlogDet)
+def _slogdet_grad(op, node, inputs, g):
+    (a,) = inputs
+    return [pad_mat(g[1]) * mT(inv(a))]
+
+
+class Eig(LinalgOp):
+    """``numpy.linalg.eig``; eigenvalues and eigenvectors are always complex."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->(m),(m,m)"
+    fname = "eig"
+
+    def output_dtypes(self, dtypes):
+        dt = float_dtype(*dtypes)
+        c = "complex64" if dt in ("float32", "complex64") else "complex128"
+        return [c, c]
+
+    def compute(self, a):
+        w, v = np.linalg.eig(a)
+        return w, v
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of a general square matrix (complex)."""
+    return tuple(apply_core(Eig(), a))
+
+
+@register_grad(Eig)
+def _eig_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, 0, inputs[0], "the gradient of eig is not implemented")]
+
+
+class Eigh(LinalgOp):
+    """``numpy.linalg.eigh`` (reads the triangle named by ``UPLO``)."""
+
+    __props__ = ("UPLO",)
+    gufunc_signature = "(m,m)->(m),(m,m)"
+    fname = "eigh"
+
+    def __init__(self, UPLO="L"):
+        if UPLO not in ("L", "U"):
+            raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+        self.UPLO = UPLO
+
+    def output_dtypes(self, dtypes):
+        dt = float_dtype(*dtypes)
+        return [real_dtype(dt), dt]
+
+    def compute(self, a):
+        w, v = np.linalg.eigh(a, UPLO=self.UPLO)
+        return w, v
+
+
+def eigh(a, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric/Hermitian matrix."""
+    return tuple(apply_core(Eigh(UPLO), a))
+
+
+@register_grad(Eigh)
+def _eigh_grad(op, node, inputs, g):
+    # dw_i = v_i^T dA v_i,  dV = V (F o (V^T dA V)),  F_ij = 1/(w_j - w_i) (i != j)
+    (a,) = inputs
+    w, v = node.outputs
+    gw, gv = g
+    if a.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, 0, a, "eigh gradient for complex matrices")]
+    inner = alloc_diag(gw)
+    if not is_zero(gv):
+        diff = as_row(w) - as_col(w)  # w_j - w_i
+        eye = eye_like(v)
+        f = (1 - eye) / (diff + eye)
+        inner = inner + f * matmul(mT(v), gv)
+    s = matmul(matmul(v, inner), mT(v))
+    return [sym_from_triangle(s, op.UPLO == "L")]
+
+
+def eigvalsh(a, b=None, lower=True):
+    """Eigenvalues of a symmetric matrix (``scipy.linalg.eigvalsh``); with
+    ``b``, of the generalized problem ``a v = w b v``."""
+    if b is None:
+        return eigh(a, "L" if lower else "U")[0]
+    return apply_core(EigvalshGeneralized(lower), a, b)
+
+
+class EigvalshGeneralized(LinalgOp):
+    """``scipy.linalg.eigvalsh(a, b)``: eigenvalues of ``a v = w b v``."""
+
+    __props__ = ("lower",)
+    gufunc_signature = "(m,m),(m,m)->(m)"
+    fname = "eigvalsh"
+    square = (0, 1)
+    batch_ok = False
+
+    def __init__(self, lower=True):
+        self.lower = bool(lower)
+
+    def output_dtypes(self, dtypes):
+        return [real_dtype(float_dtype(*dtypes))]
+
+    def compute(self, a, b):
+        import scipy.linalg
+
+        return scipy.linalg.eigvalsh(a, b, lower=self.lower)
+
+
+@register_grad(EigvalshGeneralized)
+def _eigvalsh_gen_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, i, x, "generalized eigvalsh") for i, x in enumerate(inputs)]
+
+
+class SVD(LinalgOp):
+    """``numpy.linalg.svd``."""
+
+    __props__ = ("full_matrices", "compute_uv")
+    fname = "svd"
+    square = ()
+
+    def __init__(self, full_matrices=True, compute_uv=True):
+        self.full_matrices = bool(full_matrices)
+        self.compute_uv = bool(compute_uv)
+        if not compute_uv:
+            self.gufunc_signature = "(m,n)->(k)"
+        elif full_matrices:
+            self.gufunc_signature = "(m,n)->(m,m),(k),(n,n)"
+        else:
+            self.gufunc_signature = "(m,n)->(m,k),(k),(k,n)"
+
+    def output_dtypes(self, dtypes):
+        dt = float_dtype(*dtypes)
+        if not self.compute_uv:
+            return [real_dtype(dt)]
+        return [dt, real_dtype(dt), dt]
+
+    def compute(self, a):
+        if not self.compute_uv:
+            return np.linalg.svd(a, compute_uv=False)
+        u, s, vh = np.linalg.svd(a, full_matrices=self.full_matrices)
+        return u, s, vh
+
+
+def svd(a, full_matrices=True, compute_uv=True):
+    """Singular value decomposition: ``(U, s, Vh)``, or ``s`` alone."""
+    res = apply_core(SVD(full_matrices, compute_uv), a)
+    return res if not compute_uv else tuple(res)
+
+
+@register_grad(SVD)
+def _svd_grad(op, node, inputs, g):
+    (a,) = inputs
+    if a.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, 0, a, "svd gradient for complex matrices")]
+    if not op.compute_uv:
+        gu = gvh = None
+        gs = g[0]
+    else:
+        gu, gs, gvh = g
+        gu = None if is_zero(gu) else gu
+        gvh = None if is_zero(gvh) else gvh
+    if (gu is not None or gvh is not None) and op.full_matrices:
+        return [grad_not_implemented(op, 0, a, "svd gradient through U or Vh with full_matrices=True "
+                                             "(use full_matrices=False)")]
+    if op.compute_uv and not op.full_matrices:
+        u, s, vh = node.outputs
+    else:
+        u, s, vh = svd(a, full_matrices=False)
+    # Townsend (2016), real case, distinct nonzero singular values:
+    # gA = U [F o (U^T gU - gU^T U) S + diag(gs) + S F o (V^T gV - gV^T V)] V^T
+    #      + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2)
+    inner = alloc_diag(gs)
+    if gu is not None or gvh is not None:
+        s2 = s * s
+        diff = as_row(s2) - as_col(s2)
+        eye = eye_like(alloc_diag(s))
+        f = (1 - eye) / (diff + eye)
+        smat = alloc_diag(s)
+        sinv_row = as_row(1 / s)  # multiplies columns
+    res_extra = []
+    if gu is not None:
+        ut_gu = matmul(mT(u), gu)
+        inner = inner + matmul(f * (ut_gu - mT(ut_gu)), smat)
+        # (I - U U^T) gU S^-1 V^T
+        proj = gu - matmul(u, ut_gu)
+        res_extra.append(matmul(proj * sinv_row, vh))
+    if gvh is not None:
+        gv = mT(gvh)
+        v = mT(vh)
+        vt_gv = matmul(vh, gv)
+        inner = inner + matmul(smat, f * (vt_gv - mT(vt_gv)))
+        # U S^-1 gV^T (I - V V^T)
+        proj = gvh - matmul(matmul(gvh, v), vh)
+        res_extra.append(matmul(u * sinv_row, proj))
+    ga = matmul(matmul(u, inner), vh)
+    for r in res_extra:
+        ga = ga + r
+    return [ga]
+
+
+class QR(LinalgOp):
+    """``numpy.linalg.qr``."""
+
+    __props__ = ("mode",)
+    fname = "qr"
+    square = ()
+
+    _SIGS = {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)", "r": "(m,n)->(k,n)",
+             "raw": "(m,n)->(n,m),(k)"}
+
+    def __init__(self, mode="reduced"):
+        if mode not in self._SIGS:
+            raise ValueError(f"qr: mode must be one of {sorted(self._SIGS)}, got {mode!r}")
+        self.mode = mode
+        self.gufunc_signature = self._SIGS[mode]
+
+    def compute(self, a):
+        r = np.linalg.qr(a, mode=self.mode)
+        return tuple(r) if isinstance(r, tuple) else r
+
+
+def qr(a, mode="reduced"):
+    """QR decomposition (``numpy.linalg.qr``): ``(Q, R)``, or ``R`` for mode='r'."""
+    res = apply_core(QR(mode), a)
+    return tuple(res) if isinstance(res, list) else res
+
+
+@register_grad(QR)
+def _qr_grad(op, node, inputs, g):
+    # Square or tall A (m >= n), mode 'reduced'/'complete' for square, 'r':
+    # M = R gR^T - gQ^T Q ; gA = (gQ + Q copyltu(M)) R^-T, copyltu(M) = tril(M) + tril(M, -1)^T
+    (a,) = inputs
+    m, n = a.type.shape[-2:]
+    tall = m is not None and n is not None and m >= n
+    if op.mode == "raw" or a.type.dtype.startswith("complex") or not tall or (
+            op.mode == "complete" and m != n):
+        return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with static shape m >= n "
+                                             "(and m == n for mode='complete'); mode 'raw' has none")]
+    if op.mode == "r":
+        q, r = qr(a, "reduced")
+        gq, gr = None, g[0]
+    else:
+        q, r = node.outputs
+        gq, gr = g
+        gq = None if is_zero(gq) else gq
+    mmat = matmul(r, mT(gr))
+    if gq is not None:
+        mmat = mmat - matmul(mT(gq), q)
+    copy = tril(mmat) + mT(tril(mmat, -1))
+    b = matmul(q, copy)
+    if gq is not None:
+        b = b + gq
+    from .slinalg import solve_triangular
+
+    # b R^-T = (R^-1 b^T)^T
+    return [mT(solve_triangular(r, mT(b), lower=False))]
+
+
+class MatrixPinv(LinalgOp):
+    """``numpy.linalg.pinv``."""
+
+    __props__ = ("hermitian",)
+    gufunc_signature = "(m,n)->(n,m)"
+    fname = "pinv"
+    square = ()
+
+    def __init__(self, hermitian=False):
+        self.hermitian = bool(hermitian)
+
+    def compute(self, a):
+        return np.linalg.pinv(a, hermitian=self.hermitian)
+
+
+def pinv(x, hermitian=False):
+    """Moore-Penrose pseudo-inverse."""
+    return apply_core(MatrixPinv(hermitian), x)
+
+
+@register_grad(MatrixPinv)
+def _pinv_grad(op, node, inputs, g):
+    # Golub & Pereyra (constant rank):
+    # gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
+    (a,) = inputs
+    p = node.outputs[0]
+    gz = g[0]
+    pt_ = mT(p)
+    gt = mT(gz)
+    t1 = -matmul(matmul(pt_, gz), pt_)
+    x = matmul(matmul(gt, p), pt_)
+    t2 = x - matmul(matmul(a, p), x)
+    y = matmul(matmul(pt_, p), gt)
+    t3 = y - matmul(matmul(y, p), a)
+    return [t1 + t2 + t3]
+
+
+class Lstsq(Op):
+    """``numpy.linalg.lstsq(a, b, rcond)``: ``(x, residuals, rank, s)`` (no batching)."""
+
+    __props__ = ("rcond",)
+
+    def __init__(self, rcond=None):
+        self.rcond = rcond
+
+    def make_node(self, a, b):
+        a = as_tensor_variable(a)
+        b = as_tensor_variable(b)
+        if a.type.ndim != 2 or b.type.ndim not in (1, 2):
+            raise TypeError(f"lstsq: a must be a matrix and b a vector or matrix, got {a.type} and {b.type}")
+        m, n = a.type.shape
+        if m is not None and b.type.shape[0] is not None and m != b.type.shape[0]:
+            raise ValueError(f"lstsq: shapes {fmt_shape(a.type.shape)} and {fmt_shape(b.type.shape)} are not "
+                             f"compatible")
+        dt = float_dtype(a.type.dtype, b.type.dtype)
+        k = b.type.shape[1:]
+        kk = min(m, n) if m is not None and n is not None else None
+        outs = [TensorType(dt, (n,) + k).make_variable(), TensorType(real_dtype(dt), (None,)).make_variable(),
+                TensorType("int32", ()).make_variable(), TensorType(real_dtype(dt), (kk,)).make_variable()]
+        return Apply(self, [a, b], outs)
+
+    def perform(self, node, inputs, output_storage):
+        dt = node.outputs[0].type.numpy_dtype
+        a, b = (np.asarray(x, dtype=dt) for x in inputs)
+        res = np.linalg.lstsq(a, b, rcond=self.rcond)
+        for cell, r, out in zip(output_storage, res, node.outputs):
+            cell[0] = np.asarray(r, dtype=out.type.numpy_dtype)
+
+
+@register_grad(Lstsq)
+def _lstsq_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, i, x, "lstsq") for i, x in enumerate(inputs)]
+
+
+def lstsq(a, b, rcond=None):
+    """Least-squares solution of ``a x = b``: ``[x, residuals, rank, s]`` as NumPy."""
+    return Lstsq(rcond)(a, b)
+
+
+def matrix_dot(*args):
+    """``args[0] @ args[1] @ ...`` (matrices or stacks of them)."""
+    res = as_tensor_variable(args[0])
+    for a in args[1:]:
+        res = matmul(res, a)
+    return res
+
+
+def trace(x):
+    """Sum of the diagonal of a square matrix (or of each matrix of a stack)."""
+    from ..reduction import sum as _sum
+
+    x = as_tensor_variable(x)
+    check_square(x, "trace")
+    return _sum(diagonal(x), axis=-1)
+
+
+def matrix_power(M, n):
+    """``M`` raised to the integer power ``n`` (negative: of its inverse), as NumPy."""
+    M = as_tensor_variable(M)
+    check_square(M, "matrix_power")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"matrix_power: exponent must be an integer, got {n!r}")
+    n = int(n)
+    if n == 0:
+        return eye_like(M)
+    if n < 0:
+        M = inv(M)
+        n = -n
+    result = None
+    base = M
+    while n:
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+def _vector_norm(x, ord, axes, keepdims):
+    from ..math import abs as _abs, cast, neq, sqrt
+    from ..reduction import max as _max, min as _min, sum as _sum
+
+    ax = x  # real/complex input
+    if ord is None or ord == 2:
+        return sqrt(_sum(_sq_abs(ax), axis=axes, keepdims=keepdims))
+    if ord == np.inf:
+        return _max(_abs(ax), axis=axes, keepdims=keepdims)
+    if ord == -np.inf:
+        return _min(_abs(ax), axis=axes, keepdims=keepdims)
+    if ord == 0:
+        out_dt = real_dtype(x.type.dtype)
+        return cast(_sum(neq(ax, 0), axis=axes, keepdims=keepdims), out_dt)
+    if ord == 1:
+        return _sum(_abs(ax), axis=axes, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+    p = float(ord)
+    return _sum(_abs(ax) ** p, axis=axes, keepdims=keepdims) ** (1.0 / p)
+
+
+def _sq_abs(x):
+    from ..math import abs as _abs
+
+    if x.type.dtype.startswith("complex"):
+        a = _abs(x)
+        return a * a
+    return x * x
+
+
+def _move_to_end(x, r, c):
+    nd = x.type.ndim
+    rest = [i for i in range(nd) if i not in (r, c)]
+    from ..elemwise import DimShuffle
+
+    return DimShuffle(nd, rest + [r, c])(x)
+
+
+def _matrix_norm(x, ord, r, c, keepdims):
+    from ..elemwise import DimShuffle
+    from ..math import abs as _abs, sqrt
+    from ..reduction import max as _max, min as _min, sum as _sum
+
+    nd = x.type.ndim
+    if ord is None or ord == "fro":
+        res = sqrt(_sum(_sq_abs(x), axis=(r, c)))
+    elif ord == "nuc":
+        res = _sum(svd(_move_to_end(x, r, c), compute_uv=False), axis=-1)
+    elif ord in (2, -2):
+        s = svd(_move_to_end(x, r, c), compute_uv=False)
+        res = (_max if ord == 2 else _min)(s, axis=-1)
+    elif ord in (1, -1, np.inf, -np.inf):
+        summed_axis, red_axis = (r, c) if ord in (1, -1) else (c, r)
+        sums = _sum(_abs(x), axis=summed_axis)
+        red_axis = red_axis - (1 if summed_axis < red_axis else 0)
+        res = (_max if ord in (1, np.inf) else _min)(sums, axis=red_axis)
+    else:
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+    if keepdims:
+        order = []
+        j = 0
+        for i in range(nd):
+            if i in (r, c):
+                order.append("x")
+            else:
+                order.append(j)
+                j += 1
+        res = DimShuffle(res.type.ndim, order)(res)
+    return res
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """Matrix or vector norm (``numpy.linalg.norm``)."""
+    from ..math import cast
+    from ..shape import reshape
+
+    x = as_tensor_variable(x)
+    if x.type.dtype in ("bool",) or x.type.dtype[0] in "iu":
+        x = cast(x, "float64")
+    elif x.type.dtype == "float16":
+        x = cast(x, "float32")
+    nd = x.type.ndim
+    if axis is None:
+        if ord is None:
+            from ..math import sqrt
+            from ..reduction import sum as _sum
+
+            res = sqrt(_sum(_sq_abs(x)))
+            if keepdims:
+                res = reshape(res, (1,) * nd) if nd else res
+            return res
+        if nd == 1:
+            axis = (0,)
+        elif nd == 2:
+            axis = (0, 1)
+        else:
+            raise ValueError(f"norm: improper number of dimensions ({nd}) to norm with ord={ord!r} and axis=None")
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    axis = tuple(int(a) for a in axis)
+    norm_axes = []
+    for a in axis:
+        if not -nd <= a < nd:
+            raise ValueError(f"norm: axis {a} is out of bounds for an input with {nd} dimensions")
+        norm_axes.append(a % nd)
+    if len(set(norm_axes)) != len(norm_axes):
+        raise ValueError(f"norm: duplicate axes in {axis}")
+    if len(norm_axes) == 1:
+        return _vector_norm(x, ord, norm_axes, keepdims)
+    if len(norm_axes) == 2:
+        return _matrix_norm(x, ord, norm_axes[0], norm_axes[1], keepdims)
+    raise ValueError(f"norm: improper number of axes {axis} (one or two)")
+

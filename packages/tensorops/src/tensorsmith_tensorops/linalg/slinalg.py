@@ -1,0 +1,332 @@
+"""SciPy-style linear algebra: ``solve``, ``solve_triangular``, ``cholesky``,
+``cho_solve``, ``lu``, ``expm``.  Each core op works on matrices; stacks go
+through ``Blockwise``.
+
+Gradients (real inputs): for ``x = A^-1 b``, ``gb = A^-T G`` and
+``gA = -gb x^T``; routines that read one triangle of ``A`` get the gradient
+with respect to that triangle's entries.  Cholesky follows Murray, "Differentiation
+of the Cholesky decomposition" (2016); expm uses the Fréchet derivative
+``L(A^T, G)``, the upper-right block of ``expm([[A^T, G], [0, A^T]])``."""
+import numpy as np
+from tensorsmith_autodiff import grad_not_implemented, register_grad
+
+from ..basic import as_tensor_variable
+from ._utils import (
+    LinalgOp, alloc_diag, as_col, as_row, apply_core, diagonal, matmul, mT, sym_from_triangle, tril, triu,
+)
+
+__all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "Expm", "ExpmFrechetAdjoint",
+           "solve", "solve_triangular", "cholesky", "cho_solve", "lu", "expm"]
+
+_ASSUME_A = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
+             "hermitian": "her", "pos": "pos", "positive definite": "pos"}
+
+
+def _b_ndim(b, b_ndim):
+    if b_ndim is None:
+        return 1 if b.type.ndim == 1 else 2
+    if b_ndim not in (1, 2):
+        raise ValueError(f"b_ndim must be 1 or 2, got {b_ndim!r}")
+    return b_ndim
+
+
+def _b_sig(b_ndim):
+    return "(m)" if b_ndim == 1 else "(m,k)"
+
+
+def _outer_or_mm(gb, x, b_ndim):
+    """``gb x^T`` for vector (``b_ndim=1``) or matrix right-hand sides."""
+    if b_ndim == 1:
+        return as_col(gb) * as_row(x)
+    return matmul(gb, mT(x))
+
+
+class Solve(LinalgOp):
+    """``scipy.linalg.solve(a, b, assume_a=, lower=, transposed=)``."""
+
+    __props__ = ("assume_a", "lower", "b_ndim", "transposed")
+    fname = "solve"
+    batch_ok = False
+
+    def __init__(self, assume_a="gen", lower=False, b_ndim=2, transposed=False):
+        if assume_a not in _ASSUME_A:
+            raise ValueError(f"solve: assume_a must be one of {sorted(set(_ASSUME_A))}, got {assume_a!r}")
+        self.assume_a = _ASSUME_A[assume_a]
+        self.lower = bool(lower)
+        self.b_ndim = b_ndim
+        self.transposed = bool(transposed)
+        self.gufunc_signature = f"(m,m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
+
+    def compute(self, a, b):
+        import scipy.linalg
+
+        if a.shape[-1] == 0:
+            return np.empty(b.shape, dtype=np.result_type(a, b))
+        return scipy.linalg.solve(a, b, assume_a=self.assume_a, lower=self.lower, transposed=self.transposed)
+
+
+def solve(a, b, *, assume_a="gen", lower=False, transposed=False, b_ndim=None, check_finite=True,
+          overwrite_a=False, overwrite_b=False):
+    """Solve ``a x = b`` (``scipy.linalg.solve``); ``b_ndim`` (1 or 2) says
+    whether ``b``'s core is a vector or a matrix (default: from ``b.ndim``)."""
+    a = as_tensor_variable(a)
+    b = as_tensor_variable(b)
+    return apply_core(Solve(assume_a, lower, _b_ndim(b, b_ndim), transposed), a, b)
+
+
+@register_grad(Solve)
+def _solve_grad(op, node, inputs, g):
+    a, b = inputs
+    x = node.outputs[0]
+    # the op solves M x = b with M = A (or A^T when transposed)
+    gb = solve(a, g[0], assume_a=op.assume_a, lower=op.lower, transposed=not op.transposed, b_ndim=op.b_ndim)
+    gm = -_outer_or_mm(gb, x, op.b_ndim)
+    ga = mT(gm) if op.transposed else gm
+    if op.assume_a in ("sym", "her", "pos"):
+        ga = sym_from_triangle(_sym(ga), op.lower)
+    return [ga, gb]
+
+
+def _sym(s):
+    return (s + mT(s)) * 0.5
+
+
+class SolveTriangular(LinalgOp):
+    """``scipy.linalg.solve_triangular(a, b, trans, lower, unit_diagonal)``."""
+
+    __props__ = ("lower", "trans", "unit_diagonal", "b_ndim")
+    fname = "solve_triangular"
+    batch_ok = False
+
+    def __init__(self, lower=False, trans=0, unit_diagonal=False, b_ndim=2):
+        trans = {"N": 0, "T": 1, "C": 2}.get(trans, trans)
+        if trans not in (0, 1, 2):
+            raise ValueError(f"solve_triangular: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+        self.lower = bool(lower)
+        self.trans = int(trans)
+        self.unit_diagonal = bool(unit_diagonal)
+        self.b_ndim = b_ndim
+        self.gufunc_signature = f"(m,m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
+
+    def compute(self, a, b):
+        import scipy.linalg
+
+        if a.shape[-1] == 0:
+            return np.empty(b.shape, dtype=np.result_type(a, b))
+        return scipy.linalg.solve_triangular(a, b, trans=self.trans, lower=self.lower,
+                                             unit_diagonal=self.unit_diagonal)
+
+
+def solve_triangular(a, b, *, trans=0, lower=False, unit_diagonal=False, check_finite=True, b_ndim=None,
+                     overwrite_b=False):
+    """Solve ``a x = b`` for triangular ``a`` (``scipy.linalg.solve_triangular``)."""
+    a = as_tensor_variable(a)
+    b = as_tensor_variable(b)
+    return apply_core(SolveTriangular(lower, trans, unit_diagonal, _b_ndim(b, b_ndim)), a, b)
+
+
+@register_grad(SolveTriangular)
+def _solve_triangular_grad(op, node, inputs, g):
+    a, b = inputs
+    x = node.outputs[0]
+    if a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, i, v, "complex solve_triangular") for i, v in enumerate(inputs)]
+    flip = 0 if op.trans else 1
+    gb = solve_triangular(a, g[0], trans=flip, lower=op.lower, unit_diagonal=op.unit_diagonal, b_ndim=op.b_ndim)
+    gm = -_outer_or_mm(gb, x, op.b_ndim)
+    ga = mT(gm) if op.trans else gm
+    k = -1 if op.unit_diagonal else 0
+    ga = tril(ga, k) if op.lower else triu(ga, -k)
+    return [ga, gb]
+
+
+class Cholesky(LinalgOp):
+    """Cholesky factor of a symmetric positive-definite matrix: lower ``L``
+    with ``A = L L^T`` (reads the lower triangle), or upper ``U = L^T``
+    (reads the upper triangle).  ``on_error='nan'`` gives NaNs instead of
+    raising for matrices that are not positive definite."""
+
+    __props__ = ("lower", "on_error")
+    gufunc_signature = "(m,m)->(m,m)"
+    fname = "cholesky"
+
+    def __init__(self, lower=True, on_error="raise"):
+        if on_error not in ("raise", "nan"):
+            raise ValueError(f"cholesky: on_error must be 'raise' or 'nan', got {on_error!r}")
+        self.lower = bool(lower)
+        self.on_error = on_error
+
+    def compute(self, a):
+        try:
+            return np.linalg.cholesky(a, upper=not self.lower)
+        except np.linalg.LinAlgError:
+            if self.on_error == "raise":
+                raise
+        # element by element, NaN for the failing ones
+        out = np.empty_like(a)
+        for idx in np.ndindex(*a.shape[:-2]):
+            try:
+                out[idx] = np.linalg.cholesky(a[idx], upper=not self.lower)
+            except np.linalg.LinAlgError:
+                out[idx] = np.nan
+        return out
+
+
+def cholesky(x, lower=True, *, check_finite=False, overwrite_a=False, on_error="raise"):
+    """Cholesky factor (lower by default, as PyTensor)."""
+    return apply_core(Cholesky(lower, on_error), x)
+
+
+@register_grad(Cholesky)
+def _cholesky_grad(op, node, inputs, g):
+    (a,) = inputs
+    if a.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, 0, a, "complex cholesky")]
+    out = node.outputs[0]
+    lmat, gl = (out, g[0]) if op.lower else (mT(out), mT(g[0]))
+    # P = Phi(L^T gL) (lower triangle, halved diagonal); S = L^-T P L^-1
+    p = matmul(mT(lmat), gl)
+    p = tril(p) - 0.5 * alloc_diag(diagonal(p))
+    # S = L^-T P L^-1 = (L^-T (L^-T P)^T)^T
+    t = solve_triangular(lmat, p, lower=True, trans=1)
+    s = mT(solve_triangular(lmat, mT(t), lower=True, trans=1))
+    return [sym_from_triangle(_sym(s), op.lower)]
+
+
+class CholeskySolve(LinalgOp):
+    """``scipy.linalg.cho_solve((c, lower), b)``: ``x`` with ``(c c^T) x = b``
+    (``c`` lower) or ``(c^T c) x = b`` (``c`` upper)."""
+
+    __props__ = ("lower", "b_ndim")
+    fname = "cho_solve"
+    batch_ok = False
+
+    def __init__(self, lower=False, b_ndim=2):
+        self.lower = bool(lower)
+        self.b_ndim = b_ndim
+        self.gufunc_signature = f"(m,m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
+
+    def compute(self, c, b):
+        import scipy.linalg
+
+        if c.shape[-1] == 0:
+            return np.empty(b.shape, dtype=np.result_type(c, b))
+        return scipy.linalg.cho_solve((c, self.lower), b)
+
+
+def cho_solve(c_and_lower, b, *, check_finite=True, b_ndim=None, overwrite_b=False):
+    """Solve with a Cholesky factor: ``cho_solve((c, lower), b)`` as SciPy."""
+    c, lower = c_and_lower
+    c = as_tensor_variable(c)
+    b = as_tensor_variable(b)
+    return apply_core(CholeskySolve(lower, _b_ndim(b, b_ndim)), c, b)
+
+
+@register_grad(CholeskySolve)
+def _cho_solve_grad(op, node, inputs, g):
+    c, b = inputs
+    x = node.outputs[0]
+    if c.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, i, v, "complex cho_solve") for i, v in enumerate(inputs)]
+    gb = cho_solve((c, op.lower), g[0], b_ndim=op.b_ndim)
+    ga = -_outer_or_mm(gb, x, op.b_ndim)
+    h = ga + mT(ga)
+    # A = C C^T (lower): gC = tril((gA + gA^T) C);  A = C^T C (upper): gC = triu(C (gA + gA^T))
+    gc = tril(matmul(h, c)) if op.lower else triu(matmul(c, h))
+    return [gc, gb]
+
+
+class LU(LinalgOp):
+    """``scipy.linalg.lu``: ``(P, L, U)``, ``(PL, U)`` with ``permute_l`` or
+    ``(p, L, U)`` with ``p_indices``."""
+
+    __props__ = ("permute_l", "p_indices")
+    fname = "lu"
+    square = ()
+    batch_ok = False
+
+    def __init__(self, permute_l=False, p_indices=False):
+        self.permute_l = bool(permute_l)
+        self.p_indices = bool(p_indices)
+        if permute_l:
+            self.gufunc_signature = "(m,n)->(m,k),(k,n)"
+        elif p_indices:
+            self.gufunc_signature = "(m,n)->(m),(m,k),(k,n)"
+        else:
+            self.gufunc_signature = "(m,n)->(m,m),(m,k),(k,n)"
+
+    def output_dtypes(self, dtypes):
+        from ._utils import float_dtype
+
+        dt = float_dtype(*dtypes)
+        if self.permute_l:
+            return [dt, dt]
+        return ["int32" if self.p_indices else dt, dt, dt]
+
+    def compute(self, a):
+        import scipy.linalg
+
+        return tuple(scipy.linalg.lu(a, permute_l=self.permute_l, p_indices=self.p_indices))
+
+
+def lu(a, permute_l=False, check_finite=True, p_indices=False, overwrite_a=False):
+    """LU decomposition with partial pivoting (``scipy.linalg.lu``)."""
+    return tuple(apply_core(LU(permute_l, p_indices), a))
+
+
+@register_grad(LU)
+def _lu_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, 0, inputs[0], "the gradient of lu is not implemented")]
+
+
+class Expm(LinalgOp):
+    """``scipy.linalg.expm``."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->(m,m)"
+    fname = "expm"
+
+    def compute(self, a):
+        import scipy.linalg
+
+        if a.shape[-1] == 0:
+            return a.copy()
+        return scipy.linalg.expm(a)
+
+
+def expm(A):
+    """Matrix exponential."""
+    return apply_core(Expm(), A)
+
+
+class ExpmFrechetAdjoint(LinalgOp):
+    """``L(A^T, G)``, the adjoint of the Fréchet derivative of expm at ``A``
+    applied to ``G``: the upper-right block of ``expm([[A^T, G], [0, A^T]])``."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m),(m,m)->(m,m)"
+    fname = "expm_grad"
+    square = (0, 1)
+
+    def compute(self, a, g):
+        import scipy.linalg
+
+        n = a.shape[-1]
+        if n == 0:
+            return np.zeros_like(g)
+        at = np.swapaxes(a, -1, -2)
+        big = np.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=np.result_type(a, g))
+        big[..., :n, :n] = at
+        big[..., n:, n:] = at
+        big[..., :n, n:] = g
+        return scipy.linalg.expm(big)[..., :n, n:]
+
+
+@register_grad(Expm)
+def _expm_grad(op, node, inputs, g):
+    return [apply_core(ExpmFrechetAdjoint(), inputs[0], g[0])]
+
+
+@register_grad(ExpmFrechetAdjoint)
+def _expm_frechet_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, i, x, "second derivatives of expm") for i, x in enumerate(inputs)]
