@@ -22,7 +22,7 @@ from tensorsmith_autodiff import disconnected, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from .basic import as_tensor_variable, constant, resolve_weak
-from .elemwise import broadcast_static_shape, sum_to_shape
+from .elemwise import SumToShape, broadcast_static_shape, sum_to_shape
 from .shape import static_int
 from .type import TensorType
 
@@ -546,6 +546,18 @@ def _inc_op(sub_op, set_instead_of_inc=False):
     return IncSubtensor(sub_op.idx_list, set_instead_of_inc)
 
 
+def _sum_to_value_shape(g, y):
+    """``g`` (shaped as ``x[idx]``) summed to the shape of the value ``y``
+    that was broadcast into it; decided at run time unless the static shapes
+    settle it (an unknown length of ``y`` may be a broadcast 1)."""
+    gs, ys = g.type.shape, y.type.shape
+    if gs == ys and None not in ys:
+        return g
+    if None not in ys and None not in gs[len(gs) - len(ys):]:
+        return sum_to_shape(g, y)
+    return SumToShape()(g, y)
+
+
 def _zeros_of(x):
     from .basic import zeros_like
 
@@ -592,9 +604,7 @@ def _inc_subtensor_grad(op, node, inputs, output_grads):
     else:
         gx = disconnected
     if y.type.differentiable:
-        gy = _sub_op(op)(g, *idx)
-        if gy.type.shape != y.type.shape:
-            gy = sum_to_shape(gy, y)
+        gy = _sum_to_value_shape(_sub_op(op)(g, *idx), y)
         if gy.type.dtype != y.type.dtype:
             gy = cast(gy, y.type.dtype)
     else:
