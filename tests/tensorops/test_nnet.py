@@ -445,3 +445,92 @@ def test_pool_dtypes_shapes_errors():
         pt.max_pool2d(pt.tensor(dtype="float32", shape=(1, 1)), 2)
     with pytest.raises(TypeError):
         pt.max_pool2d(pt.dvector(), 2)
+
+
+# ---------------------------------------------------------------------------
+# infer_shape, layouts, dtypes, forward mode
+# ---------------------------------------------------------------------------
+
+
+def _check_infer_shape(out, inputs, values):
+    """``out.owner.op.infer_shape`` evaluated on the inputs' symbolic shapes
+    equals the computed output's shape."""
+    node = out.owner
+    in_shapes = [tuple(pt.shape_i(i, k) for k in range(i.type.ndim)) for i in node.inputs]
+    (shp,) = node.op.infer_shape(None, node, in_shapes)
+    f = tensorsmith.function(inputs, [out] + [pt.as_tensor_variable(s) for s in shp],
+                             on_unused_input="ignore")
+    res = f(*values)
+    assert tuple(int(v) for v in res[1:]) == res[0].shape
+
+
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv_infer_shape(case):
+    _, xs, ws = case[:3]
+    x, w = pt.tensor(dtype="float64", shape=(None,) * len(xs)), pt.tensor(dtype="float64", shape=(None,) * len(ws))
+    out = _conv_build(case)(x, w)
+    xv, wv = rng.normal(size=xs), rng.normal(size=ws)
+    _check_infer_shape(out, [x, w], [xv, wv])
+    gz = pt.tensor(dtype="float64", shape=(None,) * len(xs))
+    outv = tensorsmith.function([x, w], out)(xv, wv)
+    gx, gw = pt.grad((out * gz).sum(), [x, w])
+    _check_infer_shape(gx, [x, w, gz], [xv, wv, np.ones_like(outv)])
+    _check_infer_shape(gw, [x, w, gz], [xv, wv, np.ones_like(outv)])
+
+
+@pytest.mark.parametrize("shape,k,s,p", POOL_CASES)
+def test_pool_infer_shape(shape, k, s, p):
+    x = pt.tensor(dtype="float64", shape=(None,) * len(shape))
+    xv = rng.permutation(np.prod(shape)).reshape(shape) / 3.0
+    for fn in (pt.max_pool2d, pt.avg_pool2d):
+        out = fn(x, k, stride=s, padding=p)
+        _check_infer_shape(out, [x], [xv])
+        g = pt.grad((out ** 2).sum(), x)
+        _check_infer_shape(g, [x], [xv])
+
+
+def test_conv_layouts_and_dtypes():
+    # non-contiguous input and filters, empty batch, float32
+    xv = rng.normal(size=(5, 6, 3, 2)).transpose(3, 2, 0, 1)  # (2, 3, 5, 6), transposed strides
+    wv = rng.normal(size=(3, 3, 4, 2)).transpose(3, 2, 1, 0)  # (2, 4, 3, 3)
+    ref = _conv_ref(np.ascontiguousarray(xv), np.ascontiguousarray(wv[:, :3]), (1, 1), (1, 1), (1, 1), 1)
+    assert_op_matches(lambda a, b: pt.conv2d(a, b[:, :3], padding=1), lambda a, b: ref, [xv, wv], rtol=1e-10)
+    assert_op_matches(pt.conv2d, lambda a, b: np.zeros((0, 2, 4, 4)),
+                      [np.zeros((0, 3, 6, 6)), rng.normal(size=(2, 3, 3, 3))])
+    x32, w32 = xv.astype("float32"), rng.normal(size=(4, 3, 2, 2)).astype("float32")
+    ref32 = _conv_ref(x32.astype(float), w32.astype(float), (1, 1), (0, 0), (1, 1), 1)
+    out = compile_eval([a := pt.ftensor4(), b := pt.ftensor4()], pt.conv2d(a, b), [x32, w32])
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, ref32, rtol=1e-4, atol=1e-4)
+    # integer input is promoted to floatX
+    assert pt.conv2d(pt.ltensor4(), pt.ltensor4()).dtype == "float64"
+
+
+def test_conv_pool_jvp():
+    x, w, tx, tw = (pt.dtensor4(n) for n in "x w tx tw".split())
+    xv, wv = rng.normal(size=(1, 2, 5, 5)), rng.normal(size=(3, 2, 2, 2))
+    txv, twv = rng.normal(size=xv.shape), rng.normal(size=wv.shape)
+    eps = 1e-6
+    out = pt.conv2d(x, w, stride=2, padding=1)
+    j = pt.pushforward(out, [x, w], [tx, tw])
+    j = j[0] if isinstance(j, (list, tuple)) else j
+    f = tensorsmith.function([x, w], out)
+    num = (f(xv + eps * txv, wv + eps * twv) - f(xv - eps * txv, wv - eps * twv)) / (2 * eps)
+    jf = tensorsmith.function([x, w, tx, tw], j, on_unused_input="ignore")
+    np.testing.assert_allclose(jf(xv, wv, txv, twv), num, rtol=1e-5, atol=1e-7)
+    for fn in (pt.max_pool2d, pt.avg_pool2d):
+        xp = rng.permutation(50).reshape(1, 2, 5, 5) / 7.0
+        out = fn(x, 2, stride=1, padding=1)
+        j = pt.pushforward(out, [x], [tx])
+        j = j[0] if isinstance(j, (list, tuple)) else j
+        f = tensorsmith.function([x], out)
+        num = (f(xp + eps * txv) - f(xp - eps * txv)) / (2 * eps)
+        jf = tensorsmith.function([x, tx], j, on_unused_input="ignore")
+        np.testing.assert_allclose(jf(xp, txv), num, rtol=1e-5, atol=1e-7)
+
+
+def test_max_pool_integer_padding():
+    xi = -np.arange(1, 17, dtype="int64").reshape(4, 4)
+    out = compile_eval([a := pt.lmatrix()], pt.max_pool2d(a, 2, padding=1), [xi])
+    np.testing.assert_array_equal(out, _pool_ref(xi.astype(float), (2, 2), (2, 2), (1, 1), "max"))
+    assert out.dtype == np.int64

@@ -670,6 +670,18 @@ class Conv(_ConvBase):
                 out.append(o)
         return Apply(self, [x, w], [TensorType(x.type.dtype, tuple(out)).make_variable()])
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        xs, ws = input_shapes
+        out = [xs[0], ws[0]]
+        for i in range(self.nd):
+            if self.padding == "same":
+                out.append(xs[2 + i])
+            else:
+                lo, hi = self.padding[i]
+                d, s = self.dilation[i], self.stride[i]
+                out.append((xs[2 + i] + (lo + hi - 1 + d) - ws[2 + i] * d) // s + 1)
+        return [tuple(out)]
+
     def perform(self, node, inputs, output_storage):
         x, w = inputs
         self._check_channels(x.shape, w.shape, str(self))
@@ -845,7 +857,8 @@ class _PoolBase(Op):
         return (self.mode, self.kernel, self.stride, self.padding, self.count_include_pad)
 
     def __str__(self):
-        return f"{type(self).__name__}{{{self.mode}, kernel={self.kernel}, stride={self.stride}, padding={self.padding}}}"
+        return (f"{type(self).__name__}{{{self.mode}, kernel={self.kernel}, stride={self.stride}, "
+                f"padding={self.padding}}}")
 
     @property
     def nd(self):
@@ -854,6 +867,12 @@ class _PoolBase(Op):
     def _out_shape(self, spatial):
         return tuple(None if L is None else (L + 2 * p - k) // s + 1
                      for L, k, s, p in zip(spatial, self.kernel, self.stride, self.padding))
+
+    def _sym_out_shape(self, xshape):
+        nd = self.nd
+        lead, spatial = tuple(xshape[:-nd]), xshape[-nd:]
+        return lead + tuple((L + (2 * p - k)) // s + 1
+                            for L, k, s, p in zip(spatial, self.kernel, self.stride, self.padding))
 
     def _pad(self, x, value):
         nd = self.nd
@@ -920,6 +939,9 @@ class Pool(_PoolBase):
             raise ValueError(f"{self.mode}_pool{nd}d: input {x.type} is smaller than the kernel {self.kernel}")
         return Apply(self, [x], [TensorType(x.type.dtype, x.type.shape[:-nd] + out_sp).make_variable()])
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [self._sym_out_shape(input_shapes[0])]
+
     def perform(self, node, inputs, output_storage):
         x = inputs[0]
         nd = self.nd
@@ -959,6 +981,9 @@ class MaxPoolGrad(_PoolBase):
         crop = tuple(slice(p, p + L) for p, L in zip(self.padding, x.shape[-nd:]))
         output_storage[0][0] = np.asarray(gp[(slice(None),) + crop].reshape(x.shape), dtype=dt)
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
 
 class MaxPoolGradGrad(_PoolBase):
     """``MaxPoolGradGrad(x, gg)``: ``gg`` (shaped as ``x``) read at each window's
@@ -980,6 +1005,9 @@ class MaxPoolGradGrad(_PoolBase):
         lin, pshape, lead, out_sp = self._max_index(x)
         gp = self._pad(gg, 0).reshape(pshape)
         output_storage[0][0] = np.asarray(gp.ravel()[lin].reshape(lead + out_sp), dtype=dt)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [self._sym_out_shape(input_shapes[0])]
 
 
 class AvgPoolGrad(_PoolBase):
@@ -1007,6 +1035,9 @@ class AvgPoolGrad(_PoolBase):
             out[(Ellipsis,) + sl] += g
         crop = tuple(slice(p, p + L) for p, L in zip(self.padding, spatial))
         output_storage[0][0] = np.ascontiguousarray(out[(Ellipsis,) + crop])
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
 
 
 @register_grad(Pool)
