@@ -8,19 +8,6 @@ import tensorsmith.tensor as pt
 from tests.tensorops.utils import assert_op_matches, check_grad, compile_eval
 
 
-def switch_grad_works():
-    c = pt.bvector()
-    x = pt.dvector()
-    try:
-        pt.grad(pt.switch(c, x, 0.0).sum(), x)
-        return True
-    except AttributeError:  # the Switch gradient of scalar.py is broken
-        return False
-
-
-needs_switch_grad = pytest.mark.xfail(not switch_grad_works(), reason="Switch gradient (scalar.py) is broken",
-                                      strict=True)
-
 
 def run(inputs, out, *values):
     return compile_eval(inputs, out, list(values))
@@ -323,12 +310,10 @@ def test_linspace_variants():
     assert_same(run([s, e, n], out, 1.0, 2.0, 6), np.linspace(1.0, 2.0, 6))
 
 
-@needs_switch_grad
 def test_linspace_grad():
     check_grad(lambda s, e: pt.linspace(s, e, 5), [np.float64(0.5), np.float64(3.0)])
 
 
-@needs_switch_grad
 def test_tril_triu_grad():
     x = np.random.default_rng(1).normal(size=(3, 4))
     check_grad(lambda a: pt.tril(a, 1), [x])

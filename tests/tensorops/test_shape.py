@@ -6,7 +6,7 @@ import pytest
 
 import tensorsmith
 import tensorsmith.tensor as pt
-from tests.tensorops.utils import assert_op_matches, check_grad, compile_eval
+from tests.tensorops.utils import assert_op_matches, check_grad, compile_eval, sym_like
 
 rng = np.random.default_rng(42)
 
@@ -17,6 +17,46 @@ def rand(*shape):
 
 def run(inputs, out, *values):
     return compile_eval(inputs, out, list(values))
+
+
+def check_infer_shape(build, values):
+    """The op's ``infer_shape`` of ``build(*symbols)``, evaluated on
+    ``values``, equals the shape of the computed output."""
+    syms = [sym_like(v) for v in values]
+    out = build(*syms)
+    node = out.owner
+    in_shapes = [tuple(pt.shape_i(i, k) for k in range(i.type.ndim)) for i in node.inputs]
+    shapes = node.op.infer_shape(None, node, in_shapes)[node.outputs.index(out)]
+    f = tensorsmith.function(syms, [out] + [pt.as_tensor_variable(s) for s in shapes], on_unused_input="ignore")
+    res = f(*[np.asarray(v) for v in values])
+    assert tuple(int(r) for r in res[1:]) == res[0].shape
+
+
+@pytest.mark.parametrize("build,values", [
+    (lambda a: pt.reshape(a, (3, -1)), [np.zeros((2, 6))]),
+    (lambda a, n: pt.reshape(a, (n, -1)), [np.zeros((2, 6)), np.int64(4)]),
+    (lambda a: pt.alloc(a, 4, 3), [np.zeros(3)]),
+    (lambda a: pt.repeat(a, 3, 1), [np.zeros((2, 3))]),
+    (lambda a, r: pt.repeat(a, r, 1), [np.zeros((2, 3)), np.array([1, 0, 4])]),
+    (lambda a: pt.repeat(a, [2], 0), [np.zeros((2, 3))]),
+    (lambda a: pt.pad(a, ((1, 2), (0, 3))), [np.zeros((2, 3))]),
+    (lambda a, w: pt.pad(a, w, mode="wrap"), [np.zeros((2, 3)), np.array([[1, 2], [0, 3]])]),
+    (lambda a: pt.roll(a, 1, 0), [np.zeros((2, 3))]),
+    (lambda a: pt.flip(a, 0), [np.zeros((2, 3))]),
+    (lambda a: pt.diagonal(a, 1, 0, 2), [np.zeros((3, 2, 4))]),
+    (lambda a: pt.diagonal(a, -2), [np.zeros((3, 2))]),
+    (lambda a: pt.diag(a, 2), [np.zeros(3)]),
+    (lambda a: pt.diff(a, 2, 0), [np.zeros((3, 2))]),
+    (lambda a: pt.diff(a, 5, 0), [np.zeros((3, 2))]),
+    (lambda a: pt.sort(a, 0), [np.zeros((3, 2))]),
+    (lambda a, b: pt.searchsorted(a, b), [np.zeros(3), np.zeros((2, 2))]),
+    (lambda a, b, c: pt.arange(a, b, c), [np.float64(0.5), np.float64(3.0), np.float64(0.7)]),
+    (lambda a, b, c: pt.arange(a, b, c), [np.int64(7), np.int64(-2), np.int64(-3)]),
+    (lambda a, b, c: pt.arange(a, b, c), [np.int64(7), np.int64(9), np.int64(-3)]),
+    (lambda n, m: pt.eye(n, m), [np.int64(3), np.int64(2)]),
+])
+def test_infer_shape(build, values):
+    check_infer_shape(build, values)
 
 
 # ---------------------------------------------------------------------------
@@ -38,6 +78,8 @@ def test_shape(value):
 
 def test_shape_i_static_and_errors():
     x = pt.tensor("x", shape=(3, None))
+    assert pt.zeros((x.shape[0], x.shape[-1])).type.shape == (3, None)
+    assert pt.zeros(x.shape).type.shape == (3, None)
     assert isinstance(pt.shape_i(x, 0), pt.TensorConstant)
     assert pt.shape_i(x, 0).data == 3
     assert pt.shape_i(x, -1).type.dtype == "int64"

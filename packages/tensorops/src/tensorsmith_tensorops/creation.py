@@ -228,6 +228,14 @@ class ARange(Op):
             raise ValueError(f"ARange: step is zero (start={start}, stop={stop})")
         output_storage[0][0] = np.arange(start, stop, step, dtype=self.dtype)
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        from . import ceil
+        from .math import cast, maximum, sub, true_div
+
+        start, stop, step = node.inputs
+        n = cast(ceil(true_div(cast(sub(stop, start), "float64"), cast(step, "float64"))), "int64")
+        return [(maximum(n, 0),)]
+
 
 @register_grad(ARange)
 def _arange_grad(op, node, inputs, g):

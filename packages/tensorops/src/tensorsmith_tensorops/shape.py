@@ -87,8 +87,20 @@ def static_int(v):
             return int(d)
         return None
     owner = getattr(v, "owner", None)
-    if owner is not None and isinstance(owner.op, Shape_i):
+    if owner is None:
+        return None
+    if isinstance(owner.op, Shape_i):
         return owner.inputs[0].type.shape[owner.op.i]
+    # x.shape[k] with a constant k: Subtensor{('i', k)} of a Shape output
+    idx = getattr(owner.op, "idx_list", None)
+    src = owner.inputs[0].owner
+    if (type(owner.op).__name__ == "Subtensor" and len(owner.inputs) == 1 and src is not None
+            and isinstance(src.op, Shape) and len(idx) == 1 and len(idx[0]) == 2 and idx[0][0] == "i"
+            and isinstance(idx[0][1], (int, np.integer))):
+        shp = src.inputs[0].type.shape
+        k = int(idx[0][1])
+        if -len(shp) <= k < len(shp):
+            return shp[k]
     return None
 
 

@@ -272,6 +272,20 @@ class Repeat(Op):
     def connection_pattern(self, node):
         return [[True], [False]]
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        from .reduction import sum as _sum
+
+        r = node.inputs[1]
+        shp = list(input_shapes[0])
+        n = shp[self.axis]
+        if r.type.ndim == 0:
+            shp[self.axis] = int_mul(n, r)
+        elif r.type.shape[0] == 1:
+            shp[self.axis] = int_mul(n, _sum(r, dtype="int64"))
+        else:
+            shp[self.axis] = _sum(r, dtype="int64")
+        return [tuple(shp)]
+
 
 class RepeatSum(Op):
     """The adjoint of ``Repeat``: ``RepeatSum(axis)(g, repeats, x)`` sums the
@@ -300,6 +314,11 @@ class RepeatSum(Op):
 
     def connection_pattern(self, node):
         return [[True], [False], [False]]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        shp = list(input_shapes[0])
+        shp[self.axis] = input_shapes[2][self.axis]
+        return [tuple(shp)]
 
 
 @register_grad(Repeat)
@@ -402,6 +421,18 @@ class Pad(Op):
     def connection_pattern(self, node):
         return [[True], [False], [self.mode == "constant"]]
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        from .math import add
+
+        pw = node.inputs[1]
+        out = []
+        for i, s in enumerate(input_shapes[0]):
+            if isinstance(pw, Constant):
+                out.append(add(s, int(np.asarray(pw.data)[i].sum())))
+            else:
+                out.append(add(s, add(pw[i, 0], pw[i, 1])))
+        return [tuple(out)]
+
 
 class PadGrad(Op):
     """The adjoint of ``Pad``: ``PadGrad(mode)(g, x, pad_width)`` gives the
@@ -433,6 +464,9 @@ class PadGrad(Op):
 
     def connection_pattern(self, node):
         return [[True, True], [False, False], [False, False]]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1], ()]
 
 
 @register_grad(Pad)
@@ -636,6 +670,18 @@ class _DiagOp(Op):
         n1, n2 = xshape[self.axis1], xshape[self.axis2]
         return tuple(rest) + ((None if n1 is None or n2 is None else _diag_len(n1, n2, self.offset)),)
 
+    def _diag_symbolic_shape(self, xshape):
+        from .math import add, maximum, minimum, sub
+
+        n1, n2 = xshape[self.axis1], xshape[self.axis2]
+        off = self.offset
+        if off >= 0:
+            length = maximum(minimum(n1, sub(n2, off)), 0)
+        else:
+            length = maximum(minimum(add(n1, off), n2), 0)
+        rest = [s for i, s in enumerate(xshape) if i not in (self.axis1, self.axis2)]
+        return tuple(rest) + (length,)
+
     def _diag_index(self, shape):
         n = _diag_len(shape[self.axis1], shape[self.axis2], self.offset)
         i = np.arange(n) + max(-self.offset, 0)
@@ -652,6 +698,9 @@ class ExtractDiag(_DiagOp):
 
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = np.diagonal(inputs[0], self.offset, self.axis1, self.axis2).copy()
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [self._diag_symbolic_shape(input_shapes[0])]
 
 
 class SetDiag(_DiagOp):
@@ -676,6 +725,9 @@ class SetDiag(_DiagOp):
         view = np.moveaxis(out, (self.axis1, self.axis2), (-2, -1))
         view[..., i, j] = v
         output_storage[0][0] = out
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
 
 
 @register_grad(ExtractDiag)

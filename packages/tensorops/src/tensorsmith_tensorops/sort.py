@@ -306,6 +306,13 @@ class Diff(Op):
         output_storage[0][0] = np.asarray(np.diff(inputs[0], n=self.n, axis=self.axis),
                                           dtype=node.outputs[0].type.numpy_dtype)
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        from .math import maximum, sub
+
+        shp = list(input_shapes[0])
+        shp[self.axis] = maximum(sub(shp[self.axis], self.n), 0)
+        return [tuple(shp)]
+
 
 @register_grad(Diff)
 def _diff_grad(op, node, inputs, g):
