@@ -68,6 +68,9 @@ class ScalarOp(Op):
         if uf is None:
             raise NotImplementedError(f"{type(self).__name__}.output_dtypes")
         nin = len(in_dtypes)
+        if self.nin == -1 and nin == 1:
+            # one operand: the dtype the function gives for (x, x)
+            return self._output_dtypes([in_dtypes[0]] * 2)
         if self.nin == -1 and nin > 2:
             dt = in_dtypes[0]
             for d in in_dtypes[1:]:

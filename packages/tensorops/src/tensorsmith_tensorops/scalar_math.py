@@ -126,16 +126,17 @@ class Log1p(_Unary):
 
 
 class LogAddExp(ScalarOp):
-    """``log(exp(x) + exp(y))`` without overflow; d/dx = exp(x - out)."""
+    """``log(exp(x) + exp(y) + ...)`` without overflow (any number of
+    inputs, folded pairwise); d/dx_i = exp(x_i - out)."""
 
+    nin = -1
     ufunc = np.logaddexp
-    commutative = True
+    commutative = associative = True
 
     def grad(self, inputs, outputs, gz):
         T = _ns()
-        x, y = inputs
         out = outputs[0]
-        return [T.mul(gz[0], T.exp(T.sub(x, out))), T.mul(gz[0], T.exp(T.sub(y, out)))]
+        return [T.mul(gz[0], T.exp(T.sub(x, out))) for x in inputs]
 
 
 class Softplus(_Unary):
@@ -535,9 +536,9 @@ class GammaInc(ScalarOp):
     ufunc = sp.gammainc
 
     def grad(self, inputs, outputs, gz):
+        T = _ns()
         k, x = inputs
-        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
-                _ns().mul(gz[0], _gamma_density(k, x))]
+        return [T.mul(gz[0], _gammainc_dk(k, x)), T.mul(gz[0], _gamma_density(k, x))]
 
 
 class GammaIncC(ScalarOp):
@@ -546,9 +547,9 @@ class GammaIncC(ScalarOp):
     ufunc = sp.gammaincc
 
     def grad(self, inputs, outputs, gz):
+        T = _ns()
         k, x = inputs
-        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
-                _ns().neg(_ns().mul(gz[0], _gamma_density(k, x)))]
+        return [T.neg(T.mul(gz[0], _gammainc_dk(k, x))), T.neg(T.mul(gz[0], _gamma_density(k, x)))]
 
 
 def _gamma_density(k, x):
@@ -557,15 +558,75 @@ def _gamma_density(k, x):
     return T.exp(T.sub(T.sub(T.xlogy(T.sub(k, 1), x), x), T.gammaln(k)))
 
 
+def _gammainc_dk(k, x):
+    from .math_extra import gammainc_dk
+
+    return gammainc_dk(k, x)
+
+
+def _dp_dk_series(k, x):
+    """d/dk P(k, x) from ``P = x**k e**-x sum_n x**n / Gamma(k + n + 1)``
+    differentiated term by term (all terms positive; used for x <= k + 1)."""
+    logx = np.log(np.where(x > 0, x, 1.0))
+    base = k * logx - x
+    total = np.zeros(k.shape)
+    active = np.ones(k.shape, dtype=bool)
+    n = 0
+    while active.any():
+        kn = k[active] + n + 1
+        t = np.exp(base[active] + n * logx[active] - sp.gammaln(kn))
+        total[active] += t * (logx[active] - sp.psi(kn))
+        done = (n > x[active] - k[active]) & (t <= 1e-17 * np.maximum(np.abs(total[active]), 1e-300))
+        idx = np.flatnonzero(active)
+        active[idx[done | ~np.isfinite(t)]] = False
+        n += 1
+    return np.where(x > 0, total, 0.0)
+
+
+def _dq_dk_upper(k, x):
+    """d/dk Q(k, x) for x > k + 1 from ``Gamma(k, x) = int_x^inf t**(k-1) e**-t dt``
+    with t = x + s: ``x**(k-1) e**-x / Gamma(k) * int_0^inf (1 + s/x)**(k-1)
+    (log(x + s) - psi(k)) e**-s ds`` (no cancellation: log x > psi(k) here)."""
+    from scipy.integrate import quad
+
+    psi_k = sp.psi(k)
+    val, _ = quad(lambda s: np.exp((k - 1) * np.log1p(s / x) - s) * (np.log(x + s) - psi_k), 0.0, np.inf,
+                  limit=200)
+    return np.exp((k - 1) * np.log(x) - x - sp.gammaln(k)) * val
+
+
+class GammaIncDk(ScalarOp):
+    """``d/dk gammainc(k, x)``: a series below ``x = k + 1``, the upper
+    integral above (where ``P`` is near 1 and the series would cancel)."""
+
+    dtype_like = sp.gammainc
+
+    def impl(self, k, x):
+        k, x = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(x, dtype=np.float64))
+        out = np.full(k.shape, np.nan)
+        valid = (k > 0) & (x >= 0) & np.isfinite(k)
+        out[valid & (x == np.inf)] = 0.0
+        lower = valid & (x <= k + 1)
+        out[lower] = _dp_dk_series(k[lower], x[lower])
+        upper = valid & (x > k + 1) & np.isfinite(x)
+        out[upper] = [-_dq_dk_upper(kk, xx) for kk, xx in zip(k[upper], x[upper])]
+        return out
+
+    def grad(self, inputs, outputs, gz):
+        # d/dx dP/dk = d/dk density = density * (log x - psi(k))
+        T = _ns()
+        k, x = inputs
+        return [grad_not_implemented(self, 0, k, "second derivative wrt the shape k"),
+                T.mul(gz[0], _gamma_density(k, x), T.sub(T.log(x), T.psi(k)))]
+
+
 class GammaIncInv(ScalarOp):
     """Inverse of ``P(k, .)``: ``x`` with ``gammainc(k, x) = y``."""
 
     ufunc = sp.gammaincinv
 
     def grad(self, inputs, outputs, gz):
-        k, y = inputs
-        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
-                _ns().true_div(gz[0], _gamma_density(k, outputs[0]))]
+        return _gammaincinv_grad(inputs, outputs, gz, 1)
 
 
 class GammaIncCInv(ScalarOp):
@@ -574,10 +635,18 @@ class GammaIncCInv(ScalarOp):
     ufunc = sp.gammainccinv
 
     def grad(self, inputs, outputs, gz):
-        k, y = inputs
-        T = _ns()
-        return [grad_not_implemented(self, 0, k, "derivative wrt the shape k"),
-                T.neg(T.true_div(gz[0], _gamma_density(k, outputs[0])))]
+        return _gammaincinv_grad(inputs, outputs, gz, -1)
+
+
+def _gammaincinv_grad(inputs, outputs, gz, sign):
+    # implicit function theorem on P(k, x) = y (or Q(k, x) = y, Q = 1 - P):
+    # dx/dy = sign / density, dx/dk = -dP/dk / density for both
+    T = _ns()
+    k, _ = inputs
+    x = outputs[0]
+    dens = _gamma_density(k, x)
+    gy = T.true_div(gz[0], dens)
+    return [T.neg(T.mul(gy, _gammainc_dk(k, x))), gy if sign > 0 else T.neg(gy)]
 
 
 def _beta_density(a, b, x):
