@@ -112,6 +112,8 @@ def test_random_stream_gamma_and_errors():
     assert srng.gamma(2.0, rate=3.0, size=4).type.shape == (4,)
     with pytest.raises(AttributeError):
         srng.not_a_distribution
+    with pytest.raises(AttributeError):
+        srng.NormalRV
     with pytest.raises(TypeError):
         srng.normal(rng=ptr.default_rng(1))
 

@@ -57,7 +57,8 @@ class RandomStream:
         if name.startswith("_"):
             raise AttributeError(name)
         fn = getattr(self.namespace, name, None)
-        if fn is None or not callable(fn) or name not in getattr(self.namespace, "__all__", ()):
+        if (fn is None or not callable(fn) or isinstance(fn, type)
+                or name not in getattr(self.namespace, "__all__", ())):
             raise AttributeError(f"RandomStream has no distribution {name!r}")
 
         def draw(*args, **kwargs):
