@@ -86,8 +86,7 @@ def test_shape_mismatch_errors():
     with pytest.raises(ValueError):
         la.solve(pt.tensor(dtype="float64", shape=(3, 3)), pt.tensor(dtype="float64", shape=(4,)))
     with pytest.raises(ValueError, match="batch"):
-        la.inv(pt.tensor(dtype="float64", shape=(2, 3, 3))) + 0 if False else \
-            la.solve(pt.tensor(dtype="float64", shape=(2, 3, 3)), pt.tensor(dtype="float64", shape=(5, 3, 1)))
+        la.solve(pt.tensor(dtype="float64", shape=(2, 3, 3)), pt.tensor(dtype="float64", shape=(5, 3, 1)))
     with pytest.raises(ValueError):
         la.inv(pt.vector())
 
@@ -147,7 +146,6 @@ def test_eigh_eigvalsh_eig():
     a = spd(4, 2)
     w, v = np.linalg.eigh(a)
     check(lambda x: la.eigh(x)[0], lambda x: np.linalg.eigh(x)[0], [a])
-    out_v = compile_eval([pt.tensor3()], la.eigh(pt.tensor3())[1], [a]) if False else None
     x = sym_like(a)
     wv = compile_eval([x], list(la.eigh(x)), [a])
     np.testing.assert_allclose(np.abs(wv[1]), np.abs(v), atol=1e-8)
@@ -160,7 +158,6 @@ def test_eigh_eigvalsh_eig():
     ew, ev = compile_eval([xs], list(la.eig(xs)), [g])
     np.testing.assert_allclose(g @ ev, ev * ew, atol=1e-8)
     assert ew.dtype == np.complex128
-    assert out_v is None
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
@@ -391,5 +388,4 @@ def test_grad_not_implemented(build):
     x = pt.matrix()
     out = build(x)
     with pytest.raises(NotImplementedError):
-        pt.grad(pt.real(out).sum() if out.type.dtype.startswith("complex") and hasattr(pt, "real") else
-                out.sum(), x)
+        pt.grad(pt.abs(out).sum(), x)
