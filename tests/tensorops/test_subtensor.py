@@ -430,3 +430,74 @@ def test_jvp():
     txv, tyv = rng.normal(size=7), rng.normal(size=3)
     got = compile_eval([x, y, tx, ty], jv, [xv, yv, txv, tyv])
     np.testing.assert_allclose(got, _ref_set(txv, [0, 0, 2], tyv, inc=True)[1:])
+
+
+def _random_basic_index(r, ndim):
+    comps = []
+    left = ndim
+    used_ellipsis = False
+    for _ in range(r.integers(0, ndim + 2)):
+        kind = r.integers(0, 5)
+        if kind == 0 and left:
+            comps.append(int(r.integers(-3, 3)))
+            left -= 1
+        elif kind == 1 and left:
+            parts = [None if r.random() < 0.3 else int(r.integers(-6, 6)) for _ in range(2)]
+            step = None if r.random() < 0.3 else int(r.choice([-3, -2, -1, 1, 2, 3]))
+            comps.append(slice(parts[0], parts[1], step))
+            left -= 1
+        elif kind == 2:
+            comps.append(None)
+        elif kind == 3 and not used_ellipsis:
+            comps.append(Ellipsis)
+            used_ellipsis = True
+    return tuple(comps)
+
+
+def test_random_basic_indexing_and_infer_shape():
+    """Many random basic indices on one 3-d input, compiled together; the
+    symbolic shapes from infer_shape are checked too."""
+    r = np.random.default_rng(3)
+    x = pt.tensor3("x")
+    xv = rng.normal(size=(3, 4, 5))
+    idxs = [_random_basic_index(r, 3) for _ in range(60)]
+    outs, shapes = [], []
+    for idx in idxs:
+        out = x[idx]
+        outs.append(out)
+        node = out.owner
+        shp = node.op.infer_shape(None, node, [tuple(x.shape[k] for k in range(3))])[0]
+        shapes.append(pt.stack([pt.cast(s, "int64") for s in shp]) if shp else pt.constant(np.zeros(0, "int64")))
+    got = compile_eval([x], outs + shapes, [xv])
+    for k, idx in enumerate(idxs):
+        exp = xv[idx]
+        np.testing.assert_array_equal(got[k], exp, err_msg=repr(idx))
+        assert got[k].shape == exp.shape, idx
+        assert tuple(got[len(idxs) + k]) == exp.shape, idx
+
+
+def test_zero_dim_input():
+    x = pt.scalar("x")
+    for idx in [(), None, Ellipsis, True, np.array(False)]:
+        _run(np.float64(2.5)[()] * np.ones(()), idx)
+    with pytest.raises(IndexError, match="0-dimensional"):
+        x[0]
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
+def test_slice_at_axis(axis):
+    idx = pt.slice_at_axis(slice(1, None, -1), axis)
+    _run(A3, idx)
+
+
+def test_compat_functions():
+    x = pt.matrix("x")
+    y = pt.vector("y")
+    v = np.array([2, 0, 2])
+    f = tensorsmith.function([x, y], [pt.advanced_subtensor1(x, v), pt.advanced_inc_subtensor1(x, y, v),
+                                      pt.advanced_set_subtensor1(x, y, v)])
+    yv = np.arange(5.0)
+    a, b, c = f(A2, yv)
+    np.testing.assert_array_equal(a, A2[v])
+    np.testing.assert_allclose(b, _ref_set(A2, v, yv, inc=True))
+    np.testing.assert_array_equal(c, _ref_set(A2, v, yv))

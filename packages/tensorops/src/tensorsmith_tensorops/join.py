@@ -9,15 +9,11 @@ from tensorsmith_graphcore import Apply, Constant, Op, Variable
 from .basic import as_tensor_variable, resolve_weak
 from .elemwise import DimShuffle
 from .reduction import normalize_axis
-from .shape import _static_entries, int_vector, shape_i
+from .shape import _fmt, _static_entries, int_vector, shape_i
 from .type import TensorType
 
 __all__ = ["Join", "Split", "join", "concatenate", "stack", "split", "horizontal_stack",
            "vertical_stack", "hstack", "vstack", "dstack", "column_stack"]
-
-
-def _fmt(shape):
-    return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _int_axis(axis, what):

@@ -23,12 +23,12 @@ from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from .basic import as_tensor_variable, constant, resolve_weak
 from .elemwise import SumToShape, broadcast_static_shape, sum_to_shape
-from .shape import static_int
+from .shape import _fmt as _fmt_shape, static_int
 from .type import TensorType
 
 __all__ = ["Subtensor", "AdvancedSubtensor", "IncSubtensor", "AdvancedIncSubtensor", "subtensor",
            "set_subtensor", "inc_subtensor", "take", "take_along_axis", "advanced_subtensor1",
-           "advanced_inc_subtensor1", "advanced_set_subtensor1"]
+           "advanced_inc_subtensor1", "advanced_set_subtensor1", "slice_at_axis"]
 
 SYM = "$"
 
@@ -153,10 +153,6 @@ def _is_advanced(idx_list):
 # ---------------------------------------------------------------------------
 # Static shape of an indexed array
 # ---------------------------------------------------------------------------
-
-
-def _fmt_shape(shape):
-    return "(" + ", ".join("?" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _check_input_count(op, idx_list, idx_inputs):
@@ -295,9 +291,8 @@ def _numpy_index(idx_list, idx_inputs):
     return tuple(res)
 
 
-def _index_str(idx_list, idx_inputs=None):
+def _index_str(idx_list):
     parts = []
-    k = 0
     for e in idx_list:
         kind = e[0]
         if kind == "n":
@@ -759,3 +754,14 @@ def take_along_axis(arr, indices, axis=0):
         r = arange(shape_i(arr, d))
         index.append(DimShuffle(1, ["x"] * d + [0] + ["x"] * (nd - d - 1))(r))
     return subtensor(arr, tuple(index))
+
+
+def slice_at_axis(sl, axis):
+    """An index tuple applying the slice ``sl`` at ``axis`` (negative counts
+    from the end) and leaving the other axes whole: ``x[slice_at_axis(s, a)]``."""
+    if not isinstance(sl, slice):
+        raise TypeError(f"slice_at_axis: expected a slice, got {type(sl).__name__}")
+    axis = int(axis)
+    if axis >= 0:
+        return (slice(None),) * axis + (sl, Ellipsis)
+    return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
