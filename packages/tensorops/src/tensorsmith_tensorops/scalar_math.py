@@ -39,25 +39,79 @@ class _NoGrad(ScalarOp):
     differentiable = False
 
 
+class _Analytic(_Unary):
+    """A unary function of the table below: ``ufunc`` for values, gradient
+    ``gz * derivative(T, x, out)`` (``T`` the tensor namespace, ``out = f(x)``)."""
+
+    @staticmethod
+    def derivative(T, x, out):
+        raise NotImplementedError
+
+    def grad(self, inputs, outputs, gz):
+        T = _ns()
+        return [T.mul(gz[0], self.derivative(T, inputs[0], outputs[0]))]
+
+
+def _sqrt_1mx2(T, x):
+    return T.sqrt(T.mul(T.sub(1, x), T.add(1, x)))
+
+
+# name, ufunc, d/dx f written from the math in forms that stay finite where f does
+_ANALYTIC = [
+    ("Reciprocal", np.reciprocal, lambda T, x, y: T.neg(T.sqr(y))),
+    ("Cbrt", np.cbrt, lambda T, x, y: T.reciprocal(T.mul(3, T.sqr(y)))),
+    ("Exp2", np.exp2, lambda T, x, y: T.mul(y, _LN2)),
+    ("Expm1", np.expm1, lambda T, x, y: T.exp(x)),
+    ("Log2", np.log2, lambda T, x, y: T.reciprocal(T.mul(x, _LN2))),
+    ("Log10", np.log10, lambda T, x, y: T.reciprocal(T.mul(x, _LN10))),
+    ("Log1p", np.log1p, lambda T, x, y: T.reciprocal(T.add(x, 1))),
+    ("Sigmoid", sp.expit, lambda T, x, y: T.mul(y, T.sub(1, y))),
+    # log(sigmoid(x)) = -softplus(-x): d/dx = sigmoid(-x), finite for all x
+    ("LogSigmoid", sp.log_expit, lambda T, x, y: T.sigmoid(T.neg(x))),
+    ("Logit", sp.logit, lambda T, x, y: T.reciprocal(T.mul(x, T.sub(1, x)))),
+    ("Tan", np.tan, lambda T, x, y: T.add(1, T.sqr(y))),
+    ("ArcSin", np.arcsin, lambda T, x, y: T.reciprocal(_sqrt_1mx2(T, x))),
+    ("ArcCos", np.arccos, lambda T, x, y: T.neg(T.reciprocal(_sqrt_1mx2(T, x)))),
+    ("ArcTan", np.arctan, lambda T, x, y: T.reciprocal(T.add(1, T.sqr(x)))),
+    ("Sinh", np.sinh, lambda T, x, y: T.cosh(x)),
+    ("Cosh", np.cosh, lambda T, x, y: T.sinh(x)),
+    ("Tanh", np.tanh, lambda T, x, y: T.sub(1, T.sqr(y))),
+    ("ArcSinh", np.arcsinh, lambda T, x, y: T.reciprocal(T.sqrt(T.add(T.sqr(x), 1)))),
+    # sqrt((x - 1)(x + 1)) loses nothing near x = 1, unlike sqrt(x**2 - 1)
+    ("ArcCosh", np.arccosh, lambda T, x, y: T.reciprocal(T.sqrt(T.mul(T.sub(x, 1), T.add(x, 1))))),
+    ("ArcTanh", np.arctanh, lambda T, x, y: T.reciprocal(T.mul(T.sub(1, x), T.add(1, x)))),
+    ("Deg2Rad", np.deg2rad, lambda T, x, y: float(np.pi / 180.0)),
+    ("Rad2Deg", np.rad2deg, lambda T, x, y: float(180.0 / np.pi)),
+    ("Erf", sp.erf, lambda T, x, y: T.mul(2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(x))))),
+    ("Erfc", sp.erfc, lambda T, x, y: T.mul(-2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(x))))),
+    # erfcx(x) = exp(x**2) erfc(x)
+    ("Erfcx", sp.erfcx, lambda T, x, y: T.sub(T.mul(2, x, y), 2.0 / _SQRT_PI)),
+    ("Erfinv", sp.erfinv, lambda T, x, y: T.mul(_SQRT_PI / 2.0, T.exp(T.sqr(y)))),
+    ("Erfcinv", sp.erfcinv, lambda T, x, y: T.mul(-_SQRT_PI / 2.0, T.exp(T.sqr(y)))),
+    ("Gamma", sp.gamma, lambda T, x, y: T.mul(y, T.psi(x))),
+    ("GammaLn", sp.gammaln, lambda T, x, y: T.psi(x)),
+    ("Psi", sp.psi, lambda T, x, y: T.tri_gamma(x)),
+    ("J0", sp.j0, lambda T, x, y: T.neg(T.j1(x))),
+    ("J1", sp.j1, lambda T, x, y: T.mul(0.5, T.sub(T.j0(x), T.jv(2, x)))),
+    ("I0", sp.i0, lambda T, x, y: T.i1(x)),
+    ("I1", sp.i1, lambda T, x, y: T.mul(0.5, T.add(T.i0(x), T.iv(2, x)))),
+    # log_ndtr: pdf / cdf = exp(log pdf - log cdf), finite far in the lower tail
+    ("LogNdtr", sp.log_ndtr,
+     lambda T, x, y: T.exp(T.sub(T.mul(-0.5, T.sqr(x)), T.add(y, float(np.log(_SQRT_2PI)))))),
+    # ndtri: inverse of the normal CDF, d/dp = 1 / pdf(ndtri(p))
+    ("Ndtri", sp.ndtri, lambda T, x, y: T.mul(_SQRT_2PI, T.exp(T.mul(0.5, T.sqr(y))))),
+]
+
+for _name, _uf, _d in _ANALYTIC:
+    globals()[_name] = type(_name, (_Analytic,), {
+        "ufunc": _uf, "derivative": staticmethod(_d), "__module__": __name__, "__qualname__": _name,
+        "__doc__": f"``{_uf.__name__}`` elementwise (the ``{_name}`` row of ``_ANALYTIC``)."})
+del _name, _uf, _d
+
+
 # ---------------------------------------------------------------------------
 # Arithmetic
 # ---------------------------------------------------------------------------
-
-
-class Reciprocal(_Unary):
-    ufunc = np.reciprocal
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.neg(T.mul(gz[0], T.sqr(outputs[0])))]
-
-
-class Cbrt(_Unary):
-    ufunc = np.cbrt
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.mul(3, T.sqr(outputs[0])))]
 
 
 class Clip(ScalarOp):
@@ -84,45 +138,6 @@ class Clip(ScalarOp):
 # ---------------------------------------------------------------------------
 # Exponentials and logarithms
 # ---------------------------------------------------------------------------
-
-
-class Exp2(_Unary):
-    ufunc = np.exp2
-
-    def grad(self, inputs, outputs, gz):
-        return [_ns().mul(gz[0], outputs[0], _LN2)]
-
-
-class Expm1(_Unary):
-    ufunc = np.expm1
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.exp(inputs[0]))]
-
-
-class Log2(_Unary):
-    ufunc = np.log2
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.mul(inputs[0], _LN2))]
-
-
-class Log10(_Unary):
-    ufunc = np.log10
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.mul(inputs[0], _LN10))]
-
-
-class Log1p(_Unary):
-    ufunc = np.log1p
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.add(inputs[0], 1))]
 
 
 class LogAddExp(ScalarOp):
@@ -171,69 +186,9 @@ class Log1mExp(_Unary):
         return [T.neg(T.true_div(gz[0], T.expm1(T.neg(inputs[0]))))]
 
 
-class Sigmoid(_Unary):
-    ufunc = sp.expit
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        out = outputs[0]
-        return [T.mul(gz[0], out, T.sub(1, out))]
-
-
-class LogSigmoid(_Unary):
-    """``log(sigmoid(x)) = -softplus(-x)``, finite for all finite ``x``."""
-
-    ufunc = sp.log_expit
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.sigmoid(T.neg(inputs[0])))]
-
-
-class Logit(_Unary):
-    ufunc = sp.logit
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        return [T.true_div(gz[0], T.mul(x, T.sub(1, x)))]
-
-
 # ---------------------------------------------------------------------------
 # Trigonometric and hyperbolic functions
 # ---------------------------------------------------------------------------
-
-
-class Tan(_Unary):
-    ufunc = np.tan
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.add(1, T.sqr(outputs[0])))]
-
-
-class ArcSin(_Unary):
-    ufunc = np.arcsin
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.sqrt(T.sub(1, T.sqr(inputs[0]))))]
-
-
-class ArcCos(_Unary):
-    ufunc = np.arccos
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.neg(T.true_div(gz[0], T.sqrt(T.sub(1, T.sqr(inputs[0])))))]
-
-
-class ArcTan(_Unary):
-    ufunc = np.arctan
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.add(1, T.sqr(inputs[0])))]
 
 
 class ArcTan2(ScalarOp):
@@ -246,71 +201,6 @@ class ArcTan2(ScalarOp):
         y, x = inputs
         r2 = T.add(T.sqr(x), T.sqr(y))
         return [T.true_div(T.mul(gz[0], x), r2), T.neg(T.true_div(T.mul(gz[0], y), r2))]
-
-
-class Sinh(_Unary):
-    ufunc = np.sinh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.cosh(inputs[0]))]
-
-
-class Cosh(_Unary):
-    ufunc = np.cosh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.sinh(inputs[0]))]
-
-
-class Tanh(_Unary):
-    ufunc = np.tanh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.sub(1, T.sqr(outputs[0])))]
-
-
-class ArcSinh(_Unary):
-    ufunc = np.arcsinh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.true_div(gz[0], T.sqrt(T.add(T.sqr(inputs[0]), 1)))]
-
-
-class ArcCosh(_Unary):
-    ufunc = np.arccosh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        # sqrt((x - 1)(x + 1)) loses nothing near x = 1, unlike sqrt(x**2 - 1)
-        return [T.true_div(gz[0], T.sqrt(T.mul(T.sub(x, 1), T.add(x, 1))))]
-
-
-class ArcTanh(_Unary):
-    ufunc = np.arctanh
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        return [T.true_div(gz[0], T.mul(T.sub(1, x), T.add(1, x)))]
-
-
-class Deg2Rad(_Unary):
-    ufunc = np.deg2rad
-
-    def grad(self, inputs, outputs, gz):
-        return [_ns().mul(gz[0], float(np.pi / 180.0))]
-
-
-class Rad2Deg(_Unary):
-    ufunc = np.rad2deg
-
-    def grad(self, inputs, outputs, gz):
-        return [_ns().mul(gz[0], float(180.0 / np.pi))]
 
 
 class Hypot(ScalarOp):
@@ -433,72 +323,6 @@ class LogicalNot(_Unary, _NoGrad):
 # ---------------------------------------------------------------------------
 # Special functions
 # ---------------------------------------------------------------------------
-
-
-class Erf(_Unary):
-    ufunc = sp.erf
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], 2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(inputs[0]))))]
-
-
-class Erfc(_Unary):
-    ufunc = sp.erfc
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], -2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(inputs[0]))))]
-
-
-class Erfcx(_Unary):
-    """``exp(x**2) erfc(x)``; d/dx = 2 x erfcx(x) - 2/sqrt(pi)."""
-
-    ufunc = sp.erfcx
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.sub(T.mul(2, inputs[0], outputs[0]), 2.0 / _SQRT_PI))]
-
-
-class Erfinv(_Unary):
-    ufunc = sp.erfinv
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], _SQRT_PI / 2.0, T.exp(T.sqr(outputs[0])))]
-
-
-class Erfcinv(_Unary):
-    ufunc = sp.erfcinv
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], -_SQRT_PI / 2.0, T.exp(T.sqr(outputs[0])))]
-
-
-class Gamma(_Unary):
-    ufunc = sp.gamma
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], outputs[0], T.psi(inputs[0]))]
-
-
-class GammaLn(_Unary):
-    ufunc = sp.gammaln
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.psi(inputs[0]))]
-
-
-class Psi(_Unary):
-    ufunc = sp.psi
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.tri_gamma(inputs[0]))]
 
 
 class TriGamma(_Unary):
@@ -726,40 +550,6 @@ class XLog1pY(ScalarOp):
         return [T.mul(gz[0], T.log1p(y)), T.mul(gz[0], T.true_div(x, T.add(y, 1)))]
 
 
-class J0(_Unary):
-    ufunc = sp.j0
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.neg(T.mul(gz[0], T.j1(inputs[0])))]
-
-
-class J1(_Unary):
-    ufunc = sp.j1
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        return [T.mul(gz[0], 0.5, T.sub(T.j0(x), T.jv(2, x)))]
-
-
-class I0(_Unary):
-    ufunc = sp.i0
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.i1(inputs[0]))]
-
-
-class I1(_Unary):
-    ufunc = sp.i1
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        return [T.mul(gz[0], 0.5, T.add(T.i0(x), T.iv(2, x)))]
-
-
 class _Bessel(ScalarOp):
     """Bessel functions of order ``v`` (first input): the gradient wrt ``v`` is
     not implemented, the one wrt ``x`` uses the order-recurrences."""
@@ -828,28 +618,6 @@ class OwensT(ScalarOp):
         one_a2 = T.add(1, T.sqr(a))
         ga = T.true_div(T.exp(T.mul(-0.5, h2, one_a2)), T.mul(2.0 * np.pi, one_a2))
         return [T.mul(gz[0], gh), T.mul(gz[0], ga)]
-
-
-class LogNdtr(_Unary):
-    """``log`` of the standard normal CDF."""
-
-    ufunc = sp.log_ndtr
-
-    def grad(self, inputs, outputs, gz):
-        # pdf / cdf = exp(log pdf - log cdf): finite far in the lower tail
-        T = _ns()
-        x = inputs[0]
-        return [T.mul(gz[0], T.exp(T.sub(T.mul(-0.5, T.sqr(x)), T.add(outputs[0], float(np.log(_SQRT_2PI))))))]
-
-
-class Ndtri(_Unary):
-    """Inverse of the standard normal CDF."""
-
-    ufunc = sp.ndtri
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], _SQRT_2PI, T.exp(T.mul(0.5, T.sqr(outputs[0]))))]
 
 
 class Hyp2F1(ScalarOp):
