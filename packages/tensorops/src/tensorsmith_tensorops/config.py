@@ -8,7 +8,7 @@ import os
 class Config:
     _valid = {
         "floatX": ("float64", "float32", "float16"),
-        "mode": ("FAST_RUN", "FAST_COMPILE", "PY", "C", "CUDA", "DebugMode"),
+        "mode": ("FAST_RUN", "FAST_COMPILE", "PY", "DebugMode"),
         "on_opt_error": ("warn", "raise", "ignore"),
     }
 

@@ -231,14 +231,19 @@ class _TensorOperators:
         return _ns().inc_subtensor(self, value)
 
     def eval(self, inputs_to_values=None):
-        """Compile and run this variable (convenience, like PyTensor)."""
-        from tensorsmith_graphcore import FunctionGraph, PerformLinker, graph_inputs
+        """Compute this variable with the reference Python linker, given values
+        for its inputs (a dict); shared variables use their current values."""
+        from tensorsmith_graphcore import Constant, FunctionGraph, PerformLinker, graph_inputs
 
-        inputs_to_values = inputs_to_values or {}
+        inputs_to_values = dict(inputs_to_values or {})
         ins = list(inputs_to_values.keys())
-        fg = FunctionGraph(ins, [self], clone=True)
+        shared = [v for v in graph_inputs([self], blockers=ins)
+                  if v not in inputs_to_values and not isinstance(v, Constant) and hasattr(v, "container")]
+        fg = FunctionGraph(ins + shared, [self], clone=True)
         filters = [v.type.filter for v in ins]
-        vm, _ = PerformLinker().make_vm(fg, filters, unpack_single=True)
+        storage = [None] * len(ins) + [v.container for v in shared]
+        vm, _ = PerformLinker().make_vm(fg, filters, arg_indices=list(range(len(ins))),
+                                        input_storage=storage, unpack_single=True)
         return vm(*[inputs_to_values[v] for v in ins])
 
 
