@@ -39,6 +39,14 @@ class _NoGrad(ScalarOp):
     differentiable = False
 
 
+def _ufunc_op(name, bases, ufunc, **attrs):
+    """A scalar op class that is just ``ufunc`` (values and dtypes)."""
+    cls = type(name, bases, dict(ufunc=ufunc, __module__=__name__, __qualname__=name,
+                                 __doc__=f"``{ufunc.__name__}`` elementwise.", **attrs))
+    globals()[name] = cls
+    return cls
+
+
 class _Analytic(_Unary):
     """A unary function of the table below: ``ufunc`` for values, gradient
     ``gz * derivative(T, x, out)`` (``T`` the tensor namespace, ``out = f(x)``)."""
@@ -103,10 +111,7 @@ _ANALYTIC = [
 ]
 
 for _name, _uf, _d in _ANALYTIC:
-    globals()[_name] = type(_name, (_Analytic,), {
-        "ufunc": _uf, "derivative": staticmethod(_d), "__module__": __name__, "__qualname__": _name,
-        "__doc__": f"``{_uf.__name__}`` elementwise (the ``{_name}`` row of ``_ANALYTIC``)."})
-del _name, _uf, _d
+    _ufunc_op(_name, (_Analytic,), _uf, derivative=staticmethod(_d))
 
 
 # ---------------------------------------------------------------------------
@@ -218,17 +223,8 @@ class Hypot(ScalarOp):
 # Rounding (zero gradient almost everywhere)
 # ---------------------------------------------------------------------------
 
-
-class Floor(_Unary, ZeroGradOp):
-    ufunc = np.floor
-
-
-class Ceil(_Unary, ZeroGradOp):
-    ufunc = np.ceil
-
-
-class Trunc(_Unary, ZeroGradOp):
-    ufunc = np.trunc
+for _name, _uf in [("Floor", np.floor), ("Ceil", np.ceil), ("Trunc", np.trunc)]:
+    _ufunc_op(_name, (_Unary, ZeroGradOp), _uf)
 
 
 class _Round(_Unary, ZeroGradOp):
@@ -264,17 +260,14 @@ class RoundHalfAwayFromZero(_Round):
 # Predicates, logic and bit operations
 # ---------------------------------------------------------------------------
 
-
-class IsNan(_Unary, _NoGrad):
-    ufunc = np.isnan
-
-
-class IsInf(_Unary, _NoGrad):
-    ufunc = np.isinf
-
-
-class IsFinite(_Unary, _NoGrad):
-    ufunc = np.isfinite
+for _name, _uf in [("IsNan", np.isnan), ("IsInf", np.isinf), ("IsFinite", np.isfinite),
+                   ("LogicalNot", np.logical_not)]:
+    _ufunc_op(_name, (_Unary, _NoGrad), _uf)
+for _name, _uf in [("LeftShift", np.left_shift), ("RightShift", np.right_shift)]:
+    _ufunc_op(_name, (_NoGrad,), _uf)
+for _name, _uf in [("LogicalAnd", np.logical_and), ("LogicalOr", np.logical_or), ("LogicalXor", np.logical_xor)]:
+    _ufunc_op(_name, (_NoGrad,), _uf, commutative=True, associative=True)
+del _name, _uf
 
 
 class IsPosInf(_Unary, _NoGrad):
@@ -291,33 +284,6 @@ class IsNegInf(_Unary, _NoGrad):
     def impl(self, x):
         x = np.asarray(x)
         return np.isinf(x) & (x < 0) if x.dtype.kind in "fc" else np.zeros(x.shape, bool)
-
-
-class LeftShift(_NoGrad):
-    ufunc = np.left_shift
-
-
-class RightShift(_NoGrad):
-    ufunc = np.right_shift
-
-
-class LogicalAnd(_NoGrad):
-    ufunc = np.logical_and
-    commutative = associative = True
-
-
-class LogicalOr(_NoGrad):
-    ufunc = np.logical_or
-    commutative = associative = True
-
-
-class LogicalXor(_NoGrad):
-    ufunc = np.logical_xor
-    commutative = associative = True
-
-
-class LogicalNot(_Unary, _NoGrad):
-    ufunc = np.logical_not
 
 
 # ---------------------------------------------------------------------------
