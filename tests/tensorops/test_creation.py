@@ -318,3 +318,35 @@ def test_tril_triu_grad():
     x = np.random.default_rng(1).normal(size=(3, 4))
     check_grad(lambda a: pt.tril(a, 1), [x])
     check_grad(lambda a: pt.triu(a, -1), [x])
+
+
+@pytest.mark.parametrize("start,stop,num,endpoint,base", [(0, 2, 5, True, 10.0), (0, 2, 5, False, 2.0),
+                                                          (1.5, -1, 4, True, 3.0), (0, 1, 1, True, 10.0)])
+def test_logspace(start, stop, num, endpoint, base):
+    assert_same(run([], pt.logspace(start, stop, num, endpoint=endpoint, base=base)),
+                np.logspace(start, stop, num, endpoint=endpoint, base=base))
+
+
+@pytest.mark.parametrize("start,stop,num,endpoint", [(1, 1000, 4, True), (1, 1000, 4, False), (-2, -32, 5, True),
+                                                     (3.0, 0.5, 6, True), (2, 5, 1, True), (2, 5, 0, True)])
+def test_geomspace(start, stop, num, endpoint):
+    out = run([], pt.geomspace(start, stop, num, endpoint=endpoint))
+    ref = np.geomspace(start, stop, num, endpoint=endpoint)
+    assert out.shape == ref.shape and out.dtype == ref.dtype
+    np.testing.assert_allclose(out, ref, rtol=1e-12)
+    if num:
+        assert out[0] == ref[0]
+        if endpoint:
+            assert out[-1] == ref[-1]
+
+
+def test_mgrid_ogrid():
+    for got, ref in zip(pt.mgrid[0:2, 1:7:2], np.mgrid[0:2, 1:7:2]):
+        assert_same(run([], got), ref)
+    for got, ref in zip(pt.ogrid[0:2, 0:1:3j], np.ogrid[0:2, 0:1:3j]):
+        assert_same(run([], got), ref)
+    n = pt.lscalar("n")
+    g = pt.mgrid[0:n, 0:2]
+    assert_same(run([n], g[0], 3), np.mgrid[0:3, 0:2][0])
+    with pytest.raises(TypeError):
+        pt.mgrid[3]

@@ -465,3 +465,94 @@ def test_diagonal_errors_and_method():
         pt.diagonal(pt.dmatrix(), 0, 1, 1)
     x = pt.dmatrix("x")
     np.testing.assert_allclose(run([x], x.trace(), np.arange(9.0).reshape(3, 3)), 12.0)
+
+
+# ---------------------------------------------------------------------------
+# shape_padaxis, shape_tuple, specify_broadcastable, matrix_transpose,
+# fill_diagonal, unravel_index, ravel_multi_index
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
+def test_shape_padaxis(axis):
+    x = rand(2, 3)
+    assert_op_matches(lambda a: pt.shape_padaxis(a, axis), lambda a: np.expand_dims(a, axis), [x])
+    with pytest.raises(IndexError):
+        pt.shape_padaxis(pt.dmatrix(), 3)
+
+
+def test_shape_tuple_specify_broadcastable():
+    x = pt.tensor("x", shape=(2, None))
+    st = pt.shape_tuple(x)
+    assert len(st) == 2 and int(st[0].data) == 2
+    assert run([x], st[1], np.ones((2, 5))) == 5
+    y = pt.specify_broadcastable(pt.dmatrix("m"), 0)
+    assert y.type.shape == (1, None)
+    f = tensorsmith.function([y.owner.inputs[0]], y)
+    with pytest.raises(ValueError):
+        f(np.ones((2, 2)))
+    with pytest.raises(ValueError):
+        pt.specify_broadcastable(pt.dmatrix(), 2)
+
+
+def test_matrix_transpose():
+    x = rand(2, 3, 4)
+    assert_op_matches(pt.matrix_transpose, lambda a: np.swapaxes(a, -1, -2), [x])
+    with pytest.raises(ValueError):
+        pt.matrix_transpose(pt.dvector())
+
+
+@pytest.mark.parametrize("shape,offset", [((3, 3), 0), ((3, 5), 0), ((5, 3), 0), ((3, 4), 1), ((4, 3), -2)])
+def test_fill_diagonal(shape, offset):
+    x = rand(*shape)
+
+    def ref(a, v):
+        out = a.copy()
+        i, j = np.diag_indices(min(shape))
+        if offset >= 0:
+            n = max(0, min(shape[0], shape[1] - offset))
+            out[np.arange(n), np.arange(n) + offset] = v
+        else:
+            n = max(0, min(shape[0] + offset, shape[1]))
+            out[np.arange(n) - offset, np.arange(n)] = v
+        return out
+
+    assert_op_matches(lambda a, v: pt.fill_diagonal_offset(a, v, offset), ref, [x, np.float64(7.0)])
+    if offset == 0:
+        def np_fill(a, v):
+            out = a.copy()
+            np.fill_diagonal(out, v)
+            return out
+
+        assert_op_matches(pt.fill_diagonal, np_fill, [x, np.float64(7.0)])
+    check_grad(lambda a, v: pt.fill_diagonal_offset(a, v, offset), [x, np.float64(0.5)])
+    with pytest.raises(ValueError):
+        pt.fill_diagonal(pt.dtensor3(), 1.0)
+    with pytest.raises(ValueError):
+        pt.fill_diagonal(pt.dmatrix(), pt.dvector())
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_unravel_ravel(order):
+    dims = (3, 4, 2)
+    idx = np.array([[0, 5], [23, 7]])
+    res = pt.unravel_index(idx, dims, order=order)
+    expected = np.unravel_index(idx, dims, order=order)
+    assert len(res) == 3
+    for r, e in zip(res, expected):
+        assert r.type.shape == (2, 2)
+        np.testing.assert_array_equal(run([], r), e)
+    out = pt.ravel_multi_index(expected, dims, order=order)
+    np.testing.assert_array_equal(run([], out), idx)
+    i = pt.lvector("i")
+    d = pt.lscalar("d")
+    r = pt.unravel_index(i, (d, 4))
+    np.testing.assert_array_equal(run([i, d], list(r), np.array([1, 9]), 3), np.unravel_index([1, 9], (3, 4)))
+    f = tensorsmith.function([i], pt.unravel_index(i, dims)[0])
+    with pytest.raises(ValueError):
+        f(np.array([24]))
+    assert_op_matches(lambda a, b: pt.ravel_multi_index((a, b), (2, 3), mode="clip"),
+                      lambda a, b: np.ravel_multi_index((a, b), (2, 3), mode="clip"),
+                      [np.array([0, 5]), np.array([-1, 2])])
+    with pytest.raises(TypeError):
+        pt.unravel_index(pt.dvector(), dims)

@@ -225,3 +225,42 @@ def test_where_one_argument():
     x = pt.dvector("x")
     res = run([x], list(pt.where(x)), np.array([0.0, 3.0, 0.0, 1.0]))
     np.testing.assert_array_equal(res[0], [1, 3])
+
+
+@pytest.mark.parametrize("kth,axis", [(2, -1), (-2, -1), (1, 0), (-3, 0), (5, -1), (4, None)])
+def test_topk(kth, axis):
+    x = distinct(3, 5)
+
+    def ref(a):
+        if axis is None:
+            a, ax = a.ravel(), 0
+        else:
+            ax = axis
+        idx = np.argsort(a, axis=ax, kind="stable")
+        idx = np.flip(idx, ax)[(slice(None),) * (ax % a.ndim) + (slice(0, kth),)] if kth > 0 else \
+            idx[(slice(None),) * (ax % a.ndim) + (slice(0, -kth),)]
+        return np.take_along_axis(a, idx, ax), idx
+
+    vals, idx = ref(x)
+    assert_op_matches(lambda a: pt.topk(a, kth, axis), lambda a: ref(a)[0], [x])
+    assert_op_matches(lambda a: pt.argtopk(a, kth, axis), lambda a: ref(a)[1], [x])
+    check_grad(lambda a: pt.topk(a, kth, axis), [x])
+    assert pt.argtopk(pt.dmatrix(), kth, axis, idx_dtype="int32").type.dtype == "int32"
+    with pytest.raises(ValueError):
+        pt.topk(pt.tensor(shape=(2, 3)), 4)
+    with pytest.raises(ValueError):
+        pt.topk(pt.dmatrix(), 0)
+
+
+def test_inverse_permutation_and_compress():
+    p = np.array([[2, 0, 1, 3], [3, 2, 1, 0]])
+    assert_op_matches(pt.inverse_permutation, lambda a: np.argsort(a, axis=-1), [p])
+    with pytest.raises(TypeError):
+        pt.inverse_permutation(pt.dvector())
+    x = np.arange(12.0).reshape(3, 4)
+    for cond, axis in [([True, False, True], 0), ([False, True, True, False], 1), ([True, False] * 3, None),
+                       ([True, True], 1)]:
+        c = np.array(cond)
+        assert_op_matches(lambda a, b: pt.compress(b, a, axis=axis), lambda a, b: np.compress(b, a, axis=axis),
+                          [x, c])
+    check_grad(lambda a: pt.compress(np.array([True, False, True]), a, axis=0), [x])

@@ -16,7 +16,7 @@ from .type import TensorType, normalize_dtype
 
 __all__ = ["Alloc", "alloc", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
            "empty_like", "Eye", "eye", "identity_like", "tri", "tril", "triu", "ARange", "arange",
-           "linspace"]
+           "linspace", "logspace", "geomspace", "mgrid", "ogrid"]
 
 
 def _static_out_shape(what, value_shape, scalars):
@@ -313,6 +313,89 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if retstep:
         return y, step
     return y
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """``base ** linspace(start, stop, num, endpoint)`` (as ``numpy.logspace``)."""
+    from .math import cast, pow
+
+    y = linspace(start, stop, num, endpoint=endpoint, axis=axis)
+    b = as_tensor_variable(base)
+    if b.type.ndim:
+        b = shape_padleft(b, 1) if axis == 0 else b
+    out = pow(b, y)
+    if dtype is not None:
+        out = cast(out, dtype)
+    return out
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """``num`` values spaced evenly on a log scale from ``start`` to ``stop``
+    (both non-zero, of the same sign), as ``numpy.geomspace``; the end
+    points are exact."""
+    from . import log10
+    from .math import abs as _abs, and_, cast, eq, gt, mul, sign, sub, switch
+
+    start, stop = resolve_weak([as_tensor_variable(start), as_tensor_variable(stop)])
+    if start.type.ndim or stop.type.ndim:
+        raise NotImplementedError("geomspace: only scalar start and stop are supported")
+    num = as_int_scalar(num, "geomspace")
+    calc = np.result_type(np.dtype(start.type.dtype), np.dtype(stop.type.dtype)).name
+    if calc not in ("float16", "float32", "float64"):
+        calc = config.floatX
+    start, stop = cast(start, calc), cast(stop, calc)
+    y = mul(sign(start), logspace(log10(_abs(start)), log10(_abs(stop)), num, endpoint=endpoint))
+    idx = arange(num)
+    y = switch(and_(eq(idx, 0), gt(num, 0)), start, y)
+    if endpoint:
+        y = switch(and_(eq(idx, sub(num, 1)), gt(num, 1)), stop, y)
+    if dtype is not None:
+        y = cast(y, dtype)
+    return y
+
+
+class _NdGrid:
+    """``mgrid[a:b:s, ...]`` / ``ogrid[...]``: coordinate arrays (a list of
+    tensors) over the ranges given as slices (bounds may be symbolic scalars;
+    a complex step ``nj`` means ``n`` points, ends included)."""
+
+    def __init__(self, sparse):
+        self.sparse = sparse
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        ranges = []
+        for k in key:
+            if not isinstance(k, slice):
+                raise TypeError(f"{self._name()}: expected slices like 0:5 or 0:1:5j, got {k!r}")
+            start = 0 if k.start is None else k.start
+            step = 1 if k.step is None else k.step
+            if isinstance(step, complex):
+                ranges.append(linspace(start, k.stop, int(abs(step))))
+            else:
+                ranges.append(arange(start, k.stop, step))
+        from .math import cast
+
+        common = np.result_type(*[np.dtype(r.type.dtype) for r in ranges]).name
+        ranges = [cast(r, common) for r in ranges]
+        nd = len(ranges)
+        res = []
+        for i, r in enumerate(ranges):
+            from .elemwise import DimShuffle
+
+            shaped = DimShuffle(1, ["x"] * i + [0] + ["x"] * (nd - i - 1))(r)
+            if not self.sparse:
+                shaped = _alloc(shaped, *[shape_i(q, 0) for q in ranges])
+            res.append(shaped)
+        return res
+
+    def _name(self):
+        return "ogrid" if self.sparse else "mgrid"
+
+
+mgrid = _NdGrid(sparse=False)
+ogrid = _NdGrid(sparse=True)
 
 
 # ---------------------------------------------------------------------------

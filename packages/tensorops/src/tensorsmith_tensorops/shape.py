@@ -7,7 +7,8 @@ from .basic import as_tensor_variable, constant
 from .type import TensorType
 
 __all__ = ["shape", "specify_shape", "reshape", "shape_padleft", "shape_padright", "Shape",
-           "SpecifyShape", "Reshape", "Shape_i", "shape_i"]
+           "SpecifyShape", "Reshape", "Shape_i", "shape_i", "shape_tuple", "shape_padaxis",
+           "specify_broadcastable"]
 
 
 class Shape(Op):
@@ -357,6 +358,41 @@ def shape_padright(x, n_ones=1):
 
     x = as_tensor_variable(x)
     return DimShuffle(x.type.ndim, list(range(x.type.ndim)) + ["x"] * n_ones)(x)
+
+
+def shape_padaxis(t, axis):
+    """``t`` with a new length-1 axis at position ``axis`` of the result
+    (``-t.ndim - 1 <= axis <= t.ndim``)."""
+    from .elemwise import DimShuffle
+
+    t = as_tensor_variable(t)
+    nd = t.type.ndim
+    if not -nd - 1 <= axis <= nd:
+        raise IndexError(f"shape_padaxis: axis {axis} is out of range for {t.type} (-{nd + 1} to {nd})")
+    if axis < 0:
+        axis += nd + 1
+    order = list(range(nd))
+    order.insert(axis, "x")
+    return DimShuffle(nd, order)(t)
+
+
+def shape_tuple(x):
+    """The shape of ``x`` as a tuple of int64 scalars (constants where the static shape knows them)."""
+    x = as_tensor_variable(x)
+    return tuple(shape_i(x, i) for i in range(x.type.ndim))
+
+
+def specify_broadcastable(x, *axes):
+    """``x`` with the axes ``axes`` declared (and checked at run time) to have length 1."""
+    x = as_tensor_variable(x)
+    if not axes:
+        return x
+    nd = x.type.ndim
+    for a in axes:
+        if not -nd <= a < nd:
+            raise ValueError(f"specify_broadcastable: axis {a} is out of range for {x.type}")
+    ax = {a % nd for a in axes}
+    return specify_shape(x, tuple(1 if i in ax else None for i in range(nd)))
 
 
 def broadcast_shape_symbolic(input_shapes, static_shapes):

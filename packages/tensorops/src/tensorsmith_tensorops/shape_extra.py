@@ -3,7 +3,7 @@
 ``broadcast_arrays``, ``tile``, ``repeat``, ``pad``, ``roll``, ``flip``,
 ``diag``, ``diagonal``, ``trace`` (NumPy semantics, PyTensor names)."""
 import numpy as np
-from tensorsmith_autodiff import disconnected, register_grad, register_jvp
+from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant, zeros_like
@@ -18,7 +18,9 @@ from .type import TensorType
 
 __all__ = ["flatten", "swapaxes", "moveaxis", "expand_dims", "squeeze", "BroadcastTo", "broadcast_to",
            "broadcast_arrays", "broadcast_shape", "tile", "Repeat", "repeat", "Pad", "pad", "Roll", "roll",
-           "Flip", "flip", "ExtractDiag", "SetDiag", "diag", "diagonal", "trace", "atleast_1d",
+           "Flip", "flip", "ExtractDiag", "SetDiag", "diag", "diagonal", "trace", "fill_diagonal",
+           "fill_diagonal_offset", "matrix_transpose", "UnravelIndex", "unravel_index", "RavelMultiIndex",
+           "ravel_multi_index", "atleast_1d",
            "atleast_2d", "atleast_3d"]
 
 
@@ -52,6 +54,14 @@ def swapaxes(y, axis1, axis2):
     order = list(range(nd))
     order[a], order[b] = order[b], order[a]
     return transpose(y, order)
+
+
+def matrix_transpose(x):
+    """``x`` with its last two axes exchanged."""
+    x = as_tensor_variable(x)
+    if x.type.ndim < 2:
+        raise ValueError(f"matrix_transpose: expected an array of at least 2 dimensions, got {x.type}")
+    return swapaxes(x, -1, -2)
 
 
 def moveaxis(a, source, destination):
@@ -789,3 +799,110 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
     from .reduction import sum as _sum
 
     return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def fill_diagonal_offset(a, val, offset):
+    """The matrix ``a`` with its diagonal ``offset`` set to the scalar ``val``."""
+    from .math import cast
+
+    a = as_tensor_variable(a)
+    val = as_tensor_variable(val)
+    if a.type.ndim != 2:
+        raise ValueError(f"fill_diagonal_offset: expected a matrix, got {a.type}")
+    if val.type.ndim != 0:
+        raise ValueError(f"fill_diagonal_offset: the value must be a scalar, got {val.type}")
+    return SetDiag(int(offset), 0, 1)(a, cast(val, a.type.dtype))
+
+
+def fill_diagonal(a, val):
+    """The matrix ``a`` with its main diagonal set to the scalar ``val``
+    (as ``numpy.fill_diagonal`` without wrapping, but not in place)."""
+    return fill_diagonal_offset(a, val, 0)
+
+
+# ---------------------------------------------------------------------------
+# flat <-> multi-dimensional indices
+# ---------------------------------------------------------------------------
+
+
+def _dims_vector(dims, what):
+    from .shape import int_vector
+
+    return int_vector(shape_to_scalars(dims, what))
+
+
+class UnravelIndex(Op):
+    """``numpy.unravel_index(indices, dims, order)``: one int64 output per dimension."""
+
+    __props__ = ("order",)
+
+    def __init__(self, order="C"):
+        if order not in ("C", "F"):
+            raise ValueError(f"unravel_index: order must be 'C' or 'F', got {order!r}")
+        self.order = order
+
+    def make_node(self, indices, dims):
+        indices, dims = as_tensor_variable(indices), as_tensor_variable(dims)
+        if indices.type.dtype[:3] not in ("int", "uin"):
+            raise TypeError(f"unravel_index: indices must be integers, got {indices.type}")
+        if dims.type.ndim != 1 or dims.type.shape[0] is None:
+            raise ValueError(f"unravel_index: dims must be a vector of known length, got {dims.type}")
+        outs = [TensorType("int64", indices.type.shape).make_variable() for _ in range(dims.type.shape[0])]
+        return Apply(self, [indices, dims], outs)
+
+    def perform(self, node, inputs, output_storage):
+        res = np.unravel_index(inputs[0], tuple(int(d) for d in inputs[1]), order=self.order)
+        for cell, r in zip(output_storage, res):
+            cell[0] = np.asarray(r, dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]] * len(node.outputs)
+
+
+class RavelMultiIndex(Op):
+    """``numpy.ravel_multi_index(multi_index, dims, mode, order)`` (int64)."""
+
+    __props__ = ("mode", "order")
+
+    def __init__(self, mode="raise", order="C"):
+        if mode not in ("raise", "wrap", "clip"):
+            raise ValueError(f"ravel_multi_index: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+        if order not in ("C", "F"):
+            raise ValueError(f"ravel_multi_index: order must be 'C' or 'F', got {order!r}")
+        self.mode, self.order = mode, order
+
+    def make_node(self, *inputs):
+        from .elemwise import broadcast_static_shape
+
+        *index, dims = [as_tensor_variable(i) for i in inputs]
+        for i in index:
+            if i.type.dtype[:3] not in ("int", "uin"):
+                raise TypeError(f"ravel_multi_index: indices must be integers, got {i.type}")
+        if dims.type.shape[0] is not None and dims.type.shape[0] != len(index):
+            raise ValueError(f"ravel_multi_index: {len(index)} index arrays for {dims.type.shape[0]} dimensions")
+        shape = broadcast_static_shape([i.type.shape for i in index], "in ravel_multi_index")
+        return Apply(self, index + [dims], [TensorType("int64", shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        *index, dims = inputs
+        res = np.ravel_multi_index(tuple(index), tuple(int(d) for d in dims), mode=self.mode, order=self.order)
+        output_storage[0][0] = np.asarray(res, dtype="int64")
+
+
+mark_not_differentiable(UnravelIndex)
+mark_not_differentiable(RavelMultiIndex)
+
+
+def unravel_index(indices, dims, order="C"):
+    """The tuple of coordinate arrays that the flat ``indices`` address in an
+    array of shape ``dims`` (as ``numpy.unravel_index``)."""
+    out = UnravelIndex(order)(indices, _dims_vector(dims, "unravel_index"))
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """The flat indices of the coordinate arrays ``multi_index`` in an array
+    of shape ``dims`` (as ``numpy.ravel_multi_index``)."""
+    if not isinstance(multi_index, (list, tuple)):
+        raise TypeError("ravel_multi_index: multi_index must be a tuple or list of index arrays")
+    return RavelMultiIndex(mode, order)(*multi_index, _dims_vector(dims, "ravel_multi_index"))

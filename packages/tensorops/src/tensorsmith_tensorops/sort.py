@@ -13,7 +13,8 @@ from .subtensor import take_along_axis
 from .type import TensorType
 
 __all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "SearchsortedOp", "searchsorted", "Unique", "unique",
-           "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values"]
+           "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values",
+           "topk", "argtopk", "topk_and_argtopk", "compress", "inverse_permutation"]
 
 _KINDS = ("quicksort", "mergesort", "heapsort", "stable")
 
@@ -101,6 +102,47 @@ def argsort(a, axis=-1, kind="quicksort", order=None):
     """The int64 indices that sort ``a`` along ``axis`` (flattened when None)."""
     a, axis = _sort_args(a, axis, kind, order, "argsort")
     return ArgSortOp(axis, kind)(a)
+
+
+def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):
+    """The ``kth`` largest elements of ``x`` along ``axis`` (in decreasing
+    order) and their indices; a negative ``kth`` gives the ``-kth`` smallest
+    (in increasing order).  ``axis=None`` works on the flattened ``x``."""
+    from .math import cast
+    from .shape_extra import flip
+
+    if not isinstance(kth, (int, np.integer)) or kth == 0:
+        raise ValueError(f"topk: kth must be a non-zero Python int, got {kth!r}")
+    x, axis = _sort_args(x, axis, "quicksort", None, "topk")
+    n = x.type.shape[axis]
+    if n is not None and abs(kth) > n:
+        raise ValueError(f"topk: kth={kth} is larger than the length {n} of axis {axis} of {x.type}")
+    perm = ArgSortOp(axis, "stable")(x)
+    if kth > 0:
+        perm = flip(perm, axis)
+    idx = perm[(slice(None),) * axis + (slice(0, abs(int(kth))),)]
+    values = take_along_axis(x, idx, axis)
+    return values, cast(idx, idx_dtype)
+
+
+def topk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):
+    """The ``kth`` largest elements of ``x`` along ``axis`` (see ``topk_and_argtopk``)."""
+    return topk_and_argtopk(x, kth, axis, sorted, idx_dtype)[0]
+
+
+def argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):
+    """The indices of the ``kth`` largest elements of ``x`` along ``axis`` (see ``topk_and_argtopk``)."""
+    return topk_and_argtopk(x, kth, axis, sorted, idx_dtype)[1]
+
+
+def inverse_permutation(perm):
+    """The inverse of the permutation ``perm`` along its last axis."""
+    perm = as_tensor_variable(perm)
+    if not _is_int(perm.type):
+        raise TypeError(f"inverse_permutation: expected integers, got {perm.type}")
+    if perm.type.ndim == 0:
+        raise ValueError("inverse_permutation: expected at least one dimension")
+    return ArgSortOp(perm.type.ndim - 1, "stable")(perm)
 
 
 # ---------------------------------------------------------------------------
@@ -398,6 +440,17 @@ def nonzero(a, return_matrix=False):
 def flatnonzero(a):
     """The indices of the non-zero elements of the flattened ``a``."""
     return Nonzero()(flatten(a))
+
+
+def compress(condition, x, axis=None):
+    """The slices of ``x`` along ``axis`` (of the flattened ``x`` when None)
+    where the boolean vector ``condition`` is true (as ``numpy.compress``)."""
+    from .subtensor import take
+
+    condition = as_tensor_variable(condition)
+    if condition.type.ndim != 1:
+        raise ValueError(f"compress: condition must be a vector, got {condition.type}")
+    return take(x, Nonzero()(condition), axis=axis)
 
 
 def nonzero_values(a):
