@@ -397,10 +397,39 @@ def test_grad_symbolic_index():
 def test_grad_set_inc(idx, inc):
     fn = pt.inc_subtensor if inc else pt.set_subtensor
     yv = A2[idx] * 0.5 + 1.0
-    if not inc and isinstance(idx, tuple) and idx[1] == [0, 0]:
-        # set at repeated positions: only the last write reaches the output
-        return check_grad(lambda x, y: fn(x[idx], y), [A2, yv], wrt=[0])
     check_grad(lambda x, y: fn(x[idx], y), [A2, yv])
+
+
+def test_grad_set_repeated_positions():
+    """Only the last value written at a repeated position reaches the output."""
+    check_grad(lambda x, y: pt.set_subtensor(x[[0, 2, 0, -1]], y), [A1, np.arange(4.0)])
+    check_grad(lambda x, y: pt.set_subtensor(x[[1, 1], [2, 2]], y), [A2, np.ones(())])
+    check_grad(lambda x, y: pt.set_subtensor(x[:, [3, 3]], y), [A2, np.ones((4, 1))])
+    x = pt.vector("x")
+    y = pt.vector("y")
+    v = pt.lvector("v")
+    g = pt.grad((pt.set_subtensor(x[v], y) * np.arange(7.0)).sum(), y)
+    np.testing.assert_array_equal(compile_eval([x, y, v], g, [A1, np.ones(3), np.array([5, 5, 1])]), [0, 5, 1])
+
+
+def test_advanced_infer_shape():
+    x = pt.tensor3("x")
+    m = pt.tensor("m", dtype="bool", shape=(None, None))
+    v = pt.lvector("v")
+    i = pt.lscalar("i")
+    outs = [x[:, v], x[v, :, v], x[m], x[i, :, v], x[1:, v, None], x[..., [[0], [1]]]]
+    shapes = []
+    for out in outs:
+        node = out.owner
+        shp = node.op.infer_shape(None, node, [tuple(x.shape[k] for k in range(3))])[0]
+        shapes.append(pt.stack([pt.cast(s, "int64") for s in shp]))
+    mv = A3[..., 0] > 0
+    vv = np.array([1, 0, 1])
+    got = compile_eval([x, m, v, i], outs + shapes, [A3, mv, vv, 2])
+    exp = [A3[:, vv], A3[vv, :, vv], A3[mv], A3[2, :, vv], A3[1:, vv, None], A3[..., [[0], [1]]]]
+    for k, e in enumerate(exp):
+        np.testing.assert_array_equal(got[k], e)
+        assert tuple(got[len(exp) + k]) == e.shape
 
 
 def test_grad_set_inc_broadcast_value():

@@ -18,7 +18,7 @@ hold at least one.  Where the advanced axes go follows NumPy: integers count
 as advanced indices next to arrays; when all advanced indices are adjacent
 their broadcast shape takes their place, otherwise it comes first."""
 import numpy as np
-from tensorsmith_autodiff import disconnected, register_grad, register_jvp
+from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from .basic import as_tensor_variable, constant, resolve_weak
@@ -357,7 +357,7 @@ class Subtensor(_IndexOp):
         return [[True]] + [[False]] * (len(node.inputs) - 1)
 
     def infer_shape(self, fgraph, node, input_shapes):
-        return [_symbolic_basic_shape(node, input_shapes[0])]
+        return [_symbolic_index_shape(node, input_shapes[0])]
 
 
 class AdvancedSubtensor(_IndexOp):
@@ -381,6 +381,9 @@ class AdvancedSubtensor(_IndexOp):
 
     def connection_pattern(self, node):
         return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [_symbolic_index_shape(node, input_shapes[0])]
 
 
 class _IncOp(_IndexOp):
@@ -466,58 +469,151 @@ class AdvancedIncSubtensor(_IncOp):
         return f"{name}{{{_index_str(self.idx_list)}}}"
 
 
-def _symbolic_basic_shape(node, xshape):
-    """Symbolic output shape of a basic ``Subtensor`` node (int64 scalars)."""
-    from .math import floor_div, maximum, minimum, neg, sub, switch, add, lt
+class LastWriteMask(_IndexOp):
+    """For ``set_subtensor`` at advanced indices: a bool array shaped like
+    ``x[idx]``, True where that element is the one whose value the write
+    keeps (at repeated positions only the last one survives).  ``x`` is used
+    for its shape only."""
 
-    op = node.op
-    out_static = node.outputs[0].type.shape
-    it = iter(node.inputs[1:])
-    res = []
-    pos = 0
+    _advanced = True
+
+    def make_node(self, x, *idx_inputs):
+        self._check_kind()
+        x = as_tensor_variable(x)
+        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
+        _check_input_count(self, self.idx_list, idx_inputs)
+        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
+        return Apply(self, [x] + idx_inputs, [TensorType("bool", shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        index = _numpy_index(self.idx_list, inputs[1:])
+        owner = np.full(np.shape(x), -1, dtype=np.intp)
+
+        def mask(ix):
+            sub_shape = owner[ix].shape
+            ids = np.arange(int(np.prod(sub_shape)), dtype=np.intp).reshape(sub_shape)
+            owner[ix] = ids  # the same writes as the set, so the same survivors
+            return owner[ix] == ids
+
+        output_storage[0][0] = _run_index(self, x, index, mask)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [_symbolic_index_shape(node, input_shapes[0])]
+
+
+mark_not_differentiable(LastWriteMask)
+
+
+def _may_repeat(op, idx_inputs):
+    """Whether an advanced index may reach one position twice (it has an
+    integer array that is not a constant without repeats)."""
+    it = iter(idx_inputs)
+    for e in op.idx_list:
+        if e[0] == "a":
+            v = next(it)
+            if v.type.dtype != "bool":
+                if not isinstance(v, Constant):
+                    return True
+                d = v.data.astype(np.int64)  # -1 and n-1 are one position: mixed signs may repeat
+                if len(np.unique(d)) != d.size or (d.size and d.min() < 0 <= d.max()):
+                    return True
+        else:
+            for p in e[1:]:
+                if p == SYM:
+                    next(it)
+    return False
+
+
+def _slice_length(parts, n):
+    """Symbolic length of ``slice(*parts)`` over an axis of length ``n``
+    (``len(range(*slice.indices(n)))``); parts are None, ints or int scalars."""
+    from .math import add, floor_div, lt, maximum, minimum, neg, sub, switch
+
+    start, stop, step = parts
+    if start is None and stop is None and (step is None or step == 1 and not isinstance(step, Variable)):
+        return n
     zero = constant(np.int64(0))
     one = constant(np.int64(1))
+    n = _as_int64(as_tensor_variable(n))
+    step_v = one if step is None else _as_int64(as_tensor_variable(step))
+    neg_step = lt(step_v, zero)
+
+    def norm(b, default_pos, default_neg):
+        if b is None:
+            return switch(neg_step, default_neg, default_pos)
+        b = _as_int64(as_tensor_variable(b))
+        b = switch(lt(b, zero), add(b, n), b)
+        # clipped to [0, n] for a positive step, to [-1, n-1] for a negative one
+        lo = switch(neg_step, neg(one), zero)
+        hi = switch(neg_step, sub(n, one), n)
+        return minimum(maximum(b, lo), hi)
+
+    a = norm(start, zero, sub(n, one))
+    b = norm(stop, n, neg(one))
+    span = switch(neg_step, sub(a, b), sub(b, a))
+    mag = switch(neg_step, neg(step_v), step_v)
+    return maximum(floor_div(add(span, sub(mag, one)), mag), zero)
+
+
+def _symbolic_index_shape(node, xshape):
+    """Symbolic output shape of an indexing node (int64 scalars): the same
+    walk as ``_indexed_static_shape``, with static lengths used where known."""
+    from .reduction import sum as _sum
+    from .shape import broadcast_shape_symbolic, shape_i
+
+    op = node.op
+    advanced = _is_advanced(op.idx_list)
+    it = iter(node.inputs[1:])
+    one = constant(np.int64(1))
+    out, adv_shapes, adv_static = [], [], []
+    adv_slot = None
+    adjacent = True
+    prev_adv = False
+    pos = 0
     for e in op.idx_list:
-        if e[0] == "n":
-            res.append(one)
-            continue
-        if e[0] == "i":
+        kind = e[0]
+        is_adv = kind == "a" or (advanced and kind == "i")
+        if is_adv:
+            if adv_slot is None:
+                adv_slot = len(out)
+                out.append(None)
+            elif not prev_adv:
+                adjacent = False
+        prev_adv = is_adv
+        if kind == "n":
+            out.append(one)
+        elif kind == "i":
             if e[1] == SYM:
                 next(it)
             pos += 1
-            continue
-        parts = [next(it) if p == SYM else p for p in e[1:]]
-        n = xshape[pos]
-        k = len(res)
-        pos += 1
-        if out_static[k] is not None:
-            res.append(constant(np.int64(out_static[k])))
-            continue
-        start, stop, step = parts
-        if start is None and stop is None and step is None or (start is None and stop is None and step == 1):
-            res.append(n)
-            continue
-        step_v = one if step is None else _as_int64(as_tensor_variable(step))
-        neg_step = lt(step_v, zero)
-
-        def norm(b, default_pos, default_neg):
-            if b is None:
-                return switch(neg_step, default_neg, default_pos)
-            b = _as_int64(b if isinstance(b, Variable) else constant(np.int64(b)))
-            b = switch(lt(b, zero), add(b, n), b)
-            # clip to [0, n] for a positive step, [-1, n-1] for a negative one
-            lo = switch(neg_step, neg(one), zero)
-            hi = switch(neg_step, sub(n, one), n)
-            return minimum(maximum(b, lo), hi)
-
-        a = norm(start, zero, sub(n, one))
-        b = norm(stop, n, neg(one))
-        span = switch(neg_step, sub(a, b), sub(b, a))
-        mag = switch(neg_step, neg(step_v), step_v)
-        length = floor_div(add(span, sub(mag, one)), mag)
-        res.append(maximum(length, zero))
-    res.extend(xshape[pos:])
-    return tuple(res)
+            if advanced:
+                adv_shapes.append(())
+                adv_static.append(())
+        elif kind == "s":
+            parts = [next(it) if p == SYM else p for p in e[1:]]
+            out.append(_slice_length(parts, xshape[pos]))
+            pos += 1
+        else:
+            var = next(it)
+            if var.type.dtype == "bool":
+                pos += var.type.ndim
+                adv_shapes.append((_sum(var, dtype="int64"),))
+                adv_static.append((None,))
+            else:
+                pos += 1
+                adv_shapes.append(tuple(shape_i(var, k) for k in range(var.type.ndim)))
+                adv_static.append(var.type.shape)
+    out.extend(xshape[pos:])
+    if adv_slot is not None:
+        b = list(broadcast_shape_symbolic(adv_shapes, adv_static)) if any(adv_shapes) else []
+        del out[adv_slot]
+        if adjacent:
+            out[adv_slot:adv_slot] = b
+        else:
+            out[0:0] = b
+    static = node.outputs[0].type.shape
+    return tuple(constant(np.int64(s)) if s is not None else v for s, v in zip(static, out))
 
 
 def _as_int64(v):
@@ -599,7 +695,12 @@ def _inc_subtensor_grad(op, node, inputs, output_grads):
     else:
         gx = disconnected
     if y.type.differentiable:
-        gy = _sum_to_value_shape(_sub_op(op)(g, *idx), y)
+        gy = _sub_op(op)(g, *idx)
+        if op.set_instead_of_inc and op._advanced and _may_repeat(op, idx):
+            from .math import switch
+
+            gy = switch(LastWriteMask(op.idx_list)(x, *idx), gy, constant(np.zeros((), dtype=gy.type.dtype)))
+        gy = _sum_to_value_shape(gy, y)
         if gy.type.dtype != y.type.dtype:
             gy = cast(gy, y.type.dtype)
     else:
