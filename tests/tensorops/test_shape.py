@@ -556,3 +556,55 @@ def test_unravel_ravel(order):
                       [np.array([0, 5]), np.array([-1, 2])])
     with pytest.raises(TypeError):
         pt.unravel_index(pt.dvector(), dims)
+
+
+# ---------------------------------------------------------------------------
+# forward mode (R-op) of the linear shape ops
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("build", [
+    lambda a: pt.alloc(a, 2, 3, 4),
+    lambda a: pt.broadcast_to(a, (2, 3, 4)),
+    lambda a: pt.repeat(a, 2, 0),
+    lambda a: pt.pad(a, 1, mode="reflect"),
+    lambda a: pt.pad(a, ((1, 0), (0, 2)), constant_values=0.0),
+    lambda a: pt.roll(a, 2, 1),
+    lambda a: pt.flip(a, 0),
+    lambda a: pt.diagonal(a, 1),
+    lambda a: pt.fill_diagonal(a, 3.0),
+    lambda a: pt.reshape(a, (-1,)),
+    lambda a: pt.tile(a, (2, 1)),
+    lambda a: pt.sort(a, 0),
+    lambda a: pt.diff(a, 1, -1),
+])
+def test_rop_matches_finite_difference(build):
+    x = rand(3, 4)
+    t = rand(3, 4)
+    xs = pt.dmatrix("x")
+    ts = pt.dmatrix("t")
+    out = build(xs)
+    jv = tensorsmith.Rop(out, xs, ts)
+    f = tensorsmith.function([xs, ts], jv, on_unused_input="ignore")
+    fwd = tensorsmith.function([xs], out)
+    eps = 1e-6
+    num = (fwd(x + eps * t) - fwd(x - eps * t)) / (2 * eps)
+    np.testing.assert_allclose(f(x, t), num, rtol=1e-5, atol=1e-6)
+
+
+def test_broadcast_unknown_one_and_zero():
+    a, b = pt.dvector("a"), pt.dvector("b")
+    outs = pt.broadcast_arrays(a, b)
+    res = run([a, b], outs, np.ones(1), np.zeros(0))
+    assert res[0].shape == (0,) and res[1].shape == (0,)
+    res = run([a, b], outs, np.ones(3), np.ones(1))
+    assert res[0].shape == (3,) and res[1].shape == (3,)
+
+
+def test_symbolic_vector_reps_and_shapes():
+    x = pt.dmatrix("x")
+    r = pt.lvector("r", shape=(2,))
+    a = rand(2, 3)
+    np.testing.assert_array_equal(run([x, r], pt.tile(x, r), a, np.array([2, 3])), np.tile(a, (2, 3)))
+    np.testing.assert_array_equal(run([x, r], pt.broadcast_to(x[0], r), a, np.array([4, 3])),
+                                  np.broadcast_to(a[0], (4, 3)))

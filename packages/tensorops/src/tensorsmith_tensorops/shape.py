@@ -398,8 +398,9 @@ def specify_broadcastable(x, *axes):
 def broadcast_shape_symbolic(input_shapes, static_shapes):
     """Broadcast symbolic shapes (tuples of scalar variables) of inputs whose
     static shapes are ``static_shapes``: where a static length is 1 the other
-    inputs decide."""
-    from .math import maximum
+    inputs decide; among lengths unknown at build time, one that is 1 at run
+    time gives way to the others (so 1 and 0 broadcast to 0)."""
+    from .math import eq, switch
 
     ndim = max(len(s) for s in input_shapes)
     out = []
@@ -409,13 +410,17 @@ def broadcast_shape_symbolic(input_shapes, static_shapes):
             j = k - (ndim - len(shp))
             if j < 0 or st[j] == 1:
                 continue
-            cands.append(shp[j])
-        if not cands:
+            cands.append((shp[j], st[j]))
+        known = [c for c, s in cands if s is not None]
+        if known:
+            out.append(known[0])
+        elif not cands:
             out.append(constant(np.int64(1)))
-        elif len(cands) == 1:
-            out.append(cands[0])
         else:
-            out.append(maximum(*cands[:2]) if len(cands) == 2 else maximum(cands[0], maximum(*cands[1:3])))
+            res = cands[0][0]
+            for c, _ in cands[1:]:
+                res = switch(eq(res, 1), c, res)
+            out.append(res)
     return tuple(out)
 
 

@@ -764,6 +764,9 @@ def _set_diag_grad(op, node, inputs, g):
 
 
 register_jvp(ExtractDiag, lambda op, node, inputs, t: [None if t[0] is None else op(t[0])])
+register_jvp(SetDiag, lambda op, node, inputs, t: [
+    None if t[0] is None and t[1] is None else op(zeros_like(inputs[0]) if t[0] is None else t[0],
+                                                  zeros_like(inputs[1]) if t[1] is None else t[1])])
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
