@@ -101,6 +101,9 @@ gammainc_dk = Elemwise(sm.GammaIncDk(), name="gammainc_dk")  # d/dk gammainc(k, 
 _ew(sm.GammaIncCInv(), "gammainccinv", "inverse of gammaincc(k, .)")
 _ew(sm.BetaInc(), "betainc", "regularized incomplete beta I_x(a, b)")
 _ew(sm.BetaIncInv(), "betaincinv", "inverse of betainc(a, b, .)")
+# d/da and d/db of betainc(a, b, x), for gradients
+betainc_da = Elemwise(sm.BetaIncDParam("a"), name="betainc_da")
+betainc_db = Elemwise(sm.BetaIncDParam("b"), name="betainc_db")
 _ew(sm.Beta(), "beta", "beta function B(a, b)")
 _ew(sm.BetaLn(), "betaln", "log |B(a, b)|")
 _ew(sm.XLogY(), "xlogy", "x * log(y), 0 where x == 0")
