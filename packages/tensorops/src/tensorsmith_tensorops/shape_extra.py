@@ -662,7 +662,9 @@ def _diag_len(n1, n2, offset):
     return max(0, min(n1 + offset, n2))
 
 
-class _DiagOp(Op):
+class _DiagParams:
+    """Parameters and index arithmetic shared by the diagonal ops."""
+
     __props__ = ("offset", "axis1", "axis2")
 
     def __init__(self, offset=0, axis1=0, axis2=1):
@@ -698,7 +700,7 @@ class _DiagOp(Op):
         return i, np.arange(n) + max(self.offset, 0)
 
 
-class ExtractDiag(_DiagOp):
+class ExtractDiag(_DiagParams, Op):
     """``numpy.diagonal(x, offset, axis1, axis2)`` (a copy); the diagonal is the last axis."""
 
     def make_node(self, x):
@@ -713,7 +715,7 @@ class ExtractDiag(_DiagOp):
         return [self._diag_symbolic_shape(input_shapes[0])]
 
 
-class SetDiag(_DiagOp):
+class SetDiag(_DiagParams, Op):
     """``SetDiag(offset, axis1, axis2)(x, v)``: ``x`` with the diagonal that
     ``ExtractDiag`` would read replaced by ``v`` (broadcast)."""
 

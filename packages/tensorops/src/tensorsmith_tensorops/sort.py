@@ -28,14 +28,21 @@ def _is_int(t):
 # ---------------------------------------------------------------------------
 
 
-class SortOp(Op):
-    """``numpy.sort`` along ``axis``."""
+class _SortParams:
+    """Axis and algorithm, shared by the sort ops."""
 
     __props__ = ("axis", "kind")
 
     def __init__(self, axis, kind="quicksort"):
         self.axis = int(axis)
         self.kind = kind
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+
+class SortOp(_SortParams, Op):
+    """``numpy.sort`` along ``axis``."""
 
     def make_node(self, x):
         x = as_tensor_variable(x)
@@ -46,11 +53,8 @@ class SortOp(Op):
     def perform(self, node, inputs, output_storage):
         output_storage[0][0] = np.sort(inputs[0], axis=self.axis, kind=self.kind)
 
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [input_shapes[0]]
 
-
-class ArgSortOp(SortOp):
+class ArgSortOp(_SortParams, Op):
     """``numpy.argsort`` along ``axis`` (int64 indices)."""
 
     def make_node(self, x):
