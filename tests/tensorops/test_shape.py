@@ -608,3 +608,26 @@ def test_symbolic_vector_reps_and_shapes():
     np.testing.assert_array_equal(run([x, r], pt.tile(x, r), a, np.array([2, 3])), np.tile(a, (2, 3)))
     np.testing.assert_array_equal(run([x, r], pt.broadcast_to(x[0], r), a, np.array([4, 3])),
                                   np.broadcast_to(a[0], (4, 3)))
+
+
+def test_randomized_pad_tile_repeat_roll():
+    """Random shapes, widths, reps and shifts (seeded) against NumPy, with
+    gradients for a few of them."""
+    r = np.random.default_rng(123)
+    for trial in range(12):
+        nd = int(r.integers(1, 4))
+        shape = tuple(int(s) for s in r.integers(1, 4, size=nd))
+        x = r.normal(size=shape)
+        pw = [tuple(int(v) for v in r.integers(0, 3, size=2)) for _ in range(nd)]
+        mode = ["constant", "edge", "reflect", "symmetric", "wrap"][trial % 5]
+        reps = tuple(int(v) for v in r.integers(1, 3, size=int(r.integers(1, nd + 2))))
+        axis = int(r.integers(-nd, nd))
+        rep = r.integers(0, 3, size=shape[axis])
+        shift = int(r.integers(-5, 6))
+        assert_op_matches(lambda a: pt.pad(a, pw, mode=mode), lambda a: np.pad(a, pw, mode=mode), [x])
+        assert_op_matches(lambda a: pt.tile(a, reps), lambda a: np.tile(a, reps), [x])
+        assert_op_matches(lambda a: pt.repeat(a, rep, axis), lambda a: np.repeat(a, rep, axis), [x])
+        assert_op_matches(lambda a: pt.roll(a, shift, axis), lambda a: np.roll(a, shift, axis), [x])
+        if trial < 4:
+            check_grad(lambda a: pt.pad(a, pw, mode=mode), [x])
+            check_grad(lambda a: pt.repeat(a, rep, axis), [x])
