@@ -121,6 +121,8 @@ _ew(sm.OwensT(), "owens_t", "Owen's T function T(h, a)")
 _ew(sm.LogNdtr(), "log_ndtr", "log of the standard normal CDF")
 _ew(sm.Ndtri(), "ndtri", "inverse of the standard normal CDF")
 _ew(sm.Hyp2F1(), "hyp2f1", "Gauss hypergeometric function 2F1(a, b; c; z)")
+# its derivatives wrt the parameters, for gradients
+hyp2f1_da, hyp2f1_db, hyp2f1_dc = (Elemwise(sm.Hyp2F1DParam(p), name=f"hyp2f1_d{p}") for p in "abc")
 
 # -- complex numbers -----------------------------------------------------------------
 _ew(sm.Real(), "real", "real part (x itself for real x)")

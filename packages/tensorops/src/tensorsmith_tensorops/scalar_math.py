@@ -657,17 +657,93 @@ class OwensT(ScalarOp):
 
 
 class Hyp2F1(ScalarOp):
-    """Gauss hypergeometric function ``2F1(a, b; c; z)``; gradient wrt ``z``."""
+    """Gauss hypergeometric function ``2F1(a, b; c; z)``.  Gradients wrt the
+    parameters for ``z < 1`` (``Hyp2F1DParam``), wrt ``z`` everywhere."""
 
     nin = 4
     ufunc = sp.hyp2f1
 
     def grad(self, inputs, outputs, gz):
+        from .math_extra import hyp2f1_da, hyp2f1_db, hyp2f1_dc
+
         T = _ns()
         a, b, c, z = inputs
         dz = T.mul(T.true_div(T.mul(a, b), c), T.hyp2f1(T.add(a, 1), T.add(b, 1), T.add(c, 1), z))
-        return [grad_not_implemented(self, i, v, "derivative wrt a parameter") for i, v in enumerate((a, b, c))] + [
-            T.mul(gz[0], dz)]
+        return [T.mul(gz[0], d(a, b, c, z)) for d in (hyp2f1_da, hyp2f1_db, hyp2f1_dc)] + [T.mul(gz[0], dz)]
+
+
+def _hyp2f1_series(a, b, c, z):
+    """``2F1(a, b; c; z)`` and its derivatives wrt ``a, b, c`` from the power
+    series ``sum_n t_n``, ``t_{n+1} = t_n (a+n)(b+n) / ((c+n)(n+1)) z`` and
+    ``d t_n / da = t_n sum_{k<n} 1/(a+k)`` (``|z| < 1``)."""
+    F = np.ones(a.shape)
+    term = np.ones(a.shape)
+    dA, dB, dC = np.zeros(a.shape), np.zeros(a.shape), np.zeros(a.shape)
+    sa, sb, sc = np.zeros(a.shape), np.zeros(a.shape), np.zeros(a.shape)
+    active = np.ones(a.shape, dtype=bool)
+    n = 0
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        while active.any():
+            sa, sb, sc = sa + 1.0 / (a + n), sb + 1.0 / (b + n), sc + 1.0 / (c + n)
+            term = term * (a + n) * (b + n) / ((c + n) * (n + 1)) * z
+            n += 1
+            t = np.where(active & (term != 0), term, 0.0)
+            F += t
+            dA += np.where(t != 0, t * sa, 0.0)
+            dB += np.where(t != 0, t * sb, 0.0)
+            dC -= np.where(t != 0, t * sc, 0.0)
+            size = np.abs(F) + np.abs(dA) + np.abs(dB) + np.abs(dC)
+            step = np.abs(term) * (1 + np.abs(sa) + np.abs(sb) + np.abs(sc))
+            active &= (term != 0) & ~(step <= 1e-17 * size) & np.isfinite(term)
+    return F, dA, dB, dC
+
+
+def _hyp2f1_dparams(a, b, c, z):
+    """The derivatives (3, ...) of ``2F1`` wrt ``a, b, c``: the series for
+    ``-1/2 <= z < 1``, Pfaff's transformation ``2F1(a, b; c; z) = (1 - z)**-a
+    2F1(a, c - b; c; z / (z - 1))`` below.  NaN for ``z >= 1`` and for a
+    parameter at a non-positive integer (where the series is a polynomial
+    whose derivative the truncated sum does not give)."""
+    out = np.full((3,) + a.shape, np.nan)
+    direct = (z >= -0.5) & (z < 1)
+    if direct.any():
+        out[:, direct] = _hyp2f1_series(a[direct], b[direct], c[direct], z[direct])[1:]
+    pfaff = z < -0.5
+    if pfaff.any():
+        a_, b_, c_, z_ = a[pfaff], b[pfaff], c[pfaff], z[pfaff]
+        G, g1, g2, g3 = _hyp2f1_series(a_, c_ - b_, c_, z_ / (z_ - 1))
+        scale = (1 - z_) ** (-a_)
+        out[0, pfaff] = scale * (g1 - np.log1p(-z_) * G)
+        out[1, pfaff] = -scale * g2
+        out[2, pfaff] = scale * (g2 + g3)
+    for i, p in enumerate((a, b)):
+        out[i][(p <= 0) & (p == np.round(p))] = np.nan
+    return out
+
+
+class Hyp2F1DParam(ScalarOp):
+    """The derivative of ``hyp2f1(a, b, c, z)`` wrt ``wrt`` (``"a"``, ``"b"``
+    or ``"c"``), for gradients."""
+
+    nin = 4
+    __props__ = ("wrt",)
+    dtype_like = sp.hyp2f1
+
+    def __init__(self, wrt):
+        if wrt not in ("a", "b", "c"):
+            raise ValueError(f"Hyp2F1DParam: wrt must be 'a', 'b' or 'c', got {wrt!r}")
+        self.wrt = wrt
+
+    @property
+    def name(self):
+        return f"hyp2f1_d{self.wrt}"
+
+    def impl(self, a, b, c, z):
+        a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
+        return _hyp2f1_dparams(a, b, c, z)["abc".index(self.wrt)]
+
+    def grad(self, inputs, outputs, gz):
+        return [grad_not_implemented(self, i, v, "second derivatives of hyp2f1") for i, v in enumerate(inputs)]
 
 
 # ---------------------------------------------------------------------------
