@@ -382,10 +382,120 @@ def test_grad_batch_broadcast():
     check_grad(la.solve, [well(3, 1), rng.normal(size=(4, 3, 2))])
 
 
-@pytest.mark.parametrize("build", [lambda x: la.eig(x)[0], lambda x: la.lu(x)[1],
-                                   lambda x: la.lstsq(x, x)[0]])
+@pytest.mark.parametrize("build", [lambda x: la.eig(x)[0], lambda x: la.lstsq(x, x)[0],
+                                   lambda x: la.schur(x)[0],
+                                   lambda x: la.solve_discrete_are(x, x, x, x)])
 def test_grad_not_implemented(build):
     x = pt.matrix()
     out = build(x)
     with pytest.raises(NotImplementedError):
         pt.grad(pt.abs(out).sum(), x)
+
+
+# ---------------------------------------------------------------------------
+# products, tensor inverses, factorizations, matrix equations
+# ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (4, 5)), ((3,), (2,)), ((2, 3), (4,)), ((2, 1, 3), (2, 2)), ((), (3,))])
+def test_kron(sa, sb):
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+    check(la.kron, np.kron, [a, b])
+    if sa and sb:
+        check_grad(la.kron, [a, b])
+
+
+def test_multi_dot():
+    mats = [rng.normal(size=(2, 3)), rng.normal(size=(3, 4)), rng.normal(size=(4, 2))]
+    check(lambda *m: la.multi_dot(m), lambda *m: np.linalg.multi_dot(m), mats)
+    with pytest.raises(ValueError):
+        la.multi_dot([pt.matrix()])
+
+
+def test_tensorinv_tensorsolve():
+    a = (rng.normal(size=(24, 24)) + 5 * np.eye(24)).reshape(4, 6, 8, 3)
+    check(la.tensorinv, np.linalg.tensorinv, [a], rtol=1e-6)
+    a1 = (rng.normal(size=(6, 6)) + 5 * np.eye(6)).reshape(6, 2, 3)
+    check(lambda x: la.tensorinv(x, ind=1), lambda x: np.linalg.tensorinv(x, ind=1), [a1], rtol=1e-6)
+    with pytest.raises(ValueError, match="square"):
+        la.tensorinv(pt.tensor(dtype="float64", shape=(2, 3, 4)), ind=1)
+    A = (rng.normal(size=(6, 6)) + 5 * np.eye(6)).reshape(2, 3, 6)
+    B = rng.normal(size=(2, 3))
+    check(la.tensorsolve, np.linalg.tensorsolve, [A, B], rtol=1e-6)
+    A2 = (rng.normal(size=(6, 6)) + 5 * np.eye(6)).reshape(6, 2, 3).transpose(1, 0, 2)
+    check(lambda x, y: la.tensorsolve(x, y, axes=(1,)), lambda x, y: np.linalg.tensorsolve(x, y, axes=(1,)),
+          [A2, rng.normal(size=(2, 3))], rtol=1e-6)
+    check_grad(la.tensorinv, [a1.reshape(2, 3, 6)])
+
+
+def test_block_diag():
+    mats = [rng.normal(size=(2, 3)), rng.normal(size=(1, 1)), rng.normal(size=(3, 2))]
+    check(la.block_diag, scipy.linalg.block_diag, mats)
+    check_grad(la.block_diag, mats)
+    x = la.block_diag(pt.tensor(dtype="float32", shape=(2, 3)), pt.tensor(dtype="int64", shape=(4, 4)))
+    assert x.type.shape == (6, 7) and x.type.dtype == "float64"
+    bm = [rng.normal(size=(4, 2, 2)), rng.normal(size=(3, 3))]
+    check(la.block_diag, lambda p, q: np.stack([scipy.linalg.block_diag(m, q) for m in p]), bm)
+    check_grad(la.block_diag, bm)
+
+
+@pytest.mark.parametrize("kw", [{}, {"permute_l": True}, {"p_indices": True}])
+def test_grad_lu(kw):
+    a = well(3)
+    n_out = 2 if kw.get("permute_l") else 3
+    for i in range(n_out - 2, n_out):
+        check_grad(lambda x: la.lu(x, **kw)[i], [a])
+    check_grad(lambda x: la.lu(x, **kw)[-1], [well(3, 2)])
+
+
+def test_lu_factor_lu_solve_pivots():
+    a = rng.normal(size=(4, 4))
+    ref_lu, ref_piv = scipy.linalg.lu_factor(a)
+    check(lambda x: la.lu_factor(x)[0], lambda x: scipy.linalg.lu_factor(x)[0], [a])
+    check(lambda x: la.lu_factor(x)[1], lambda x: scipy.linalg.lu_factor(x)[1], [a])
+    p, l, u = scipy.linalg.lu(a, p_indices=True)
+    x = sym_like(ref_piv)
+    perm = compile_eval([x], la.pivot_to_permutation(x), [ref_piv])
+    np.testing.assert_array_equal(perm, p)
+    perm_inv = compile_eval([x], la.pivot_to_permutation(x, inverse=True), [ref_piv])
+    np.testing.assert_allclose(a[perm_inv], l @ u)
+    b = rng.normal(size=(4, 2))
+    for trans in (0, 1):
+        check(lambda m, v: la.lu_solve(la.lu_factor(m), v, trans=trans),
+              lambda m, v: scipy.linalg.lu_solve(scipy.linalg.lu_factor(m), v, trans=trans), [a, b])
+        check_grad(lambda m, v: la.lu_solve(la.lu_factor(m), v, trans=trans), [well(4), b])
+        check_grad(lambda m, v: la.lu_solve(la.lu_factor(m), v, trans=trans), [well(4), b[:, 0]])
+    check_grad(lambda m: la.lu_factor(m)[0], [a])
+    check_grad(lambda m: la.lu_factor(m)[0], [well(3, 2)])
+
+
+def test_schur():
+    a = rng.normal(size=(4, 4))
+    x = sym_like(a)
+    t, z = compile_eval([x], list(la.schur(x)), [a])
+    np.testing.assert_allclose(z @ t @ z.T, a, atol=1e-10)
+    tc, zc = compile_eval([x], list(la.schur(x, output="complex")), [a])
+    assert tc.dtype == np.complex128
+    np.testing.assert_allclose(zc @ tc @ zc.conj().T, a, atol=1e-10)
+
+
+def test_matrix_equations():
+    a, b, q = well(3) * 0.3, well(2) * 0.3, rng.normal(size=(3, 2))
+    check(la.solve_sylvester, scipy.linalg.solve_sylvester, [a, b, q])
+    check_grad(la.solve_sylvester, [a, b, q])
+    qs = spd(3)
+    check(la.solve_continuous_lyapunov, scipy.linalg.solve_continuous_lyapunov, [a, qs])
+    check_grad(la.solve_continuous_lyapunov, [a, rng.normal(size=(3, 3))])
+    stable = rng.normal(size=(3, 3)) * 0.2
+    for method in (None, "direct", "bilinear"):
+        check(lambda x, y: la.solve_discrete_lyapunov(x, y, method=method),
+              lambda x, y: scipy.linalg.solve_discrete_lyapunov(x, y, method=method), [stable, qs])
+    check_grad(la.solve_discrete_lyapunov, [stable, rng.normal(size=(3, 3))])
+    check_grad(la.solve_discrete_lyapunov, [rng.normal(size=(2, 3, 3)) * 0.2, rng.normal(size=(3, 3))])
+    A, B, Q, R = stable, rng.normal(size=(3, 2)), np.eye(3), np.eye(2)
+    check(la.solve_discrete_are, scipy.linalg.solve_discrete_are, [A, B, Q, R], rtol=1e-6)
+
+
+def test_grad_eigvalsh_generalized():
+    for lower in (True, False):
+        check_grad(lambda x, y: la.eigvalsh(x, y, lower=lower), [spd(3), spd(3)])
+    check_grad(lambda x, y: la.eigvalsh(x, y), [spd(3, 2), spd(3)])

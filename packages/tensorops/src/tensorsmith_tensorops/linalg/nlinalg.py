@@ -11,15 +11,17 @@ from tensorsmith_autodiff import grad_not_implemented, register_grad
 from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
+from .slinalg import solve
 from ..type import TensorType
 from ._utils import (
     LinalgOp, alloc_diag, as_col, as_row, apply_core, check_square, diagonal, eye_like, float_dtype, fmt_shape, is_zero,
     matmul, mT, pad_mat, real_dtype, sym_from_triangle, tril,
 )
 
-__all__ = ["MatrixInverse", "Det", "SlogDet", "Eig", "Eigh", "SVD", "QR", "MatrixPinv", "Lstsq",
+__all__ = ["MatrixInverse", "Det", "SlogDet", "Eig", "Eigh", "EighGeneralized", "SVD", "QR", "MatrixPinv", "Lstsq",
            "inv", "matrix_inverse", "det", "slogdet", "eig", "eigh", "eigvalsh", "svd", "qr", "pinv",
-           "norm", "matrix_power", "lstsq", "matrix_dot", "trace"]
+           "norm", "matrix_power", "lstsq", "matrix_dot", "trace", "multi_dot", "kron", "tensorinv",
+           "tensorsolve"]
 
 
 class MatrixInverse(LinalgOp):
@@ -167,17 +169,19 @@ def _eigh_grad(op, node, inputs, g):
 
 def eigvalsh(a, b=None, lower=True):
     """Eigenvalues of a symmetric matrix (``scipy.linalg.eigvalsh``); with
-    ``b``, of the generalized problem ``a v = w b v``."""
+    ``b`` (symmetric positive definite), of the generalized problem
+    ``a v = w b v``."""
     if b is None:
         return eigh(a, "L" if lower else "U")[0]
-    return apply_core(EigvalshGeneralized(lower), a, b)
+    return apply_core(EighGeneralized(lower), a, b)[0]
 
 
-class EigvalshGeneralized(LinalgOp):
-    """``scipy.linalg.eigvalsh(a, b)``: eigenvalues of ``a v = w b v``."""
+class EighGeneralized(LinalgOp):
+    """``scipy.linalg.eigh(a, b)``: eigenvalues and ``b``-orthonormal
+    eigenvectors of ``a v = w b v`` (both read the ``lower`` triangle)."""
 
     __props__ = ("lower",)
-    gufunc_signature = "(m,m),(m,m)->(m)"
+    gufunc_signature = "(m,m),(m,m)->(m),(m,m)"
     fname = "eigvalsh"
     square = (0, 1)
     batch_ok = False
@@ -186,17 +190,30 @@ class EigvalshGeneralized(LinalgOp):
         self.lower = bool(lower)
 
     def output_dtypes(self, dtypes):
-        return [real_dtype(float_dtype(*dtypes))]
+        dt = float_dtype(*dtypes)
+        return [real_dtype(dt), dt]
 
     def compute(self, a, b):
         import scipy.linalg
 
-        return scipy.linalg.eigvalsh(a, b, lower=self.lower)
+        if a.shape[-1] == 0:
+            return np.zeros(a.shape[:-1], real_dtype(a.dtype.name)), a.copy()
+        w, v = scipy.linalg.eigh(a, b, lower=self.lower)
+        return w, v
 
 
-@register_grad(EigvalshGeneralized)
-def _eigvalsh_gen_grad(op, node, inputs, g):
-    return [grad_not_implemented(op, i, x, "generalized eigvalsh") for i, x in enumerate(inputs)]
+@register_grad(EighGeneralized)
+def _eigh_gen_grad(op, node, inputs, g):
+    # with v_i^T B v_i = 1: dw_i = v_i^T (dA - w_i dB) v_i
+    a, b = inputs
+    w, v = node.outputs
+    gw, gv = g
+    if not is_zero(gv):
+        return [grad_not_implemented(op, i, x, "generalized eigh: gradient through the eigenvectors")
+                for i, x in enumerate(inputs)]
+    ga = matmul(v * as_row(gw), mT(v))
+    gb = -matmul(v * as_row(gw * w), mT(v))
+    return [sym_from_triangle(ga, op.lower), sym_from_triangle(gb, op.lower)]
 
 
 class SVD(LinalgOp):
@@ -577,3 +594,87 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return _matrix_norm(x, ord, norm_axes[0], norm_axes[1], keepdims)
     raise ValueError(f"norm: improper number of axes {axis} (one or two)")
 
+
+
+def multi_dot(matrices):
+    """``numpy.linalg.multi_dot``-style chained product of (stacks of) matrices."""
+    matrices = list(matrices)
+    if len(matrices) < 2:
+        raise ValueError(f"multi_dot needs at least two arrays, got {len(matrices)}")
+    return matrix_dot(*matrices)
+
+
+def _shape_prod(x, axes):
+    from ..shape import shape_i
+
+    res = None
+    for a in axes:
+        s = shape_i(x, a)
+        res = s if res is None else res * s
+    return res
+
+
+def kron(a, b):
+    """Kronecker product (``numpy.kron``): blocks ``a[i, j] * b``."""
+    from ..elemwise import DimShuffle
+    from ..shape import reshape, shape_i
+
+    a = as_tensor_variable(a)
+    b = as_tensor_variable(b)
+    nd = max(a.type.ndim, b.type.ndim)
+    if nd == 0:
+        return a * b
+    a = DimShuffle(a.type.ndim, ["x"] * (nd - a.type.ndim) + list(range(a.type.ndim)))(a)
+    b = DimShuffle(b.type.ndim, ["x"] * (nd - b.type.ndim) + list(range(b.type.ndim)))(b)
+    # a[i0, 'x', i1, 'x', ...] * b['x', j0, 'x', j1, ...] then merge each (i, j) pair
+    a_exp = DimShuffle(nd, [x for k in range(nd) for x in (k, "x")])(a)
+    b_exp = DimShuffle(nd, [x for k in range(nd) for x in ("x", k)])(b)
+    prod = a_exp * b_exp
+    shape = [shape_i(a, k) * shape_i(b, k) for k in range(nd)]
+    return reshape(prod, shape, ndim=nd)
+
+
+def tensorinv(a, ind=2):
+    """Inverse of ``a`` with respect to ``tensordot`` over the first ``ind``
+    axes (``numpy.linalg.tensorinv``)."""
+    from ..shape import reshape, shape_i
+
+    a = as_tensor_variable(a)
+    if not isinstance(ind, (int, np.integer)) or ind <= 0:
+        raise ValueError(f"tensorinv: ind must be a positive integer, got {ind!r}")
+    nd = a.type.ndim
+    if ind >= nd and nd:
+        raise ValueError(f"tensorinv: ind={ind} must be smaller than the number of dimensions ({nd})")
+    rows = _shape_prod(a, range(ind))
+    cols = _shape_prod(a, range(ind, nd))
+    static = a.type.shape
+    if None not in static and int(np.prod(static[:ind])) != int(np.prod(static[ind:])):
+        raise ValueError(f"tensorinv: the shape {fmt_shape(static)} does not give a square matrix for ind={ind}")
+    inv_m = inv(reshape(a, [rows, cols], ndim=2))
+    out_shape = [shape_i(a, k) for k in range(ind, nd)] + [shape_i(a, k) for k in range(ind)]
+    return reshape(inv_m, out_shape, ndim=nd)
+
+
+def tensorsolve(a, b, axes=None):
+    """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x`` (``numpy.linalg.tensorsolve``)."""
+    from ..elemwise import DimShuffle
+    from ..shape import reshape, shape_i
+
+    a = as_tensor_variable(a)
+    b = as_tensor_variable(b)
+    nd = a.type.ndim
+    if axes is not None:
+        axes = [int(ax) % nd for ax in (axes if isinstance(axes, (list, tuple)) else [axes])]
+        order = [k for k in range(nd) if k not in axes] + axes
+        a = DimShuffle(nd, order)(a)
+    nb = b.type.ndim
+    if nb > nd:
+        raise ValueError(f"tensorsolve: b has more dimensions ({nb}) than a ({nd})")
+    x_axes = range(nb, nd)
+    rows = _shape_prod(b, range(nb)) if nb else None
+    cols = _shape_prod(a, x_axes)
+    if rows is None:
+        rows = cols
+    amat = reshape(a, [rows, cols], ndim=2)
+    x = solve(amat, reshape(b, [rows], ndim=1))
+    return reshape(x, [shape_i(a, k) for k in x_axes], ndim=nd - nb)

@@ -8,15 +8,18 @@ with respect to that triangle's entries.  Cholesky follows Murray, "Differentiat
 of the Cholesky decomposition" (2016); expm uses the Fréchet derivative
 ``L(A^T, G)``, the upper-right block of ``expm([[A^T, G], [0, A^T]])``."""
 import numpy as np
-from tensorsmith_autodiff import grad_not_implemented, register_grad
+from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, register_grad
 
 from ..basic import as_tensor_variable
 from ._utils import (
-    LinalgOp, alloc_diag, as_col, as_row, apply_core, diagonal, matmul, mT, sym_from_triangle, tril, triu,
+    LinalgOp, alloc_diag, apply_core, as_col, as_row, diagonal, is_zero, matmul, mT, sym_from_triangle, tril,
+    triu,
 )
 
-__all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "Expm", "ExpmFrechetAdjoint",
-           "solve", "solve_triangular", "cholesky", "cho_solve", "lu", "expm"]
+__all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFactor", "LUSolve",
+           "PivotToPermutations", "BlockDiagonal", "Schur", "Expm", "ExpmFrechetAdjoint",
+           "solve", "solve_triangular", "cholesky", "cho_solve", "lu", "lu_factor", "lu_solve",
+           "pivot_to_permutation", "block_diag", "schur", "expm"]
 
 _ASSUME_A = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
              "hermitian": "her", "pos": "pos", "positive definite": "pos"}
@@ -274,9 +277,300 @@ def lu(a, permute_l=False, check_finite=True, p_indices=False, overwrite_a=False
     return tuple(apply_core(LU(permute_l, p_indices), a))
 
 
+def _lu_pullback(a, p_mat, lmat, umat, gl, gu):
+    """Gradient of A = P L U (square) from those of L (unit lower) and U:
+    with B = P^T A = L U, L^-1 dB U^-1 = L^-1 dL + dU U^-1 gives
+    gB = L^-T (tril(L^T gL, -1) + triu(gU U^T)) U^-T and gA = P gB
+    (de Hoog, Anderssen & Lukas, "Differentiation of matrix functionals using
+    triangular factorization", 2011)."""
+    inner = None
+    if gl is not None:
+        inner = tril(matmul(mT(lmat), gl), -1)
+    if gu is not None:
+        t = triu(matmul(gu, mT(umat)))
+        inner = t if inner is None else inner + t
+    x = solve_triangular(mT(lmat), inner, lower=False, unit_diagonal=True)
+    gb = mT(solve_triangular(umat, mT(x), lower=False))
+    return matmul(p_mat, gb)
+
+
+def _square_static(a):
+    m, n = a.type.shape[-2:]
+    return not (m is not None and n is not None and m != n)
+
+
 @register_grad(LU)
 def _lu_grad(op, node, inputs, g):
-    return [grad_not_implemented(op, 0, inputs[0], "the gradient of lu is not implemented")]
+    (a,) = inputs
+    if a.type.dtype.startswith("complex") or not _square_static(a):
+        return [grad_not_implemented(op, 0, a, "the gradient of lu needs a real square matrix")]
+    if op.permute_l:
+        p_mat, lmat, umat = lu(a)
+        gpl, gu = g
+        gl = None if is_zero(gpl) else matmul(mT(p_mat), gpl)
+    else:
+        _, lmat, umat = node.outputs
+        p_mat = node.outputs[0] if not op.p_indices else lu(a)[0]
+        gl = None if is_zero(g[1]) else g[1]
+        gu = g[2]
+    gu = None if is_zero(gu) else gu
+    if gl is None and gu is None:
+        from ..basic import zeros_like
+
+        return [zeros_like(a)]
+    return [_lu_pullback(a, p_mat, lmat, umat, gl, gu)]
+
+
+class LUFactor(LinalgOp):
+    """``scipy.linalg.lu_factor``: the packed ``LU`` (unit-lower ``L`` below
+    the diagonal, ``U`` on and above) and the LAPACK row pivots (int32)."""
+
+    __props__ = ()
+    gufunc_signature = "(m,m)->(m,m),(m)"
+    fname = "lu_factor"
+    batch_ok = False
+
+    def output_dtypes(self, dtypes):
+        from ._utils import float_dtype
+
+        return [float_dtype(*dtypes), "int32"]
+
+    def compute(self, a):
+        import scipy.linalg
+
+        if a.size == 0:
+            return a.copy(), np.zeros(a.shape[-1], "int32")
+        return tuple(scipy.linalg.lu_factor(a))
+
+
+def lu_factor(a, *, check_finite=True, overwrite_a=False):
+    """LU factorization with partial pivoting: ``(LU, pivots)`` as SciPy."""
+    return tuple(apply_core(LUFactor(), a))
+
+
+def _unpack_lu(lu_mat):
+    from ._utils import eye_like
+
+    return tril(lu_mat, -1) + eye_like(lu_mat), triu(lu_mat)
+
+
+@register_grad(LUFactor)
+def _lu_factor_grad(op, node, inputs, g):
+    from tensorsmith_autodiff import disconnected
+
+    (a,) = inputs
+    if a.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, 0, a, "complex lu_factor")]
+    lu_mat = node.outputs[0]
+    glu = g[0]
+    if is_zero(glu):
+        return [disconnected]
+    lmat, umat = _unpack_lu(lu_mat)
+    p_mat = lu(a)[0]  # the same factorization (getrf), as a permutation matrix
+    return [_lu_pullback(a, p_mat, lmat, umat, tril(glu, -1), triu(glu))]
+
+
+class PivotToPermutations(LinalgOp):
+    """LAPACK row pivots to a permutation: with ``inverse=True`` the rows
+    ``perm`` with ``A[perm] = L @ U``; otherwise its inverse (``A = (L @ U)[perm]``)."""
+
+    __props__ = ("inverse",)
+    gufunc_signature = "(m)->(m)"
+    fname = "pivot_to_permutation"
+    square = ()
+
+    def __init__(self, inverse=False):
+        self.inverse = bool(inverse)
+
+    def output_dtypes(self, dtypes):
+        return ["int64"]
+
+    def compute_dtype(self, dtypes):
+        return "int64"
+
+    def compute(self, piv):
+        piv = np.asarray(piv, dtype=np.int64)
+        perm = np.broadcast_to(np.arange(piv.shape[-1], dtype=np.int64), piv.shape).copy()
+        for idx in np.ndindex(*piv.shape[:-1]):
+            row = perm[idx]
+            for i, j in enumerate(piv[idx]):
+                row[i], row[j] = row[j], row[i]
+        return perm if self.inverse else np.argsort(perm, axis=-1)
+
+
+def pivot_to_permutation(p, inverse=False):
+    """Row permutation from the pivots of ``lu_factor``."""
+    return apply_core(PivotToPermutations(inverse), p)
+
+
+mark_not_differentiable(PivotToPermutations)
+
+
+def _perm_matrix_t(piv, like):
+    """``P^T`` (rows permuted so that ``P^T A = L U``) built from the pivots."""
+    from ..math import cast, eq
+    from ..basic import ones_like
+    from ..reduction import sum as _sum
+
+    perm = pivot_to_permutation(piv, inverse=True)
+    n_range = _sum(tril(ones_like(like)), axis=-1) - 1  # 0, 1, ..., n-1 along the last axis
+    return cast(eq(as_col(perm), as_row(n_range)), like.type.dtype)
+
+
+class LUSolve(LinalgOp):
+    """``scipy.linalg.lu_solve((lu, piv), b, trans)``."""
+
+    __props__ = ("trans", "b_ndim")
+    fname = "lu_solve"
+    square = (0,)
+    batch_ok = False
+
+    def __init__(self, trans=0, b_ndim=2):
+        trans = {"N": 0, "T": 1, "C": 2}.get(trans, trans)
+        if trans not in (0, 1, 2):
+            raise ValueError(f"lu_solve: trans must be 0, 1, 2, 'N', 'T' or 'C', got {trans!r}")
+        self.trans = int(trans)
+        self.b_ndim = b_ndim
+        self.gufunc_signature = f"(m,m),(m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
+
+    def output_dtypes(self, dtypes):
+        from ._utils import float_dtype
+
+        return [float_dtype(dtypes[0], dtypes[2])]
+
+    def compute_dtype(self, dtypes):
+        return self.output_dtypes(dtypes)[0]
+
+    def perform(self, node, inputs, output_storage):
+        import scipy.linalg
+
+        lu_mat, piv, b = inputs
+        dt = node.outputs[0].type.numpy_dtype
+        if lu_mat.shape[-1] == 0:
+            x = np.empty(b.shape, dt)
+        else:
+            x = scipy.linalg.lu_solve((np.asarray(lu_mat, dt), np.asarray(piv, np.int32)), np.asarray(b, dt),
+                                      trans=self.trans)
+        output_storage[0][0] = np.asarray(x, dtype=dt)
+
+
+def lu_solve(LU_and_pivots, b, trans=0, b_ndim=None, check_finite=True, overwrite_b=False):
+    """Solve ``A x = b`` (or ``A^T x = b``) from ``lu_factor(A)``."""
+    lu_mat, piv = LU_and_pivots
+    b = as_tensor_variable(b)
+    return apply_core(LUSolve(trans, _b_ndim(b, b_ndim)), lu_mat, piv, b)
+
+
+@register_grad(LUSolve)
+def _lu_solve_grad(op, node, inputs, g):
+    from tensorsmith_autodiff import disconnected
+
+    lu_mat, piv, b = inputs
+    x = node.outputs[0]
+    if lu_mat.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, i, v, "complex lu_solve") for i, v in enumerate(inputs)]
+    gb = lu_solve((lu_mat, piv), g[0], trans=0 if op.trans else 1, b_ndim=op.b_ndim)
+    gm = -_outer_or_mm(gb, x, op.b_ndim)
+    ga = mT(gm) if op.trans else gm
+    # A = P L U with L = tril(LU, -1) + I, U = triu(LU): gB = P^T gA, gL = gB U^T, gU = L^T gB
+    lmat, umat = _unpack_lu(lu_mat)
+    gbm = matmul(_perm_matrix_t(piv, lu_mat), ga)
+    glu = tril(matmul(gbm, mT(umat)), -1) + triu(matmul(mT(lmat), gbm))
+    return [glu, disconnected, gb]
+
+
+class BlockDiagonal(LinalgOp):
+    """``scipy.linalg.block_diag`` of ``n_inputs`` matrices."""
+
+    __props__ = ("n_inputs",)
+    fname = "block_diag"
+    square = ()
+    batch_ok = False
+
+    def __init__(self, n_inputs):
+        self.n_inputs = int(n_inputs)
+        if self.n_inputs < 1:
+            raise ValueError("block_diag needs at least one matrix")
+        ins = ",".join(f"(m{i},n{i})" for i in range(self.n_inputs))
+        self.gufunc_signature = f"{ins}->(m,n)"
+
+    def output_dtypes(self, dtypes):
+        return [np.result_type(*dtypes).name]
+
+    def compute_dtype(self, dtypes):
+        return np.result_type(*dtypes).name
+
+    def resolve_dims(self, dims):
+        for axis in "mn":
+            lengths = [dims.get(f"{axis}{i}") for i in range(self.n_inputs)]
+            if None not in lengths:
+                dims[axis] = sum(lengths)
+
+    def compute(self, *mats):
+        import scipy.linalg
+
+        return scipy.linalg.block_diag(*mats)
+
+
+def block_diag(*matrices):
+    """Block-diagonal matrix of the given matrices (or stacks of them)."""
+    if not matrices:
+        raise ValueError("block_diag needs at least one matrix")
+    return apply_core(BlockDiagonal(len(matrices)), *matrices)
+
+
+@register_grad(BlockDiagonal)
+def _block_diag_grad(op, node, inputs, g):
+    from ..shape import shape_i
+
+    res = []
+    r0 = c0 = 0
+    for x in inputs:
+        nr, nc = shape_i(x, -2), shape_i(x, -1)
+        res.append(g[0][..., r0:r0 + nr, c0:c0 + nc])
+        r0 = r0 + nr
+        c0 = c0 + nc
+    return res
+
+
+class Schur(LinalgOp):
+    """``scipy.linalg.schur(a, output)``: ``(T, Z)`` with ``A = Z T Z^H``."""
+
+    __props__ = ("output",)
+    gufunc_signature = "(m,m)->(m,m),(m,m)"
+    fname = "schur"
+    batch_ok = False
+
+    def __init__(self, output="real"):
+        if output not in ("real", "complex"):
+            raise ValueError(f"schur: output must be 'real' or 'complex', got {output!r}")
+        self.output = output
+
+    def output_dtypes(self, dtypes):
+        from ._utils import float_dtype
+
+        dt = float_dtype(*dtypes)
+        if self.output == "complex" and not dt.startswith("complex"):
+            dt = "complex64" if dt == "float32" else "complex128"
+        return [dt, dt]
+
+    def compute(self, a):
+        import scipy.linalg
+
+        if a.size == 0:
+            return a.copy(), a.copy()
+        t, z = scipy.linalg.schur(a, output=self.output)
+        return t, z
+
+
+def schur(a, output="real"):
+    """Schur decomposition ``A = Z T Z^H``: ``(T, Z)``."""
+    return tuple(apply_core(Schur(output), a))
+
+
+@register_grad(Schur)
+def _schur_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, 0, inputs[0], "the gradient of schur is not implemented")]
 
 
 class Expm(LinalgOp):
