@@ -37,6 +37,8 @@ def test_python_scalars_adapt():
     assert pt.stack([x, 1.0]).dtype == "float32"
     assert pt.stack([x, 1]).dtype == "float32"
     assert pt.stack([1, 2]).dtype == "int64"
+    assert pt.stack([pt.bscalar(), 1]).dtype == "int8"
+    assert pt.stack([pt.bscalar(), 1000]).dtype == "int64"  # does not fit: promotes as NumPy
     i = pt.lscalar("i")
     v = pt.as_tensor_variable([i, 3])
     assert v.type.shape == (2,) and v.dtype == "int64"

@@ -530,3 +530,17 @@ def test_compat_functions():
     np.testing.assert_array_equal(a, A2[v])
     np.testing.assert_allclose(b, _ref_set(A2, v, yv, inc=True))
     np.testing.assert_array_equal(c, _ref_set(A2, v, yv))
+
+
+def test_set_inc_non_contiguous_and_mixed_dtypes():
+    xv = A3.transpose(2, 1, 0)[:, ::2]
+    yv = np.arange(3, dtype="int32")
+    assert_op_matches(lambda x, y: pt.inc_subtensor(x[1, [0, 0]], y),
+                      lambda x, y: _ref_set(x, (1, [0, 0]), y, inc=True), [xv, yv])
+    x = pt.dmatrix("x")
+    y = pt.fvector("y")
+    out = pt.inc_subtensor(x[:, 0], y)
+    assert out.dtype == "float64"
+    gy = pt.grad(out.sum(), y)
+    assert gy.dtype == "float32"
+    np.testing.assert_array_equal(compile_eval([x, y], gy, [A2, np.ones(4, "float32")]), np.ones(4))

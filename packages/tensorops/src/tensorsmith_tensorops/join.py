@@ -40,7 +40,7 @@ class Join(Op):
     def make_node(self, *tensors):
         if not tensors:
             raise ValueError("join: need at least one tensor to join")
-        tensors = resolve_weak([as_tensor_variable(t) for t in tensors])
+        tensors = _resolve(tensors)
         nd = tensors[0].type.ndim
         if nd == 0:
             raise ValueError("join: zero-dimensional tensors cannot be concatenated (use stack)")
@@ -209,7 +209,17 @@ def _tensor_list(tensors, what):
         raise TypeError(f"{what}: expected a list or tuple of tensors, got {type(tensors).__name__}")
     if len(tensors) == 0:
         raise ValueError(f"{what}: need at least one tensor")
-    return resolve_weak([as_tensor_variable(t) for t in tensors])
+    return _resolve(tensors)
+
+
+def _resolve(tensors):
+    """Python scalars take the dtype of the other operands (a Python int that
+    does not fit in it stays int64 and promotes, as NumPy's stack does)."""
+    tensors = [as_tensor_variable(t) for t in tensors]
+    try:
+        return resolve_weak(tensors)
+    except OverflowError:
+        return tensors
 
 
 def join(axis, *tensors_list):
