@@ -499,3 +499,33 @@ def test_grad_eigvalsh_generalized():
     for lower in (True, False):
         check_grad(lambda x, y: la.eigvalsh(x, y, lower=lower), [spd(3), spd(3)])
     check_grad(lambda x, y: la.eigvalsh(x, y), [spd(3, 2), spd(3)])
+
+
+@pytest.mark.parametrize("build,shape", [
+    (la.inv, (2, 3, 3)), (lambda x: la.svd(x, full_matrices=False)[0], (2, 4, 3)),
+    (lambda x: la.svd(x)[2], (3, 5)), (lambda x: la.qr(x, mode="r"), (3, 5)), (lambda x: la.lu(x)[1], (4, 2)),
+    (lambda x: la.block_diag(x, x), (2, 3)), (lambda x: la.block_diag(x, x), (2, 2, 3)), (la.det, (2, 3, 3)),
+    (lambda x: la.solve(x, x[..., 0], b_ndim=1), (3, 3))])
+def test_infer_shape(build, shape):
+    x = pt.tensor(dtype="float64", shape=(None,) * len(shape))
+    out = build(x)
+    node = out.owner
+    in_shapes = [tuple(pt.shape_i(i, k) for k in range(i.type.ndim)) for i in node.inputs]
+    shp = node.op.infer_shape(None, node, in_shapes)[node.outputs.index(out)]
+    a = rng.normal(size=shape) + 3 * np.eye(*shape[-2:])
+    got = compile_eval([x], [pt.as_tensor_variable(d) for d in shp] + [out], [a])
+    assert tuple(int(v) for v in got[:-1]) == got[-1].shape
+
+
+@pytest.mark.parametrize("build", [la.inv, la.det, la.cholesky, lambda x: la.solve(x, x), la.expm,
+                                   lambda x: la.eigh(x)[0], lambda x: la.svd(x, compute_uv=False), la.pinv])
+def test_float32_grad_dtype(build):
+    x = pt.tensor(dtype="float32", shape=(None, None, None))
+    g = pt.grad(build(x).sum(), x)
+    assert g.type.dtype == "float32"
+    a = spd(3, 2, dtype="float32")
+    gv = compile_eval([x], g, [a])
+    assert gv.dtype == np.float32
+    x64 = pt.tensor(dtype="float64", shape=(None, None, None))
+    g64 = compile_eval([x64], pt.grad(build(x64).sum(), x64), [a.astype("float64")])
+    np.testing.assert_allclose(gv, g64, rtol=2e-3, atol=2e-3)

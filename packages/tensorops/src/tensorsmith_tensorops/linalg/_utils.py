@@ -91,6 +91,23 @@ class LinalgOp(Op):
                    for dt, sig in zip(dtypes, outs_sig)]
         return Apply(self, inputs, outputs)
 
+    def symbolic_dims(self, dims):
+        """Symbolic lengths of output dimensions not named by inputs."""
+        if "k" not in dims and "m" in dims and "n" in dims:
+            from ..math import minimum
+
+            dims["k"] = minimum(dims["m"], dims["n"])
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        ins_sig, outs_sig = parse_signature(self.gufunc_signature)
+        dims = {}
+        for shp, sig in zip(input_shapes, ins_sig):
+            for name, d in zip(sig, shp):
+                dims.setdefault(name, d)
+        self.symbolic_dims(dims)
+        return [tuple(s if s is not None else dims[n] for s, n in zip(o.type.shape, sig))
+                for o, sig in zip(node.outputs, outs_sig)]
+
     def perform(self, node, inputs, output_storage):
         cdt = self.compute_dtype([x.type.dtype for x in node.inputs])
         arrays = [np.asarray(x, dtype=cdt) if np.asarray(x).dtype.kind in "biuf" and cdt[0] in "fc"

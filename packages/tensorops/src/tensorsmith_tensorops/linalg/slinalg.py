@@ -506,6 +506,13 @@ class BlockDiagonal(LinalgOp):
             if None not in lengths:
                 dims[axis] = sum(lengths)
 
+    def symbolic_dims(self, dims):
+        for axis in "mn":
+            total = dims[f"{axis}0"]
+            for i in range(1, self.n_inputs):
+                total = total + dims[f"{axis}{i}"]
+            dims[axis] = total
+
     def compute(self, *mats):
         import scipy.linalg
 
