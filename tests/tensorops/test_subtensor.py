@@ -544,3 +544,15 @@ def test_set_inc_non_contiguous_and_mixed_dtypes():
     gy = pt.grad(out.sum(), y)
     assert gy.dtype == "float32"
     np.testing.assert_array_equal(compile_eval([x, y], gy, [A2, np.ones(4, "float32")]), np.ones(4))
+
+
+def test_symbolic_mask_idioms():
+    x = pt.matrix("x")
+    clipped = x[x > 0].set(0)
+    g = pt.grad((x[x > 0] ** 2).sum(), x)
+    a, b = compile_eval([x], [clipped, g], [A2])
+    ref = A2.copy()
+    ref[ref > 0] = 0
+    np.testing.assert_array_equal(a, ref)
+    np.testing.assert_allclose(b, np.where(A2 > 0, 2 * A2, 0))
+    check_grad(lambda x: pt.set_subtensor(x[x > 0.1], x[x > 0.1] * 3), [A2])
