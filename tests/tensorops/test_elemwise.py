@@ -474,6 +474,16 @@ def test_clip_gradient_routing():
     assert glo == 1 and ghi == 1
 
 
+def test_clip_one_bound():
+    x = pt.vector()
+    v = np.array([-2.0, 0.0, 2.0])
+    lo, hi = compile_eval([x], [pt.clip(x, None, 1.0), pt.clip(x, -1.0, None)], [v])
+    np.testing.assert_array_equal(lo, np.clip(v, None, 1.0))
+    np.testing.assert_array_equal(hi, np.clip(v, -1.0, None))
+    with pytest.raises(ValueError, match="at least one"):
+        pt.clip(x, None, None)
+
+
 def test_rounding_gradient_is_zero():
     x = pt.vector()
     for f in [pt.floor, pt.ceil, pt.trunc, pt.round, pt.sign]:
@@ -577,3 +587,17 @@ def test_mixed_dtypes():
         f = getattr(pt, name)
         assert_op_matches(f, ref, [a32, b64], rtol=1e-6)
         assert_op_matches(f, ref, [a32, i8], rtol=1e-5, atol=1e-6)
+
+
+EDGE = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, 0.5, -0.5, 2.5, 1.0, -1.0])
+UNARY_CASES = [c for c in CASES if c.nin == 1 and not c.int_only]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", UNARY_CASES, ids=[c.name for c in UNARY_CASES])
+def test_edge_values(case, dtype):
+    """nan, +-inf, +-0, tiny and huge inputs (outside the domain too) give
+    what NumPy/SciPy give, NaN for NaN."""
+    with np.errstate(all="ignore"):
+        v = EDGE.astype(dtype)  # 1e300 becomes inf in float32
+        assert_op_matches(case.build, case.ref, [v], rtol=1e-6 if dtype == "float32" else 1e-12, atol=0)

@@ -6,8 +6,8 @@ import numpy as np
 from . import scalar_math as sm
 from .basic import as_tensor_variable, constant
 from .elemwise import Elemwise
-from .math import (abs, add, and_, cast, cos, eq, floor_div, le, mod, mul, neq, or_, sign, sin, sub,
-                   switch, true_div)
+from .math import (abs, add, and_, cast, cos, eq, floor_div, le, maximum, minimum, mod, mul, neq, or_, sign,
+                   sin, sub, switch, true_div)
 
 __all__ = []
 
@@ -140,7 +140,14 @@ _ew(sm.Complex(), "complex", "complex(re, im) = re + 1j * im")
 
 def clip(x, min, max):
     """``x`` limited to ``[min, max]``; the gradient flows to ``x`` where
-    ``min <= x <= max`` and to the bound that is active elsewhere."""
+    ``min <= x <= max`` and to the bound that is active elsewhere.  One bound
+    may be None (as in NumPy)."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    if min is None:
+        return minimum(x, max)
+    if max is None:
+        return maximum(x, min)
     return _clip(x, min, max)
 
 
