@@ -370,7 +370,7 @@ def test_pad_symbolic_width_and_errors():
     k = pt.lscalar("k")
     np.testing.assert_array_equal(run([x, k], pt.pad(x, k), a, 2), np.pad(a, 2))
     with pytest.raises(ValueError):
-        pt.pad(x, 1, mode="median")
+        pt.pad(x, 1, mode="bogus")
     with pytest.raises(ValueError):
         pt.pad(x, ((1, 2, 3),))
     with pytest.raises(ValueError):
@@ -611,3 +611,22 @@ def test_randomized_pad_tile_repeat_roll():
         if trial < 4:
             check_grad(lambda a: pt.pad(a, pw, mode=mode), [x])
             check_grad(lambda a: pt.repeat(a, rep, axis), [x])
+
+
+@pytest.mark.parametrize("mode,kw", [("mean", {}), ("maximum", {"stat_length": 1}),
+                                     ("minimum", {"stat_length": ((1, 2), (2, 1))}), ("median", {}),
+                                     ("linear_ramp", {"end_values": (1, 2)}),
+                                     ("reflect", {"reflect_type": "odd"}), ("symmetric", {"reflect_type": "even"})])
+def test_pad_statistic_modes(mode, kw):
+    x = rand(3, 4)
+    pw = ((1, 2), (0, 3))
+    assert_op_matches(lambda a: pt.pad(a, pw, mode=mode, **kw), lambda a: np.pad(a, pw, mode=mode, **kw), [x])
+    xs = pt.dmatrix("x")
+    out = pt.pad(xs, pw, mode=mode, **kw).sum()
+    if mode == "symmetric":
+        check_grad(lambda a: pt.pad(a, pw, mode=mode, **kw), [x])
+    else:
+        with pytest.raises(NotImplementedError):
+            pt.grad(out, xs)
+    with pytest.raises(TypeError):
+        pt.pad(xs, 1, mode=mode, bogus=1)

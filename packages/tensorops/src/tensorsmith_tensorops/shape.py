@@ -213,7 +213,8 @@ class SpecifyShape(Op):
     def make_node(self, x):
         x = as_tensor_variable(x)
         if x.type.ndim != len(self.shape):
-            raise ValueError(f"specify_shape: {x.type} has {x.type.ndim} dimensions, shape {self.shape} has {len(self.shape)}")
+            raise ValueError(f"specify_shape: {x.type} has {x.type.ndim} dimensions, "
+                             f"shape {self.shape} has {len(self.shape)}")
         new = []
         for a, b in zip(x.type.shape, self.shape):
             if a is not None and b is not None and a != b:

@@ -3,7 +3,9 @@
 ``broadcast_arrays``, ``tile``, ``repeat``, ``pad``, ``roll``, ``flip``,
 ``diag``, ``diagonal``, ``trace`` (NumPy semantics, PyTensor names)."""
 import numpy as np
-from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
+from tensorsmith_autodiff import (
+    disconnected, grad_not_implemented, mark_not_differentiable, register_grad, register_jvp,
+)
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant, zeros_like
@@ -366,6 +368,11 @@ def repeat(x, repeats, axis=None):
 # ---------------------------------------------------------------------------
 
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric", "wrap")
+# modes computed from statistics of the input: values only, no gradient
+_PAD_STAT_MODES = ("linear_ramp", "maximum", "minimum", "mean", "median")
+_PAD_OPTIONS = {"linear_ramp": ("end_values",), "maximum": ("stat_length",), "minimum": ("stat_length",),
+                "mean": ("stat_length",), "median": ("stat_length",), "reflect": ("reflect_type",),
+                "symmetric": ("reflect_type",), "constant": ("constant_values",), "edge": (), "wrap": ()}
 
 
 def _pad_source_index(shape, pw, mode):
@@ -378,15 +385,23 @@ def _pad_source_index(shape, pw, mode):
 
 
 class Pad(Op):
-    """``Pad(mode)(x, pad_width, constant_value)``: ``numpy.pad`` with
-    ``pad_width`` an int matrix of shape (ndim, 2) and a scalar fill value."""
+    """``Pad(mode, options)(x, pad_width, constant_value)``: ``numpy.pad``
+    with ``pad_width`` an int matrix of shape (ndim, 2), a scalar fill value
+    (mode constant) and ``options`` the other NumPy keywords as a sorted
+    tuple of (name, value) pairs."""
 
-    __props__ = ("mode",)
+    __props__ = ("mode", "options")
 
-    def __init__(self, mode):
-        if mode not in _PAD_MODES:
-            raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
+    def __init__(self, mode, options=()):
+        if mode not in _PAD_MODES + _PAD_STAT_MODES:
+            raise ValueError(f"pad: mode must be one of {_PAD_MODES + _PAD_STAT_MODES}, got {mode!r}")
         self.mode = mode
+        self.options = tuple(sorted(options))
+
+    @property
+    def index_based(self):
+        """True when each padded element copies one input element or the fill value."""
+        return self.mode in _PAD_MODES and dict(self.options).get("reflect_type", "even") == "even"
 
     def make_node(self, x, pad_width, value):
         x = as_tensor_variable(x)
@@ -422,7 +437,7 @@ class Pad(Op):
             if self.mode == "constant":
                 res = np.pad(x, pw, mode="constant", constant_values=v)
             else:
-                res = np.pad(x, pw, mode=self.mode)
+                res = np.pad(x, pw, mode=self.mode, **dict(self.options))
         except ValueError as e:
             raise ValueError(f"Pad: cannot pad an array of shape {x.shape} by {pw} in mode "
                              f"{self.mode!r}: {e}") from None
@@ -486,6 +501,9 @@ def _pad_grad(op, node, inputs, g):
     x, pw, v = inputs
     if not x.type.differentiable:
         return [disconnected] * 3
+    if not op.index_based:
+        return [grad_not_implemented(op, 0, x, f"pad mode {op.mode!r} with {dict(op.options)}"),
+                disconnected, disconnected]
     gx, gv = PadGrad(op.mode)(g[0], x, pw)
     if op.mode != "constant":
         return [gx, disconnected, disconnected]
@@ -509,11 +527,17 @@ def _pad_grad_grad(op, node, inputs, g):
     return [Pad(op.mode)(cast(gg_x, inputs[0].type.dtype), pw, gg_v), disconnected, disconnected]
 
 
-register_jvp(Pad, lambda op, node, inputs, t: [
-    None if t[0] is None and (t[2] is None or op.mode != "constant") else op(
-        zeros_like(inputs[0]) if t[0] is None else t[0], inputs[1],
-        (t[2] if t[2] is not None else constant(np.zeros((), dtype=inputs[0].type.dtype)))
-        if op.mode == "constant" else inputs[2])])
+@register_jvp(Pad)
+def _pad_jvp(op, node, inputs, t):
+    x, pw, v = inputs
+    tx, tv = t[0], (t[2] if op.mode == "constant" else None)
+    if tx is None and tv is None:
+        return [None]
+    if not op.index_based:
+        raise NotImplementedError(f"no forward-mode rule for pad mode {op.mode!r} with {dict(op.options)}")
+    tx = zeros_like(x) if tx is None else tx
+    tv = constant(np.zeros((), dtype=x.type.dtype)) if tv is None else tv
+    return [op(tx, pw, tv if op.mode == "constant" else v)]
 
 
 def _pad_width_matrix(pad_width, nd):
@@ -540,24 +564,37 @@ def _pad_width_matrix(pad_width, nd):
     return constant(np.array(arr))
 
 
+def _hashable(v):
+    arr = np.asarray(v)
+    if arr.dtype.kind not in "biuf":
+        return v
+    return arr.item() if arr.ndim == 0 else tuple(map(_hashable, arr.tolist()))
+
+
 def pad(x, pad_width, mode="constant", **kwargs):
-    """``numpy.pad`` for modes constant (``constant_values`` a scalar), edge,
-    reflect, symmetric and wrap; ``pad_width`` as NumPy's (an int, a pair, or
-    one pair per axis) or a symbolic integer matrix of shape (ndim, 2)."""
+    """``numpy.pad``: modes constant (``constant_values`` a scalar), edge,
+    reflect, symmetric and wrap (with gradients), and linear_ramp, maximum,
+    minimum, mean, median (values only); ``pad_width`` as NumPy's (an int, a
+    pair, or one pair per axis) or a symbolic integer matrix of shape (ndim, 2)."""
     x = as_tensor_variable(x)
-    if mode not in _PAD_MODES:
-        raise ValueError(f"pad: mode must be one of {_PAD_MODES}, got {mode!r}")
-    extra = set(kwargs) - {"constant_values"}
-    if extra or (mode != "constant" and kwargs):
-        raise TypeError(f"pad: unexpected keyword arguments {sorted(kwargs)} for mode {mode!r}")
-    cv = kwargs.get("constant_values", 0)
+    if mode not in _PAD_MODES + _PAD_STAT_MODES:
+        raise ValueError(f"pad: mode must be one of {_PAD_MODES + _PAD_STAT_MODES}, got {mode!r}")
+    extra = set(kwargs) - set(_PAD_OPTIONS[mode])
+    if extra:
+        raise TypeError(f"pad: unexpected keyword arguments {sorted(extra)} for mode {mode!r}")
+    cv = kwargs.pop("constant_values", 0)
     if not hasattr(cv, "type") and np.ndim(cv) != 0:
         arr = np.asarray(cv)
         if arr.size and np.all(arr == arr.flat[0]):
             cv = arr.flat[0]
         else:
             raise NotImplementedError("pad: only a single constant value is supported")
-    return Pad(mode)(x, _pad_width_matrix(pad_width, x.type.ndim), cv)
+    options = []
+    for k, v in kwargs.items():
+        if hasattr(v, "type"):
+            raise TypeError(f"pad: {k} must be a constant, got the symbolic {v}")
+        options.append((k, _hashable(v)))
+    return Pad(mode, options)(x, _pad_width_matrix(pad_width, x.type.ndim), cv)
 
 
 # ---------------------------------------------------------------------------
