@@ -352,6 +352,17 @@ def test_grad_qr(mode, shape):
     check_grad(build, [a])
     if mode == "reduced":
         check_grad(lambda x: la.qr(pt.specify_shape(x, shape))[1], [a])
+        check_grad(lambda x: la.qr(x)[0] + la.qr(x)[1].sum(), [a])  # unknown static shape
+
+
+def test_grad_qr_wide():
+    x = pt.matrix(shape=(2, 3))
+    with pytest.raises(NotImplementedError):
+        pt.grad(la.qr(x)[1].sum(), x)
+    y = pt.matrix()
+    f = tensorsmith.function([y], pt.grad(la.qr(y)[1].sum(), y))
+    with pytest.raises(ValueError):
+        f(rng.normal(size=(2, 3)))
 
 
 @pytest.mark.parametrize("shape", [(3, 3), (4, 3), (3, 4), (2, 3, 4)])

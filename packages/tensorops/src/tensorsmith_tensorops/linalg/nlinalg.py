@@ -334,12 +334,14 @@ def qr(a, mode="reduced"):
 def _qr_grad(op, node, inputs, g):
     # Square or tall A (m >= n), mode 'reduced'/'complete' for square, 'r':
     # M = R gR^T - gQ^T Q ; gA = (gQ + Q copyltu(M)) R^-T, copyltu(M) = tril(M) + tril(M, -1)^T
+    # (for shapes not known statically, a wide A fails at run time in the
+    # triangular solve with the non-square R)
     (a,) = inputs
     m, n = a.type.shape[-2:]
-    tall = m is not None and n is not None and m >= n
-    if op.mode == "raw" or a.type.dtype.startswith("complex") or not tall or (
-            op.mode == "complete" and m != n):
-        return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with static shape m >= n "
+    known = m is not None and n is not None
+    if op.mode == "raw" or a.type.dtype.startswith("complex") or (known and m < n) or (
+            known and op.mode == "complete" and m != n):
+        return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with m >= n "
                                              "(and m == n for mode='complete'); mode 'raw' has none")]
     if op.mode == "r":
         q, r = qr(a, "reduced")
