@@ -133,6 +133,8 @@ def test_reshape_static_and_symbolic():
     assert run([x, n], y, np.ones((2, 6)), 4).shape == (4, 3)
     y = pt.reshape(x, (n, 3))
     assert y.type.shape == (None, 3)
+    assert run([x, n], x.reshape(n), np.ones((2, 6)), 12).shape == (12,)
+    assert run([x, n], pt.reshape(x, n), np.ones((2, 6)), -1).shape == (12,)
     v = pt.lvector("v")
     y = pt.reshape(pt.dmatrix("m"), v, ndim=3)
     assert y.type.ndim == 3

@@ -156,6 +156,8 @@ def test_bincount_static_grad_errors():
         pt.bincount(pt.dvector())
     with pytest.raises(TypeError):
         pt.bincount(pt.lmatrix())
+    with pytest.raises(ValueError):
+        pt.bincount(pt.lvector(shape=(3,)), pt.dvector(shape=(4,)))
     xi = pt.lvector("xi")
     f = tensorsmith.function([xi], pt.bincount(xi))
     with pytest.raises(ValueError):

@@ -328,7 +328,7 @@ register_jvp(Reshape, lambda op, node, inputs, t: [None if t[0] is None else op(
 
 def reshape(x, newshape, ndim=None):
     x = as_tensor_variable(x)
-    if isinstance(newshape, (int, np.integer)):
+    if isinstance(newshape, (int, np.integer)) or getattr(getattr(newshape, "type", None), "ndim", None) == 0:
         newshape = (newshape,)
     if isinstance(newshape, (list, tuple)):
         shp = int_vector(list(newshape))

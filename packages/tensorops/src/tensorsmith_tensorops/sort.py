@@ -284,6 +284,8 @@ class BinCount(Op):
                 raise ValueError(f"bincount: weights must be a vector, got {weights.type}")
             if weights.type.dtype.startswith("complex"):
                 raise TypeError(f"bincount: complex weights are not supported ({weights.type})")
+            if None not in (x.type.shape[0], weights.type.shape[0]) and x.type.shape[0] != weights.type.shape[0]:
+                raise ValueError(f"bincount: x {x.type} and weights {weights.type} differ in length")
             ins.append(weights)
             dtype = "float64"
         length = None
