@@ -126,19 +126,25 @@ class Any(CAReduce):
         CAReduce.__init__(self, ps.OR(), axis, "bool")
 
 
-def _expand_back(gz, op, x):
-    """``gz`` (reduced shape) with the reduced axes re-inserted as length 1."""
+def expand_reduced(v, axes, ndim):
+    """``v`` (the result of a reduction over ``axes`` of an ``ndim``-d array)
+    with the reduced axes re-inserted as length 1 (``keepdims``)."""
     from .elemwise import DimShuffle
 
     order = []
     j = 0
-    for i in range(x.type.ndim):
-        if i in op.axis:
+    for i in range(ndim):
+        if i in axes:
             order.append("x")
         else:
             order.append(j)
             j += 1
-    return DimShuffle(gz.type.ndim, order)(gz)
+    return DimShuffle(v.type.ndim, order)(v)
+
+
+def _expand_back(gz, op, x):
+    """``gz`` (reduced shape) with the reduced axes re-inserted as length 1."""
+    return expand_reduced(gz, op.axis, x.type.ndim)
 
 
 @register_grad(Sum)
@@ -174,6 +180,10 @@ def _prod_grad(op, node, inputs, g):
     prod_nz = _expand_back(prod(x_nz, axis=op.axis), op, x)
     others = switch(eq(nz_count, 0), true_div(prod_nz, x_nz),
                     switch(eq(nz_count, 1), switch(is_zero, prod_nz, 0), 0))
+    if others.type.dtype.startswith("complex"):
+        from . import conj
+
+        others = conj(others)
     gx = mul(second(x, gz), others)
     if gx.type.dtype != x.type.dtype:
         gx = cast(gx, x.type.dtype)
@@ -201,23 +211,13 @@ register_grad(Any, lambda op, node, inputs, g: [disconnected])
 
 
 def _reduce(cls, x, axis, keepdims, dtype=None, what=None):
-    from .elemwise import DimShuffle
-
     x = as_tensor_variable(x)
     axes = normalize_axis(axis, x.type.ndim, what or cls.__name__.lower())
     if dtype is not None:
         dtype = normalize_dtype(dtype)
     out = cls(axes, dtype)(x)
     if keepdims:
-        order = []
-        j = 0
-        for i in range(x.type.ndim):
-            if i in axes:
-                order.append("x")
-            else:
-                order.append(j)
-                j += 1
-        out = DimShuffle(out.type.ndim, order)(out)
+        out = expand_reduced(out, axes, x.type.ndim)
     return out
 
 
@@ -273,8 +273,10 @@ class AxesSize(Op):
 register_grad(AxesSize, lambda op, node, inputs, g: [disconnected])
 
 
-def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    """Mean over ``axis`` (as ``numpy.mean``: integers give float64)."""
+def mean(x, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
+    """Mean over ``axis`` (as ``numpy.mean``: integers and bool give float64,
+    float16/float32/complex64 keep their dtype).  ``op`` is accepted for
+    PyTensor compatibility and ignored."""
     from .math import cast, true_div
 
     x = as_tensor_variable(x)
