@@ -286,10 +286,25 @@ def test_grad_solve(assume_a, lower, b_shape):
     check_grad(lambda x, y: la.solve(x, y, assume_a=assume_a, lower=lower), [spd(3), rng.normal(size=b_shape)])
 
 
+@pytest.mark.parametrize("assume_a", ["diagonal", "tridiagonal", "upper triangular", "lower triangular"])
+def test_solve_structured(assume_a):
+    a = well(4)
+    b = rng.normal(size=(4, 2))
+    check(lambda x, y: la.solve(x, y, assume_a=assume_a), lambda x, y: scipy.linalg.solve(x, y, assume_a=assume_a),
+          [a, b])
+    check_grad(lambda x, y: la.solve(x, y, assume_a=assume_a), [a, b])
+    with pytest.raises(ValueError, match="assume_a"):
+        la.solve(pt.matrix(), pt.matrix(), assume_a="banana")
+
+
 def test_grad_solve_batched_and_transposed():
     check_grad(la.solve, [well(3, 2), rng.normal(size=(3, 2))])
     check_grad(lambda x, y: la.solve(x, y, b_ndim=1), [well(3, 2), rng.normal(size=(2, 3))])
     check_grad(lambda x, y: la.solve(x, y, transposed=True), [well(3), rng.normal(size=(3, 2))])
+    check_grad(lambda x, y: la.solve(x, y, transposed=True), [well(3, 2), rng.normal(size=(3, 2))])
+    check(lambda x, y: la.solve(x, y, transposed=True, b_ndim=1),
+          lambda x, y: np.linalg.solve(np.swapaxes(x, -1, -2), y[..., None])[..., 0],
+          [well(3, 2), rng.normal(size=(2, 3))])
 
 
 @pytest.mark.parametrize("lower", [True, False])

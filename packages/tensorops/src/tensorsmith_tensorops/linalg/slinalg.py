@@ -22,7 +22,9 @@ __all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFac
            "pivot_to_permutation", "block_diag", "schur", "expm"]
 
 _ASSUME_A = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
-             "hermitian": "her", "pos": "pos", "positive definite": "pos"}
+             "hermitian": "her", "pos": "pos", "positive definite": "pos", "diagonal": "diagonal",
+             "tridiagonal": "tridiagonal", "upper triangular": "upper triangular",
+             "lower triangular": "lower triangular"}
 
 
 def _b_ndim(b, b_ndim):
@@ -49,7 +51,6 @@ class Solve(LinalgOp):
 
     __props__ = ("assume_a", "lower", "b_ndim", "transposed")
     fname = "solve"
-    batch_ok = False
 
     def __init__(self, assume_a="gen", lower=False, b_ndim=2, transposed=False):
         if assume_a not in _ASSUME_A:
@@ -59,12 +60,20 @@ class Solve(LinalgOp):
         self.b_ndim = b_ndim
         self.transposed = bool(transposed)
         self.gufunc_signature = f"(m,m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
+        # stacks of general systems go to numpy.linalg.solve in one call
+        self.batch_ok = self.assume_a == "gen"
 
     def compute(self, a, b):
         import scipy.linalg
 
         if a.shape[-1] == 0:
             return np.empty(b.shape, dtype=np.result_type(a, b))
+        if a.ndim > 2:  # batched general solve (batch dimensions already broadcast)
+            if self.transposed:
+                a = np.swapaxes(a, -1, -2)
+            if self.b_ndim == 1:
+                return np.linalg.solve(a, b[..., None])[..., 0]
+            return np.linalg.solve(a, b)
         return scipy.linalg.solve(a, b, assume_a=self.assume_a, lower=self.lower, transposed=self.transposed)
 
 
@@ -85,8 +94,17 @@ def _solve_grad(op, node, inputs, g):
     gb = solve(a, g[0], assume_a=op.assume_a, lower=op.lower, transposed=not op.transposed, b_ndim=op.b_ndim)
     gm = -_outer_or_mm(gb, x, op.b_ndim)
     ga = mT(gm) if op.transposed else gm
+    # the routine reads only part of A: the gradient is for those entries
     if op.assume_a in ("sym", "her", "pos"):
         ga = sym_from_triangle(_sym(ga), op.lower)
+    elif op.assume_a == "diagonal":
+        ga = alloc_diag(diagonal(ga))
+    elif op.assume_a == "tridiagonal":
+        ga = tril(triu(ga, -1), 1)
+    elif op.assume_a == "upper triangular":
+        ga = triu(ga)
+    elif op.assume_a == "lower triangular":
+        ga = tril(ga)
     return [ga, gb]
 
 
