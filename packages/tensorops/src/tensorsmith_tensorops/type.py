@@ -282,6 +282,30 @@ class TensorType(Type):
 
         return add(*grads)
 
+    def filter_gradient(self, var, g):
+        """The gradient ``g`` a rule returned for ``var``, cast to ``var``'s
+        dtype; a gradient of another rank, or whose static shape cannot be
+        ``var``'s, is an error naming the op that built it."""
+        gt = getattr(g, "type", None)
+        if not isinstance(gt, TensorType) or not self.differentiable:
+            return g
+        what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
+        if gt.ndim != self.ndim:
+            raise TypeError(
+                f"gradient rule error: the gradient for {var} ({self}) has {gt.ndim} dimensions instead of "
+                f"{self.ndim} (type {gt}, built by {what})")
+        for k, (a, b) in enumerate(zip(self.shape, gt.shape)):
+            if a is not None and b is not None and a != b:
+                raise ValueError(
+                    f"gradient rule error: the gradient for {var} ({self}) has static length {b} instead of {a} "
+                    f"on axis {k} (type {gt}, built by {what}); a broadcast input's gradient must be summed "
+                    "back to its shape")
+        if gt.dtype != self.dtype:
+            from .math import cast
+
+            g = cast(g, self.dtype)
+        return g
+
 
 def _describe_value(data, arr=None):
     if arr is None and isinstance(data, np.ndarray):

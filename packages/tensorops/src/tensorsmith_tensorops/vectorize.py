@@ -1,0 +1,259 @@
+"""Vectorization rules by op class, on top of ``blockwise.vectorize_node``.
+
+``vectorize_graph(outputs, replace)`` rebuilds the graph of ``outputs`` with
+each key of ``replace`` replaced by its value, which may have extra leading
+(batch) dimensions.  It walks the nodes once in topological order (no
+recursion); a node with a batched input is rebuilt by the rule registered for
+its op class (``register_vectorize``, lookup along the MRO), else by
+``blockwise.vectorize_node`` (direct rules for ``Elemwise``, ``DimShuffle``,
+``CAReduce`` and ``Blockwise``, and for any other op a ``Blockwise`` with a
+generic signature, which loops over the batch at run time).
+
+The rules here cover the ops a pullback graph is made of where a loop would be
+slow or wrong-headed: ``Shape``/``Shape_i`` (the core shape, without the batch
+dimensions), ``SpecifyShape``, ``Reshape`` (the batch lengths prepended),
+``SumToShape``, ``Alloc`` and ``Dot`` with one batched operand (one matrix
+product over the flattened batch).  ``jacobian`` uses this walker;
+``pt.vectorize_graph`` is the one in ``blockwise``.
+
+A rule is ``fn(op, node, new_inputs, nb) -> list of outputs`` where ``nb[i]``
+is the number of batch dimensions of ``new_inputs[i]`` (0: unbatched); every
+batched input has the same batch dimensions (their lengths may be 1 where
+they broadcast).  A rule may return None to defer to the generic path."""
+import numpy as np
+from tensorsmith_graphcore import toposort
+
+from .basic import as_tensor_variable, constant
+from .elemwise import DimShuffle, SumToShape
+
+__all__ = ["register_vectorize", "get_vectorize_rule"]
+
+_RULES = {}
+_cache = {}
+
+
+def register_vectorize(op_class, fn=None):
+    """Register ``fn(op, node, new_inputs, nb)`` as the vectorization rule of
+    ``op_class`` (and subclasses without their own).  Decorator or call."""
+    if not isinstance(op_class, type):
+        raise TypeError(f"register_vectorize takes an op class, got {op_class!r}")
+
+    def deco(f):
+        _RULES[op_class] = f
+        _cache.clear()
+        return f
+
+    return deco(fn) if fn is not None else deco
+
+
+def get_vectorize_rule(op):
+    """The rule registered for ``op`` (an op or op class), along the MRO, or None."""
+    cls = op if isinstance(op, type) else type(op)
+    if cls in _cache:
+        return _cache[cls]
+    rule = None
+    for k in cls.__mro__:
+        if k in _RULES:
+            rule = _RULES[k]
+            break
+    _cache[cls] = rule
+    return rule
+
+
+def vectorize_node(node, *new_inputs):
+    """The outputs of ``node`` for ``new_inputs`` (possibly with leading batch
+    dimensions): the registered rule, else ``blockwise.vectorize_node``."""
+    from .blockwise import vectorize_node as generic
+
+    nb = [n.type.ndim - o.type.ndim for n, o in zip(new_inputs, node.inputs)]
+    if any(nb):
+        rule = get_vectorize_rule(node.op)
+        if rule is not None:
+            res = rule(node.op, node, list(new_inputs), nb)
+            if res is not None:
+                return list(res)
+    return generic(node, *new_inputs)
+
+
+def vectorize_graph(outputs, replace):
+    """``outputs`` rebuilt for the (batched) replacements in ``replace``.
+    Returns a list for a list, else one variable."""
+    single = not isinstance(outputs, (list, tuple))
+    outs = [outputs] if single else list(outputs)
+    memo = {}
+    for old, new in dict(replace).items():
+        new = as_tensor_variable(new)
+        if new.type.ndim < old.type.ndim:
+            raise ValueError(f"vectorize_graph: the replacement {new} ({new.type}) of {old} ({old.type}) "
+                             "has fewer dimensions than it")
+        memo[old] = new
+    for node in toposort(outs, blockers=list(memo)):
+        ins = node.inputs
+        new_ins = [memo.get(v, v) for v in ins]
+        if any(a is not b for a, b in zip(new_ins, ins)):
+            memo.update(zip(node.outputs, vectorize_node(node, *new_ins)))
+    res = [memo.get(o, o) for o in outs]
+    return res[0] if single else res
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _batch_lens(x, b):
+    from .shape import shape_i
+
+    return [shape_i(x, k) for k in range(b)]
+
+
+def _batch_of(new_inputs, nb):
+    """(number of batch dims, batch lengths) of the first batched input."""
+    for x, b in zip(new_inputs, nb):
+        if b:
+            return b, _batch_lens(x, b)
+    return 0, []
+
+
+def _vector_entries(v):
+    """The int64 scalars of the int vector ``v`` of static length."""
+    from .shape import MakeIntVector
+
+    if v.owner is not None and isinstance(v.owner.op, MakeIntVector):
+        return list(v.owner.inputs)
+    n = v.type.shape[0]
+    if n is None:
+        return None
+    data = getattr(v, "data", None)
+    if data is not None:
+        return [constant(np.int64(e)) for e in np.asarray(data).reshape(-1)]
+    return [v[k] for k in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# rules
+# ---------------------------------------------------------------------------
+
+
+def _register_shape_rules():
+    from .shape import Reshape, Shape, Shape_i, SpecifyShape, int_vector, shape_i
+
+    @register_vectorize(Shape)
+    def _shape(op, node, new_inputs, nb):
+        x = new_inputs[0]
+        b = nb[0]
+        return [int_vector([shape_i(x, b + k) for k in range(x.type.ndim - b)])]
+
+    @register_vectorize(Shape_i)
+    def _shape_i(op, node, new_inputs, nb):
+        return [shape_i(new_inputs[0], op.i + nb[0])]
+
+    @register_vectorize(SpecifyShape)
+    def _specify_shape(op, node, new_inputs, nb):
+        return [SpecifyShape((None,) * nb[0] + tuple(op.shape))(new_inputs[0])]
+
+    @register_vectorize(Reshape)
+    def _reshape(op, node, new_inputs, nb):
+        x, shp = new_inputs
+        if nb[1]:
+            return None
+        entries = _vector_entries(shp)
+        if entries is None:
+            return None
+        b = nb[0]
+        return [Reshape(op.ndim + b)(x, int_vector(_batch_lens(x, b) + entries))]
+
+
+def _register_sum_to_shape_rule():
+    from .creation import alloc
+
+    def _to_back(v, b):
+        nd = v.type.ndim
+        return DimShuffle(nd, list(range(b, nd)) + list(range(b)))(v)
+
+    @register_vectorize(SumToShape)
+    def _sum_to_shape(op, node, new_inputs, nb):
+        g, x = new_inputs
+        bg, bx = nb
+        if bg == 0:
+            return None  # only the shape reference is batched: generic path
+        if bx == 0:
+            from .shape import shape_i
+
+            x = alloc(np.zeros((), dtype="int8"), *_batch_lens(g, bg),
+                      *[shape_i(x, k) for k in range(x.type.ndim)])
+        elif bx != bg:
+            return None
+        # SumToShape aligns axes from the right: move the batch axes to the
+        # back of both, where they line up and are kept
+        r = SumToShape()(_to_back(g, bg), _to_back(x, bg))
+        nd = r.type.ndim
+        return [DimShuffle(nd, list(range(nd - bg, nd)) + list(range(nd - bg)))(r)]
+
+
+def _register_alloc_rule():
+    from .creation import Alloc, alloc
+
+    @register_vectorize(Alloc)
+    def _alloc(op, node, new_inputs, nb):
+        if any(nb[1:]) or type(op) is not Alloc:
+            return None
+        v = new_inputs[0]
+        b = nb[0]
+        core = len(new_inputs) - 1
+        vcore = v.type.ndim - b
+        v = DimShuffle(v.type.ndim, list(range(b)) + ["x"] * (core - vcore) + list(range(b, v.type.ndim)))(v)
+        return [alloc(v, *_batch_lens(v, b), *new_inputs[1:])]
+
+
+def _register_dot_rule():
+    from .products import Dot, dot
+    from .shape import reshape
+
+    def _flat(x, b):
+        """``x`` with its ``b`` batch axes merged into one (a matrix of rows)."""
+        from .shape import shape_i
+
+        rest = [shape_i(x, k) for k in range(b, x.type.ndim)]
+        return reshape(x, [-1] + rest[-1:]) if rest else reshape(x, [-1])
+
+    @register_vectorize(Dot)
+    def _dot(op, node, new_inputs, nb):
+        from .shape import shape_i
+
+        x, y = new_inputs
+        bx, by = nb
+        if bx and by:
+            return None
+        b, lens = _batch_of(new_inputs, nb)
+        x0, y0 = node.inputs
+        if bx:
+            # rows of x (all batch and row axes) times y
+            r = dot(_flat(x, b), y)
+            core = [shape_i(x, b + k) for k in range(x0.type.ndim - 1)] + \
+                   [shape_i(y, k) for k in range(1, y0.type.ndim)]
+            return [reshape(r, lens + core)]
+        # x times each batch entry of y
+        if y0.type.ndim == 1:
+            # x (n,k) or (k,) with rows y_i (k,): y_flat (B,k) . x^T
+            xt = x if x0.type.ndim == 1 else DimShuffle(2, [1, 0])(x)
+            r = dot(_flat(y, b), xt)
+            core = [shape_i(x, 0)] if x0.type.ndim == 2 else []
+            return [reshape(r, lens + core)]
+        # y_i (k, m): move k first, merge the batch with m, multiply, split again
+        nd = y.type.ndim
+        yk = DimShuffle(nd, [b] + list(range(b)) + [b + 1])(y)
+        k = shape_i(y, b)
+        m = shape_i(y, b + 1)
+        r = dot(x, reshape(yk, [k, -1]))
+        rows = [shape_i(x, 0)] if x0.type.ndim == 2 else []
+        r = reshape(r, rows + lens + [m])
+        if rows:
+            r = DimShuffle(r.type.ndim, list(range(1, 1 + b)) + [0, r.type.ndim - 1])(r)
+        return [r]
+
+
+_register_shape_rules()
+_register_sum_to_shape_rule()
+_register_alloc_rule()
+_register_dot_rule()
