@@ -145,3 +145,19 @@ def test_grad_of_nonscalar_cost_raises():
     v = pt.dvector("v")
     with pytest.raises(TypeError, match="scalar"):
         pt.grad(v * 2, v)
+
+
+def test_outputs_never_alias_arguments_or_shared_values():
+    x = pt.dvector("x")
+    a = np.arange(4.0)
+    for out in (x, x[1:], x.T, pt.specify_shape(x, (4,)), x.reshape((2, 2))):
+        r = function([x], out)(a)
+        r[...] = -1
+        np.testing.assert_array_equal(a, np.arange(4.0))
+    w = tensorsmith.shared(np.ones(3))
+    r = function([], w)()
+    r[...] = 5
+    np.testing.assert_array_equal(w.get_value(), np.ones(3))
+    c = function([], pt.constant(np.zeros(2)))
+    c()[...] = 7
+    np.testing.assert_array_equal(c(), np.zeros(2))

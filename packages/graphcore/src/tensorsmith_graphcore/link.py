@@ -53,7 +53,8 @@ class PerformLinker:
         return perform_thunk(node, storage)
 
     def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
-                updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM):
+                updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM,
+                protect_outputs=True):
         storage = make_storage(fgraph, input_storage)
         order = fgraph.toposort()
         thunks = [self.make_thunk(node, storage) for node in order]
@@ -78,7 +79,13 @@ class PerformLinker:
             c = storage[fgraph.inputs[i]]
             if id(c) not in keep:
                 clear.append(c)
+        alias = list(input_cells)
+        if input_storage is not None:
+            alias.extend(c for c in input_storage if c is not None)
+        for v, c in storage.items():
+            if isinstance(v, Constant):
+                alias.append(c)
         vm = vm_class(thunks, order, input_cells, filters, output_cells, arg_names=arg_names,
-                updates=update_pairs, clear_cells=clear, unpack_single=unpack_single,
-                describe=describe)
+                      updates=update_pairs, clear_cells=clear, unpack_single=unpack_single,
+                      describe=describe, alias_cells=alias if protect_outputs else None)
         return vm, storage

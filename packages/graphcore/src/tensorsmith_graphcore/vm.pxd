@@ -19,4 +19,5 @@ cdef class VM:
     cdef public bint unpack_single
     cdef public object describe
     cdef public Py_ssize_t n_inputs
+    cdef public list alias_cells
     cdef dict __dict__

@@ -46,11 +46,16 @@ class VM:
       value itself rather than a one-element list).
     * ``updates``: (source cell, destination cell) pairs copied after the run.
     * ``clear_cells``: cells reset to None after each run (intermediates).
+    * ``alias_cells``: cells of values the caller must never be able to write
+      through (arguments, constants, shared values).  An output that is one of
+      those values, or a view (its ``base`` is set), is returned as
+      ``value.copy()`` (values without ``copy`` are immutable: returned as they are).
     * ``nodes[k]`` is the node of ``thunks[k]`` (for error messages) and
       ``describe(node, exc)`` may add a line about the inputs that failed."""
 
     def __init__(self, thunks, nodes, input_cells, filters, output_cells, arg_names=None,
-                 updates=None, clear_cells=None, unpack_single=False, describe=None):
+                 updates=None, clear_cells=None, unpack_single=False, describe=None,
+                 alias_cells=None):
         if len(thunks) != len(nodes):
             raise ValueError("VM: one node per thunk")
         if len(input_cells) != len(filters):
@@ -66,6 +71,7 @@ class VM:
         self.unpack_single = bool(unpack_single)
         self.describe = describe
         self.n_inputs = len(self.input_cells)
+        self.alias_cells = list(alias_cells) if alias_cells else []
 
     def _arg_label(self, i):
         name = self.arg_names[i]
@@ -111,6 +117,20 @@ class VM:
                 c[0] = None
             raise
         outs = [c[0] for c in self.output_cells]
+        if self.alias_cells:
+            j = 0
+            for v in outs:
+                shared = getattr(v, "base", None) is not None
+                if not shared:
+                    for c in self.alias_cells:
+                        if c[0] is v:
+                            shared = True
+                            break
+                if shared:
+                    cp = getattr(v, "copy", None)
+                    if cp is not None:
+                        outs[j] = cp()
+                j += 1
         for src, dst in self.updates:
             dst[0] = src[0]
         for c in self.clear_cells:
