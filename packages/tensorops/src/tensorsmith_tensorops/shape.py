@@ -428,7 +428,6 @@ def broadcast_shape_symbolic(input_shapes, static_shapes):
 def transpose(x, axes=None):
     """Permute the axes of ``x`` (reverse them when ``axes`` is None), as NumPy."""
     from .elemwise import DimShuffle
-    from .reduction import normalize_axis
 
     x = as_tensor_variable(x)
     nd = x.type.ndim
