@@ -239,3 +239,33 @@ def test_linalg_blockwise_of_blockwise_vectorizes():
     x3 = pt.tensor3()
     y4 = vectorize_graph(pt.linalg.det(x3), {x3: pt.tensor4()})
     assert y4.type.ndim == 2
+
+
+def _random_batch_pair(r):
+    """Two batch shapes that broadcast (some axes 1, different lengths of shape)."""
+    nd = r.integers(0, 4)
+    full = tuple(int(v) for v in r.integers(1, 4, size=nd))
+    shapes = []
+    for _ in range(2):
+        keep = r.integers(0, nd + 1)
+        s = full[nd - keep:]
+        shapes.append(tuple(1 if r.random() < 0.3 else d for d in s))
+    return shapes
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_batch_broadcasting(seed):
+    r = np.random.default_rng(seed)
+    ba, bb = _random_batch_pair(r)
+    static = bool(seed % 2)
+    a = r.normal(size=ba + (2, 3))
+    b = r.normal(size=bb + (3, 2))
+    x = pt.tensor(dtype="float64", shape=a.shape if static else (None,) * a.ndim)
+    y = pt.tensor(dtype="float64", shape=b.shape if static else (None,) * b.ndim)
+    out = Blockwise(Dot(), "(m,n),(n,k)->(m,k)")(x, y)
+    expected = np.matmul(a, b)
+    if static:
+        assert out.type.shape == expected.shape
+    np.testing.assert_allclose(compile_eval([x, y], out, [a, b]), expected)
+    inv_out = pt.linalg.solve(pt.tensor(dtype="float64", shape=(None,) * (len(ba) + 2)), y)
+    assert inv_out.type.ndim == max(len(ba), len(bb)) + 2

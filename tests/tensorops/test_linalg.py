@@ -212,6 +212,14 @@ def test_expm_matrix_power():
         la.matrix_power(pt.matrix(), 1.5)
 
 
+@pytest.mark.parametrize("shape", [(5, 3), (3, 3), (2, 4)])
+@pytest.mark.parametrize("vec", [True, False])
+def test_grad_lstsq(shape, vec):
+    a = rng.normal(size=shape)
+    b = rng.normal(size=shape[:1] if vec else shape[:1] + (2,))
+    check_grad(lambda x, y: la.lstsq(x, y)[0], [a, b])
+
+
 def test_lstsq():
     a = rng.normal(size=(5, 3))
     for b in (rng.normal(size=5), rng.normal(size=(5, 2))):
@@ -408,7 +416,7 @@ def test_grad_batch_broadcast():
     check_grad(la.solve, [well(3, 1), rng.normal(size=(4, 3, 2))])
 
 
-@pytest.mark.parametrize("build", [lambda x: la.eig(x)[0], lambda x: la.lstsq(x, x)[0],
+@pytest.mark.parametrize("build", [lambda x: la.eig(x)[0], lambda x: la.lstsq(x, x)[1],
                                    lambda x: la.schur(x)[0],
                                    lambda x: la.solve_discrete_are(x, x, x, x)])
 def test_grad_not_implemented(build):

@@ -385,11 +385,12 @@ def pinv(x, hermitian=False):
 
 @register_grad(MatrixPinv)
 def _pinv_grad(op, node, inputs, g):
-    # Golub & Pereyra (constant rank):
-    # gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)
-    (a,) = inputs
-    p = node.outputs[0]
-    gz = g[0]
+    return [_pinv_pullback(inputs[0], node.outputs[0], g[0])]
+
+
+def _pinv_pullback(a, p, gz):
+    """Gradient of ``p = pinv(a)`` (Golub & Pereyra, constant rank):
+    gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
     pt_ = mT(p)
     gt = mT(gz)
     t1 = -matmul(matmul(pt_, gz), pt_)
@@ -397,7 +398,7 @@ def _pinv_grad(op, node, inputs, g):
     t2 = x - matmul(matmul(a, p), x)
     y = matmul(matmul(pt_, p), gt)
     t3 = y - matmul(matmul(y, p), a)
-    return [t1 + t2 + t3]
+    return t1 + t2 + t3
 
 
 class Lstsq(Op):
@@ -434,7 +435,27 @@ class Lstsq(Op):
 
 @register_grad(Lstsq)
 def _lstsq_grad(op, node, inputs, g):
-    return [grad_not_implemented(op, i, x, "lstsq") for i, x in enumerate(inputs)]
+    # the solution is x = pinv(a) b (minimum norm, rank taken as constant)
+    a, b = inputs
+    gx, gres, _, gs = g
+    if not (is_zero(gres) and is_zero(gs)):
+        return [grad_not_implemented(op, i, x, "lstsq: gradient through the residuals or singular values")
+                for i, x in enumerate(inputs)]
+    if a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
+        return [grad_not_implemented(op, i, x, "complex lstsq") for i, x in enumerate(inputs)]
+    from ..shape import shape_padright
+
+    p = pinv(a)
+    vec = b.type.ndim == 1
+    gx2 = shape_padright(gx, 1) if vec else gx
+    b2 = shape_padright(b, 1) if vec else b
+    gp = matmul(gx2, mT(b2))  # x = P b
+    gb = matmul(mT(p), gx2)
+    if vec:
+        from ..elemwise import DimShuffle
+
+        gb = DimShuffle(2, (0,))(gb)
+    return [_pinv_pullback(a, p, gp), gb]
 
 
 def lstsq(a, b, rcond=None):
