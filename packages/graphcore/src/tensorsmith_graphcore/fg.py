@@ -3,6 +3,8 @@
 features that listen to every change.
 
 Plain Python, compiled by Cython with ``fg.pxd`` (see ``graph.py``)."""
+import gc as _gc
+
 from .graph import Apply, Constant, Variable, clone_get_equiv, format_location, graph_inputs, location_of, toposort
 
 
@@ -76,8 +78,17 @@ class FunctionGraph:
         self._order = None
         for v in inputs:
             self.add_input(v)
-        for v in outputs:
-            self.add_output(v, reason="init")
+        # importing a large graph allocates many objects that all stay alive:
+        # pause the cyclic GC meanwhile
+        gc_was_enabled = _gc.isenabled()
+        if gc_was_enabled:
+            _gc.disable()
+        try:
+            for v in outputs:
+                self.add_output(v, reason="init")
+        finally:
+            if gc_was_enabled:
+                _gc.enable()
         if features:
             for f in features:
                 self.attach_feature(f)
