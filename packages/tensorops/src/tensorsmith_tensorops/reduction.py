@@ -271,6 +271,7 @@ class AxesSize(Op):
 
 
 register_grad(AxesSize, lambda op, node, inputs, g: [disconnected])
+register_jvp(AxesSize, lambda op, node, inputs, t: [None])
 
 
 def mean(x, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):

@@ -34,7 +34,8 @@ def _grouped(x, axes):
     keep = [i for i in range(x.ndim) if i not in axes]
     perm = keep + list(axes)
     xt = np.transpose(x, perm)
-    return xt.reshape(xt.shape[:len(keep)] + (-1,)), perm
+    n = int(np.prod([x.shape[a] for a in axes], dtype=np.int64))
+    return xt.reshape(xt.shape[:len(keep)] + (n,)), perm
 
 
 class _AxesReduce(Op):
