@@ -161,3 +161,21 @@ def test_outputs_never_alias_arguments_or_shared_values():
     c = function([], pt.constant(np.zeros(2)))
     c()[...] = 7
     np.testing.assert_array_equal(c(), np.zeros(2))
+
+
+def test_runtime_broadcast_gradient_sums_back():
+    """Static shapes unknown: NumPy broadcasting happens at run time, and the
+    gradient must be summed back to each input's run-time shape."""
+    x, y = pt.dmatrix("x"), pt.dmatrix("y")
+    g = function([x, y], pt.grad((x * y + x).sum(), [x, y]))
+
+    def reduce_to(arr, shape):
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and arr.shape[i] != 1)
+        return arr.sum(axis=axes, keepdims=True)
+
+    for xs, ys in (((2, 3), (1, 3)), ((1, 3), (2, 3)), ((2, 3), (2, 1)), ((2, 3), (2, 3))):
+        a, b = np.arange(np.prod(xs), dtype=float).reshape(xs), np.arange(np.prod(ys), dtype=float).reshape(ys) + 3
+        full = np.broadcast_shapes(xs, ys)
+        ga, gb = g(a, b)
+        np.testing.assert_allclose(ga, reduce_to(np.broadcast_to(b + 1, full), xs))
+        np.testing.assert_allclose(gb, reduce_to(np.broadcast_to(a, full), ys))

@@ -117,11 +117,31 @@ class Elemwise(Op):
         return self.name or str(self.scalar_op)
 
 
-def _fit_grad(g, x):
+def _broadcast_unknown(x, inputs):
+    """True when ``x`` may have been broadcast against the other ``inputs``
+    along an axis whose length is not known statically (NumPy broadcasting
+    decides at run time, and so must the gradient)."""
+    nd = max(i.type.ndim for i in inputs)
+    xs = (1,) * (nd - x.type.ndim) + tuple(x.type.shape)
+    for k, d in enumerate(xs):
+        if d is not None:
+            continue
+        for other in inputs:
+            if other is x:
+                continue
+            os_ = (1,) * (nd - other.type.ndim) + tuple(other.type.shape)
+            if os_[k] != 1:
+                return True
+    return False
+
+
+def _fit_grad(g, x, inputs=()):
     """``g`` summed to the shape of ``x`` and cast to its dtype."""
     from .math import cast
 
-    if g.type.shape != x.type.shape or g.type.ndim != x.type.ndim:
+    if inputs and _broadcast_unknown(x, inputs):
+        g = SumToShape()(g, x)
+    elif g.type.shape != x.type.shape or g.type.ndim != x.type.ndim:
         g = sum_to_shape(g, x)
     if g.type.dtype != x.type.dtype:
         g = cast(g, x.type.dtype)
@@ -148,7 +168,7 @@ def _elemwise_grad(op, node, inputs, output_grads):
         elif not hasattr(g, "type"):  # a marker from autodiff
             res.append(g)
         else:
-            res.append(_fit_grad(g, x))
+            res.append(_fit_grad(g, x, inputs))
     return res
 
 
