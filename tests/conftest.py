@@ -1,5 +1,4 @@
 """Shared pytest configuration (kept minimal: each test folder owns its fixtures)."""
 import os
-import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
