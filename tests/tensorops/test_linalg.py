@@ -60,6 +60,20 @@ def test_dtypes(dtype, expected):
     assert la.eig(x)[0].type.dtype == ("complex64" if expected == "float32" else "complex128")
 
 
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_values_and_dtypes(dtype):
+    a = (cplx(3, 3) + 3 * np.eye(3)).astype(dtype)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "complex64" else {}
+    for fn, ref in ((la.inv, np.linalg.inv), (la.det, np.linalg.det), (la.pinv, np.linalg.pinv),
+                    (lambda x: la.slogdet(x)[0], lambda x: np.linalg.slogdet(x)[0]),
+                    (lambda x: la.slogdet(x)[1], lambda x: np.linalg.slogdet(x)[1]),
+                    (lambda x: la.svd(x, compute_uv=False), lambda x: np.linalg.svd(x, compute_uv=False)),
+                    (lambda x: la.eigh(x)[0], lambda x: np.linalg.eigh(x)[0]),
+                    (la.expm, scipy.linalg.expm), (lambda x: la.norm(x), np.linalg.norm),
+                    (lambda x: la.norm(x, 1, axis=0), lambda x: np.linalg.norm(x, 1, axis=0))):
+        check(fn, ref, [a], **tol)
+
+
 def test_static_shapes_and_blockwise():
     x = pt.tensor("x", dtype="float64", shape=(5, 3, 3))
     y = la.inv(x)
@@ -338,6 +352,17 @@ def test_grad_cho_solve(lower, b_shape):
     check_grad(lambda x, y: la.cho_solve((x, lower), y), [c, rng.normal(size=b_shape)])
 
 
+def test_grad_eig_eigenvalues():
+    # order-invariant functions of the (possibly complex) eigenvalues
+    def f(x):
+        w = la.eig(x)[0]
+        return (pt.real(w) ** 3).sum() + (pt.imag(w) ** 2).sum()
+
+    check_grad(f, [rng.normal(size=(4, 4))])
+    check_grad(f, [rng.normal(size=(2, 3, 3))])
+    check_grad(lambda x: (pt.real(la.eig(x)[0]) ** 2).sum(), [spd(3)])
+
+
 @pytest.mark.parametrize("uplo", ["L", "U"])
 def test_grad_eigh(uplo):
     a = spd(3)
@@ -416,7 +441,7 @@ def test_grad_batch_broadcast():
     check_grad(la.solve, [well(3, 1), rng.normal(size=(4, 3, 2))])
 
 
-@pytest.mark.parametrize("build", [lambda x: la.eig(x)[0], lambda x: la.lstsq(x, x)[1],
+@pytest.mark.parametrize("build", [lambda x: la.eig(x)[1], lambda x: la.lstsq(x, x)[1],
                                    lambda x: la.schur(x)[0],
                                    lambda x: la.solve_discrete_are(x, x, x, x)])
 def test_grad_not_implemented(build):
@@ -563,3 +588,56 @@ def test_float32_grad_dtype(build):
     x64 = pt.tensor(dtype="float64", shape=(None, None, None))
     g64 = compile_eval([x64], pt.grad(build(x64).sum(), x64), [a.astype("float64")])
     np.testing.assert_allclose(gv, g64, rtol=2e-3, atol=2e-3)
+
+
+def check_complex_grad(build, values, eps=1e-6, rtol=1e-5, atol=1e-6):
+    """Gradients with complex inputs against central differences along the real
+    and imaginary parts (the autodiff convention: d/d re + i d/d im) of
+    ``sum(real(build(*xs) * w))`` with a fixed complex ``w``."""
+    syms = [sym_like(v) for v in values]
+    out = build(*syms)
+    fwd = tensorsmith.function(syms, out)
+    shape = np.shape(fwd(*values))
+    r = np.random.default_rng(1)
+    w = r.normal(size=shape) + 1j * r.normal(size=shape)
+    cost = pt.real(out * pt.constant(w)).sum()
+    grads = tensorsmith.function(syms, pt.grad(cost, syms))(*values)
+
+    def f(vals):
+        return float(np.sum(np.real(np.asarray(fwd(*vals)) * w)))
+
+    for i, v in enumerate(values):
+        num = np.zeros(v.shape, dtype=complex)
+        for idx in np.ndindex(*v.shape):
+            for unit in (1, 1j):
+                vals = [np.array(x) for x in values]
+                vals[i][idx] += eps * unit
+                fp = f(vals)
+                vals[i][idx] -= 2 * eps * unit
+                fm = f(vals)
+                num[idx] += (fp - fm) / (2 * eps) * unit
+        np.testing.assert_allclose(grads[i], num, rtol=rtol, atol=atol, err_msg=f"input {i}")
+
+
+def cplx(*shape):
+    return rng.normal(size=shape) + 1j * rng.normal(size=shape)
+
+
+@pytest.mark.parametrize("build,shapes", [
+    (la.inv, [(3, 3)]), (la.det, [(3, 3)]), (lambda x: la.slogdet(x)[1], [(3, 3)]), (la.pinv, [(3, 2)]),
+    (la.expm, [(3, 3)]), (la.solve, [(3, 3), (3, 2)]), (lambda x, y: la.solve(x, y, b_ndim=1), [(3, 3), (3,)]),
+    (lambda x, y: la.matrix_dot(x, y), [(2, 3), (3, 2)]), (lambda x: la.matrix_power(x, 3), [(3, 3)]),
+    (lambda x: la.lstsq(x, x[:, 0])[0], [(4, 2)]), (lambda x: la.eig(x)[0].sum(), [(3, 3)]),
+    (la.inv, [(2, 3, 3)]),
+])
+def test_complex_grads(build, shapes):
+    vals = [cplx(*s) + (2 * np.eye(s[-1]) if len(s) >= 2 and s[-1] == s[-2] else 0) for s in shapes]
+    check_complex_grad(build, vals)
+
+
+@pytest.mark.parametrize("trans", [0, 1, 2])
+@pytest.mark.parametrize("lower", [True, False])
+def test_complex_grad_solve_triangular(trans, lower):
+    a = cplx(3, 3) + 3 * np.eye(3)
+    a = np.tril(a) if lower else np.triu(a)
+    check_complex_grad(lambda x, y: la.solve_triangular(x, y, trans=trans, lower=lower), [a, cplx(3, 2)])

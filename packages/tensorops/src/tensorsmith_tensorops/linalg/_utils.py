@@ -174,6 +174,27 @@ def mT(x):
     return DimShuffle(nd, list(range(nd - 2)) + [nd - 1, nd - 2])(x)
 
 
+def is_complex(x):
+    return x.type.dtype.startswith("complex")
+
+
+def cj(x):
+    """``conj(x)`` for complex ``x``, ``x`` itself otherwise."""
+    if is_complex(x):
+        from .. import conj
+
+        return conj(x)
+    return x
+
+
+def mH(x):
+    """Conjugate transpose of the last two axes (``mT`` for real ``x``).
+    Gradient rules use it: with the complex convention of autodiff
+    (gradient = d/d re + i d/d im), the real formulas hold with ``^T``
+    read as ``^H`` and primal scalars conjugated."""
+    return mT(cj(x))
+
+
 def matmul(a, b):
     """Batched matrix product of two (stacks of) matrices."""
     return apply_core(MatMul(), a, b)
@@ -182,7 +203,7 @@ def matmul(a, b):
 @register_grad(MatMul)
 def _matmul_grad(op, node, inputs, g):
     a, b = inputs
-    return [matmul(g[0], mT(b)), matmul(mT(a), g[0])]
+    return [matmul(g[0], mH(b)), matmul(mH(a), g[0])]
 
 
 class ExtractDiag(LinalgOp):

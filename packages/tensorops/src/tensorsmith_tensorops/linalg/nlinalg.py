@@ -14,8 +14,8 @@ from ..basic import as_tensor_variable
 from .slinalg import solve
 from ..type import TensorType
 from ._utils import (
-    LinalgOp, alloc_diag, as_col, as_row, apply_core, check_square, diagonal, eye_like, float_dtype, fmt_shape, is_zero,
-    matmul, mT, pad_mat, real_dtype, sym_from_triangle, tril,
+    LinalgOp, alloc_diag, apply_core, as_col, as_row, check_square, cj, diagonal, eye_like, float_dtype, fmt_shape,
+    is_complex, is_zero, matmul, mH, mT, pad_mat, real_dtype, sym_from_triangle, tril,
 )
 
 __all__ = ["MatrixInverse", "Det", "SlogDet", "Eig", "Eigh", "EighGeneralized", "SVD", "QR", "MatrixPinv", "Lstsq",
@@ -46,7 +46,7 @@ matrix_inverse = inv
 @register_grad(MatrixInverse)
 def _inv_grad(op, node, inputs, g):
     y = node.outputs[0]
-    yt = mT(y)
+    yt = mH(y)
     return [-matmul(matmul(yt, g[0]), yt)]
 
 
@@ -70,7 +70,7 @@ def det(a):
 def _det_grad(op, node, inputs, g):
     (a,) = inputs
     d = node.outputs[0]
-    return [pad_mat(g[0] * d) * mT(inv(a))]
+    return [pad_mat(g[0] * cj(d)) * mH(inv(a))]
 
 
 class SlogDet(LinalgOp):
@@ -79,6 +79,10 @@ class SlogDet(LinalgOp):
     __props__ = ()
     gufunc_signature = "(m,m)->(),()"
     fname = "slogdet"
+
+    def output_dtypes(self, dtypes):
+        dt = float_dtype(*dtypes)
+        return [dt, real_dtype(dt)]
 
     def compute(self, a):
         s, ld = np.linalg.slogdet(a)
@@ -92,8 +96,11 @@ def slogdet(a):
 
 @register_grad(SlogDet)
 def _slogdet_grad(op, node, inputs, g):
+    # d log|det A| = Re tr(A^-1 dA); the sign is piecewise constant for real A
     (a,) = inputs
-    return [pad_mat(g[1]) * mT(inv(a))]
+    if is_complex(a) and not is_zero(g[0]):
+        return [grad_not_implemented(op, 0, a, "slogdet: gradient of the complex sign")]
+    return [pad_mat(g[1]) * mH(inv(a))]
 
 
 class Eig(LinalgOp):
@@ -120,7 +127,21 @@ def eig(a):
 
 @register_grad(Eig)
 def _eig_grad(op, node, inputs, g):
-    return [grad_not_implemented(op, 0, inputs[0], "the gradient of eig is not implemented")]
+    # eigenvalues (distinct): dw = diag(V^-1 dA V), so with the complex
+    # gradient convention (d/d re + i d/d im) gA = V^-H diag(gw) V^H
+    # (its real part for a real A)
+    from .. import conj, real
+
+    (a,) = inputs
+    w, v = node.outputs
+    gw, gv = g
+    if not is_zero(gv):
+        return [grad_not_implemented(op, 0, a, "eig: gradient through the eigenvectors is not implemented")]
+    vh = mT(conj(v))
+    ga = matmul(inv(vh), matmul(alloc_diag(gw), vh))
+    if not a.type.dtype.startswith("complex"):
+        ga = real(ga)
+    return [ga]
 
 
 class Eigh(LinalgOp):
@@ -208,6 +229,8 @@ def _eigh_gen_grad(op, node, inputs, g):
     a, b = inputs
     w, v = node.outputs
     gw, gv = g
+    if is_complex(a) or is_complex(b):
+        return [grad_not_implemented(op, i, x, "complex generalized eigh") for i, x in enumerate(inputs)]
     if not is_zero(gv):
         return [grad_not_implemented(op, i, x, "generalized eigh: gradient through the eigenvectors")
                 for i, x in enumerate(inputs)]
@@ -391,8 +414,8 @@ def _pinv_grad(op, node, inputs, g):
 def _pinv_pullback(a, p, gz):
     """Gradient of ``p = pinv(a)`` (Golub & Pereyra, constant rank):
     gA = -P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)."""
-    pt_ = mT(p)
-    gt = mT(gz)
+    pt_ = mH(p)
+    gt = mH(gz)
     t1 = -matmul(matmul(pt_, gz), pt_)
     x = matmul(matmul(gt, p), pt_)
     t2 = x - matmul(matmul(a, p), x)
@@ -441,16 +464,14 @@ def _lstsq_grad(op, node, inputs, g):
     if not (is_zero(gres) and is_zero(gs)):
         return [grad_not_implemented(op, i, x, "lstsq: gradient through the residuals or singular values")
                 for i, x in enumerate(inputs)]
-    if a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
-        return [grad_not_implemented(op, i, x, "complex lstsq") for i, x in enumerate(inputs)]
     from ..shape import shape_padright
 
     p = pinv(a)
     vec = b.type.ndim == 1
     gx2 = shape_padright(gx, 1) if vec else gx
     b2 = shape_padright(b, 1) if vec else b
-    gp = matmul(gx2, mT(b2))  # x = P b
-    gb = matmul(mT(p), gx2)
+    gp = matmul(gx2, mH(b2))  # x = P b
+    gb = matmul(mH(p), gx2)
     if vec:
         from ..elemwise import DimShuffle
 

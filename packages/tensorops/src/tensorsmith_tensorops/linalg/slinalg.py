@@ -12,8 +12,8 @@ from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, 
 
 from ..basic import as_tensor_variable
 from ._utils import (
-    LinalgOp, alloc_diag, apply_core, as_col, as_row, diagonal, is_zero, matmul, mT, sym_from_triangle, tril,
-    triu,
+    LinalgOp, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul, mH, mT,
+    sym_from_triangle, tril, triu,
 )
 
 __all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFactor", "LUSolve",
@@ -90,9 +90,16 @@ def solve(a, b, *, assume_a="gen", lower=False, transposed=False, b_ndim=None, c
 def _solve_grad(op, node, inputs, g):
     a, b = inputs
     x = node.outputs[0]
-    # the op solves M x = b with M = A (or A^T when transposed)
-    gb = solve(a, g[0], assume_a=op.assume_a, lower=op.lower, transposed=not op.transposed, b_ndim=op.b_ndim)
-    gm = -_outer_or_mm(gb, x, op.b_ndim)
+    # the op solves M x = b with M = A (or A^T when transposed): gb = M^-H G, gM = -gb x^H
+    if is_complex(a) or is_complex(b):
+        if op.assume_a != "gen":
+            return [grad_not_implemented(op, i, v, f"complex solve with assume_a={op.assume_a!r}")
+                    for i, v in enumerate(inputs)]
+        gb = solve(cj(a) if op.transposed else mH(a), g[0], b_ndim=op.b_ndim)
+    else:
+        gb = solve(a, g[0], assume_a=op.assume_a, lower=op.lower, transposed=not op.transposed,
+                   b_ndim=op.b_ndim)
+    gm = -_outer_or_mm(gb, cj(x), op.b_ndim)
     ga = mT(gm) if op.transposed else gm
     # the routine reads only part of A: the gradient is for those entries
     if op.assume_a in ("sym", "her", "pos"):
@@ -150,12 +157,17 @@ def solve_triangular(a, b, *, trans=0, lower=False, unit_diagonal=False, check_f
 def _solve_triangular_grad(op, node, inputs, g):
     a, b = inputs
     x = node.outputs[0]
-    if a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
-        return [grad_not_implemented(op, i, v, "complex solve_triangular") for i, v in enumerate(inputs)]
-    flip = 0 if op.trans else 1
-    gb = solve_triangular(a, g[0], trans=flip, lower=op.lower, unit_diagonal=op.unit_diagonal, b_ndim=op.b_ndim)
-    gm = -_outer_or_mm(gb, x, op.b_ndim)
-    ga = mT(gm) if op.trans else gm
+    # M x = b with M = A, A^T or A^H (trans 0, 1, 2): gb = M^-H G, gM = -gb x^H
+    kw = dict(lower=op.lower, unit_diagonal=op.unit_diagonal, b_ndim=op.b_ndim)
+    if is_complex(a) or is_complex(b):
+        if op.trans == 1:  # M^H = conj(A)
+            gb = solve_triangular(cj(a), g[0], trans=0, **kw)
+        else:
+            gb = solve_triangular(a, g[0], trans=2 - op.trans, **kw)
+    else:
+        gb = solve_triangular(a, g[0], trans=0 if op.trans else 1, **kw)
+    gm = -_outer_or_mm(gb, cj(x), op.b_ndim)
+    ga = {0: gm, 1: mT(gm), 2: mH(gm)}[op.trans]
     k = -1 if op.unit_diagonal else 0
     ga = tril(ga, k) if op.lower else triu(ga, -k)
     return [ga, gb]
@@ -619,8 +631,8 @@ def expm(A):
 
 
 class ExpmFrechetAdjoint(LinalgOp):
-    """``L(A^T, G)``, the adjoint of the Fréchet derivative of expm at ``A``
-    applied to ``G``: the upper-right block of ``expm([[A^T, G], [0, A^T]])``."""
+    """``L(A^H, G)``, the adjoint of the Fréchet derivative of expm at ``A``
+    applied to ``G``: the upper-right block of ``expm([[A^H, G], [0, A^H]])``."""
 
     __props__ = ()
     gufunc_signature = "(m,m),(m,m)->(m,m)"
@@ -633,7 +645,7 @@ class ExpmFrechetAdjoint(LinalgOp):
         n = a.shape[-1]
         if n == 0:
             return np.zeros_like(g)
-        at = np.swapaxes(a, -1, -2)
+        at = np.conj(np.swapaxes(a, -1, -2))
         big = np.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=np.result_type(a, g))
         big[..., :n, :n] = at
         big[..., n:, n:] = at
