@@ -505,3 +505,107 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
                 pos = int(np.argmax(score.reshape(-1))) if score.size else 0
                 raise GradientError(i, pos, p.shape, sym.reshape(-1)[pos], num.reshape(-1)[pos],
                                     float(abs_err.max()), float(rel_err.max()), abs_tol, rel_tol, sym, num)
+
+
+# ---------------------------------------------------------------------------
+# Forward-mode rules for ops whose family module has none
+# ---------------------------------------------------------------------------
+
+
+def _register_missing_jvps():
+    from tensorsmith_autodiff import get_jvp_rule, jvp_via_double_vjp
+
+    from .blockwise import Blockwise
+    from .linalg.slinalg import Expm, ExpmFrechetAdjoint, Solve, SolveTriangular
+
+    def _matprod(m, x):
+        from .products import matmul
+
+        return matmul(m, x)
+
+    def _sub_tangent(db, dm_x):
+        from .math import neg, sub
+
+        if db is None:
+            return neg(dm_x)
+        return sub(db, dm_x)
+
+    @register_jvp(Solve)
+    def _solve_jvp(op, node, inputs, tangents):
+        # M x = b  =>  M dx = db - dM x  (M = A, or A^T when transposed)
+        a, b = inputs
+        da, db = tangents
+        if op.assume_a != "gen" or a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
+            return jvp_via_double_vjp(node, tangents)
+        x = node.outputs[0]
+        if da is None:
+            return [op(a, db)]
+        dm = _swap_last_axes(da) if op.transposed else da
+        return [op(a, _sub_tangent(db, _matprod(dm, x)))]
+
+    @register_jvp(SolveTriangular)
+    def _solve_triangular_jvp(op, node, inputs, tangents):
+        from .creation import tril, triu
+
+        a, b = inputs
+        da, db = tangents
+        if op.trans == 2 or a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
+            return jvp_via_double_vjp(node, tangents)
+        x = node.outputs[0]
+        if da is None:
+            return [op(a, db)]
+        k = -1 if op.unit_diagonal else 0
+        da = tril(da, k) if op.lower else triu(da, -k)  # the entries the routine reads
+        dm = _swap_last_axes(da) if op.trans == 1 else da
+        return [op(a, _sub_tangent(db, _matprod(dm, x)))]
+
+    @register_jvp(Expm)
+    def _expm_jvp(op, node, inputs, tangents):
+        # d expm(A)[E] = L(A, E), the Frechet derivative, = L(B^H, E) with B = A^H
+        a = inputs[0]
+        e = tangents[0]
+        b = _swap_last_axes(a)
+        if a.type.dtype.startswith("complex"):
+            b = b.conj()
+        return [ExpmFrechetAdjoint()(b, e)]
+
+    @register_jvp(Blockwise)
+    def _blockwise_jvp(op, node, inputs, tangents):
+        # the core op's forward rule, built on core-shaped variables and
+        # vectorized over the batch dimensions
+        from .math import second
+        from .vectorize import vectorize_graph
+
+        core = op.core_op
+        rule = get_jvp_rule(core)
+        if rule is None:
+            return jvp_via_double_vjp(node, tangents)
+        core_node = op._node_core(node)
+        cin = list(core_node.inputs)
+        ctans = [None if t is None else TensorType(t.type.dtype, c.type.shape).make_variable()
+                 for t, c in zip(tangents, cin)]
+        couts = rule(core, core_node, cin, ctans)
+        replace = dict(zip(cin, inputs))
+        replace.update(zip(core_node.outputs, node.outputs))
+        replace.update((c, t) for c, t in zip(ctans, tangents) if c is not None)
+        res = []
+        for o, t in zip(node.outputs, couts):
+            if t is None:
+                res.append(None)
+                continue
+            t = vectorize_graph(t, replace)
+            if t.type.ndim < o.type.ndim:
+                t = second(o, t)
+            res.append(t)
+        return res
+
+
+def _swap_last_axes(x):
+    """``x`` with its last two axes swapped."""
+    from .elemwise import DimShuffle
+
+    nd = x.type.ndim
+    return DimShuffle(nd, list(range(nd - 2)) + [nd - 1, nd - 2])(x)
+
+
+_register_missing_jvps()
