@@ -41,7 +41,7 @@ def check_square(x, what):
         raise ValueError(f"{what}: expected a square matrix (or a stack of them), got shape {fmt_shape(x.type.shape)}")
 
 
-class LinalgOp(Op):
+class _LinalgOp(Op):
     """A core op on matrices with a gufunc signature.  Subclasses set
     ``gufunc_signature`` (class or instance attribute), ``fname`` (the user
     function's name for messages), ``square`` (indices of inputs that must be
@@ -147,7 +147,7 @@ def apply_core(op, *inputs):
 # ---------------------------------------------------------------------------
 
 
-class MatMul(LinalgOp):
+class MatMul(_LinalgOp):
     """``a @ b`` of matrices (``numpy.matmul``)."""
 
     __props__ = ()
@@ -206,7 +206,7 @@ def _matmul_grad(op, node, inputs, g):
     return [matmul(g[0], mH(b)), matmul(mH(a), g[0])]
 
 
-class ExtractDiag(LinalgOp):
+class ExtractDiag(_LinalgOp):
     """The diagonal of a square matrix."""
 
     __props__ = ()
@@ -223,7 +223,7 @@ class ExtractDiag(LinalgOp):
         return np.diagonal(x, axis1=-2, axis2=-1).copy()
 
 
-class AllocDiag(LinalgOp):
+class AllocDiag(_LinalgOp):
     """The square matrix with diagonal ``v`` (zeros elsewhere)."""
 
     __props__ = ()
@@ -254,7 +254,7 @@ register_grad(ExtractDiag, lambda op, node, inputs, g: [alloc_diag(g[0])])
 register_grad(AllocDiag, lambda op, node, inputs, g: [diagonal(g[0])])
 
 
-class Tri(LinalgOp):
+class Tri(_LinalgOp):
     """The lower (``numpy.tril``) or upper (``numpy.triu``) triangle from diagonal ``k``."""
 
     __props__ = ("lower", "k")

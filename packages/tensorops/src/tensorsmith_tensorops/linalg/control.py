@@ -12,7 +12,7 @@ discrete Lyapunov: S = A^T S A + G, gQ = S, gA = S A X^T + S^T A X."""
 import numpy as np
 from tensorsmith_autodiff import grad_not_implemented, register_grad
 
-from ._utils import LinalgOp, apply_core, matmul, mT
+from ._utils import _LinalgOp, apply_core, matmul, mT
 
 __all__ = ["SolveSylvester", "SolveContinuousLyapunov", "SolveDiscreteLyapunov", "SolveDiscreteARE",
            "solve_sylvester", "solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_discrete_are"]
@@ -22,7 +22,7 @@ def _real(op, inputs):
     return not any(x.type.dtype.startswith("complex") for x in inputs)
 
 
-class SolveSylvester(LinalgOp):
+class SolveSylvester(_LinalgOp):
     """``scipy.linalg.solve_sylvester(a, b, q)``: ``A X + X B = Q``."""
 
     __props__ = ()
@@ -54,7 +54,7 @@ def _sylvester_grad(op, node, inputs, g):
     return [-matmul(s, mT(x)), -matmul(mT(x), s), s]
 
 
-class SolveContinuousLyapunov(LinalgOp):
+class SolveContinuousLyapunov(_LinalgOp):
     """``scipy.linalg.solve_continuous_lyapunov(a, q)``: ``A X + X A^H = Q``."""
 
     __props__ = ()
@@ -86,7 +86,7 @@ def _cont_lyap_grad(op, node, inputs, g):
     return [-(matmul(s, mT(x)) + matmul(mT(s), x)), s]
 
 
-class SolveDiscreteLyapunov(LinalgOp):
+class SolveDiscreteLyapunov(_LinalgOp):
     """``scipy.linalg.solve_discrete_lyapunov(a, q, method)``: ``A X A^H - X + Q = 0``."""
 
     __props__ = ("method",)
@@ -124,7 +124,7 @@ def _disc_lyap_grad(op, node, inputs, g):
     return [matmul(matmul(s, a), mT(x)) + matmul(mT(s), ax), s]
 
 
-class SolveDiscreteARE(LinalgOp):
+class SolveDiscreteARE(_LinalgOp):
     """``scipy.linalg.solve_discrete_are(a, b, q, r)``."""
 
     __props__ = ("enforce_Q_symmetric",)

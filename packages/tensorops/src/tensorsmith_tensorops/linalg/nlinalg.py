@@ -14,7 +14,7 @@ from ..basic import as_tensor_variable
 from .slinalg import solve
 from ..type import TensorType
 from ._utils import (
-    LinalgOp, alloc_diag, apply_core, as_col, as_row, check_square, cj, diagonal, eye_like, float_dtype, fmt_shape,
+    _LinalgOp, alloc_diag, apply_core, as_col, as_row, check_square, cj, diagonal, eye_like, float_dtype, fmt_shape,
     is_complex, is_zero, matmul, mH, mT, pad_mat, real_dtype, sym_from_triangle, tril,
 )
 
@@ -24,7 +24,7 @@ __all__ = ["MatrixInverse", "Det", "SlogDet", "Eig", "Eigh", "EighGeneralized", 
            "tensorsolve"]
 
 
-class MatrixInverse(LinalgOp):
+class MatrixInverse(_LinalgOp):
     """``numpy.linalg.inv``."""
 
     __props__ = ()
@@ -50,7 +50,7 @@ def _inv_grad(op, node, inputs, g):
     return [-matmul(matmul(yt, g[0]), yt)]
 
 
-class Det(LinalgOp):
+class Det(_LinalgOp):
     """``numpy.linalg.det``."""
 
     __props__ = ()
@@ -73,7 +73,7 @@ def _det_grad(op, node, inputs, g):
     return [pad_mat(g[0] * cj(d)) * mH(inv(a))]
 
 
-class SlogDet(LinalgOp):
+class SlogDet(_LinalgOp):
     """``numpy.linalg.slogdet``: (sign, log|det|)."""
 
     __props__ = ()
@@ -103,7 +103,7 @@ def _slogdet_grad(op, node, inputs, g):
     return [pad_mat(g[1]) * mH(inv(a))]
 
 
-class Eig(LinalgOp):
+class Eig(_LinalgOp):
     """``numpy.linalg.eig``; eigenvalues and eigenvectors are always complex."""
 
     __props__ = ()
@@ -144,7 +144,7 @@ def _eig_grad(op, node, inputs, g):
     return [ga]
 
 
-class Eigh(LinalgOp):
+class Eigh(_LinalgOp):
     """``numpy.linalg.eigh`` (reads the triangle named by ``UPLO``)."""
 
     __props__ = ("UPLO",)
@@ -197,7 +197,7 @@ def eigvalsh(a, b=None, lower=True):
     return apply_core(EighGeneralized(lower), a, b)[0]
 
 
-class EighGeneralized(LinalgOp):
+class EighGeneralized(_LinalgOp):
     """``scipy.linalg.eigh(a, b)``: eigenvalues and ``b``-orthonormal
     eigenvectors of ``a v = w b v`` (both read the ``lower`` triangle)."""
 
@@ -239,7 +239,7 @@ def _eigh_gen_grad(op, node, inputs, g):
     return [sym_from_triangle(ga, op.lower), sym_from_triangle(gb, op.lower)]
 
 
-class SVD(LinalgOp):
+class SVD(_LinalgOp):
     """``numpy.linalg.svd``."""
 
     __props__ = ("full_matrices", "compute_uv")
@@ -326,7 +326,7 @@ def _svd_grad(op, node, inputs, g):
     return [ga]
 
 
-class QR(LinalgOp):
+class QR(_LinalgOp):
     """``numpy.linalg.qr``."""
 
     __props__ = ("mode",)
@@ -386,7 +386,7 @@ def _qr_grad(op, node, inputs, g):
     return [mT(solve_triangular(r, mT(b), lower=False))]
 
 
-class MatrixPinv(LinalgOp):
+class MatrixPinv(_LinalgOp):
     """``numpy.linalg.pinv``."""
 
     __props__ = ("hermitian",)

@@ -12,7 +12,7 @@ from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, 
 
 from ..basic import as_tensor_variable
 from ._utils import (
-    LinalgOp, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul, mH, mT,
+    _LinalgOp, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul, mH, mT,
     sym_from_triangle, tril, triu,
 )
 
@@ -46,7 +46,7 @@ def _outer_or_mm(gb, x, b_ndim):
     return matmul(gb, mT(x))
 
 
-class Solve(LinalgOp):
+class Solve(_LinalgOp):
     """``scipy.linalg.solve(a, b, assume_a=, lower=, transposed=)``."""
 
     __props__ = ("assume_a", "lower", "b_ndim", "transposed")
@@ -119,7 +119,7 @@ def _sym(s):
     return (s + mT(s)) * 0.5
 
 
-class SolveTriangular(LinalgOp):
+class SolveTriangular(_LinalgOp):
     """``scipy.linalg.solve_triangular(a, b, trans, lower, unit_diagonal)``."""
 
     __props__ = ("lower", "trans", "unit_diagonal", "b_ndim")
@@ -173,7 +173,7 @@ def _solve_triangular_grad(op, node, inputs, g):
     return [ga, gb]
 
 
-class Cholesky(LinalgOp):
+class Cholesky(_LinalgOp):
     """Cholesky factor of a symmetric positive-definite matrix: lower ``L``
     with ``A = L L^T`` (reads the lower triangle), or upper ``U = L^T``
     (reads the upper triangle).  ``on_error='nan'`` gives NaNs instead of
@@ -226,7 +226,7 @@ def _cholesky_grad(op, node, inputs, g):
     return [sym_from_triangle(_sym(s), op.lower)]
 
 
-class CholeskySolve(LinalgOp):
+class CholeskySolve(_LinalgOp):
     """``scipy.linalg.cho_solve((c, lower), b)``: ``x`` with ``(c c^T) x = b``
     (``c`` lower) or ``(c^T c) x = b`` (``c`` upper)."""
 
@@ -269,7 +269,7 @@ def _cho_solve_grad(op, node, inputs, g):
     return [gc, gb]
 
 
-class LU(LinalgOp):
+class LU(_LinalgOp):
     """``scipy.linalg.lu``: ``(P, L, U)``, ``(PL, U)`` with ``permute_l`` or
     ``(p, L, U)`` with ``p_indices``."""
 
@@ -351,7 +351,7 @@ def _lu_grad(op, node, inputs, g):
     return [_lu_pullback(a, p_mat, lmat, umat, gl, gu)]
 
 
-class LUFactor(LinalgOp):
+class LUFactor(_LinalgOp):
     """``scipy.linalg.lu_factor``: the packed ``LU`` (unit-lower ``L`` below
     the diagonal, ``U`` on and above) and the LAPACK row pivots (int32)."""
 
@@ -400,7 +400,7 @@ def _lu_factor_grad(op, node, inputs, g):
     return [_lu_pullback(a, p_mat, lmat, umat, tril(glu, -1), triu(glu))]
 
 
-class PivotToPermutations(LinalgOp):
+class PivotToPermutations(_LinalgOp):
     """LAPACK row pivots to a permutation: with ``inverse=True`` the rows
     ``perm`` with ``A[perm] = L @ U``; otherwise its inverse (``A = (L @ U)[perm]``)."""
 
@@ -447,7 +447,7 @@ def _perm_matrix_t(piv, like):
     return cast(eq(as_col(perm), as_row(n_range)), like.type.dtype)
 
 
-class LUSolve(LinalgOp):
+class LUSolve(_LinalgOp):
     """``scipy.linalg.lu_solve((lu, piv), b, trans)``."""
 
     __props__ = ("trans", "b_ndim")
@@ -509,7 +509,7 @@ def _lu_solve_grad(op, node, inputs, g):
     return [glu, disconnected, gb]
 
 
-class BlockDiagonal(LinalgOp):
+class BlockDiagonal(_LinalgOp):
     """``scipy.linalg.block_diag`` of ``n_inputs`` matrices."""
 
     __props__ = ("n_inputs",)
@@ -570,7 +570,7 @@ def _block_diag_grad(op, node, inputs, g):
     return res
 
 
-class Schur(LinalgOp):
+class Schur(_LinalgOp):
     """``scipy.linalg.schur(a, output)``: ``(T, Z)`` with ``A = Z T Z^H``."""
 
     __props__ = ("output",)
@@ -610,7 +610,7 @@ def _schur_grad(op, node, inputs, g):
     return [grad_not_implemented(op, 0, inputs[0], "the gradient of schur is not implemented")]
 
 
-class Expm(LinalgOp):
+class Expm(_LinalgOp):
     """``scipy.linalg.expm``."""
 
     __props__ = ()
@@ -630,7 +630,7 @@ def expm(A):
     return apply_core(Expm(), A)
 
 
-class ExpmFrechetAdjoint(LinalgOp):
+class ExpmFrechetAdjoint(_LinalgOp):
     """``L(A^H, G)``, the adjoint of the Fréchet derivative of expm at ``A``
     applied to ``G``: the upper-right block of ``expm([[A^H, G], [0, A^H]])``."""
 
