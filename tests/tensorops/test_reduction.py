@@ -318,3 +318,20 @@ def test_forward_mode(build):
     f = tensorsmith.function([x], y)
     h = 1e-6
     np.testing.assert_allclose(got, (f(x0 + h * tv) - f(x0 - h * tv)) / (2 * h), rtol=1e-5, atol=1e-7)
+
+
+def test_max_and_argmax():
+    v = values((3, 4), "float64")
+    x = pt.matrix("x")
+    m, i = compile_eval([x], pt.max_and_argmax(x, axis=1), [v])
+    np.testing.assert_array_equal(m, v.max(axis=1))
+    np.testing.assert_array_equal(i, v.argmax(axis=1))
+
+
+def test_generic_careduce_grad():
+    from tensorsmith_tensorops.reduction import CAReduce
+    from tensorsmith_tensorops.reduction import ps  # the scalar-op module
+
+    v = rng.uniform(0.5, 1.5, size=(3, 4))
+    for so in [ps.Add(), ps.Mul(), ps.Maximum(), ps.Minimum()]:
+        check_grad(lambda x: CAReduce(so, (1,))(x), [v])

@@ -201,10 +201,11 @@ def _einsum_jvp(op, node, inputs, t):
     return [cast(r, node.outputs[0].type.dtype)]
 
 
-def einsum(subscripts, *operands):
+def einsum(subscripts, *operands, optimize=None):
     """``numpy.einsum``: sum of products of the operands over the subscripts
     not in the output (implicit output: the subscripts used once, sorted,
-    after ``...``); ``...`` broadcasts as in NumPy."""
+    after ``...``); ``...`` broadcasts as in NumPy.  ``optimize`` is accepted
+    for PyTensor compatibility: the contraction order is always optimized."""
     if not isinstance(subscripts, str):
         raise TypeError(f"einsum: subscripts must be a string, got {type(subscripts).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):

@@ -206,6 +206,26 @@ def _maxmin_grad(op, node, inputs, g):
 
 register_grad(Max, _maxmin_grad)
 register_grad(Min, _maxmin_grad)
+
+
+@register_grad(CAReduce)
+def _careduce_grad(op, node, inputs, g):
+    """A generic ``CAReduce``: the rule of the named reduction its scalar op
+    makes (add, mul, maximum, minimum); logical ones have no gradient."""
+    from tensorsmith_autodiff import grad_not_implemented
+
+    so = op.scalar_op
+    if isinstance(so, (ps.AND, ps.OR)) or not inputs[0].type.differentiable:
+        return [disconnected]
+    if isinstance(so, ps.Add):
+        return _sum_grad(op, node, inputs, g)
+    if isinstance(so, ps.Mul):
+        return _prod_grad(op, node, inputs, g)
+    if isinstance(so, (ps.Maximum, ps.Minimum)):
+        return _maxmin_grad(op, node, inputs, g)
+    return [grad_not_implemented(op, 0, inputs[0], f"reduction by {so}")]
+
+
 register_grad(All, lambda op, node, inputs, g: [disconnected])
 register_grad(Any, lambda op, node, inputs, g: [disconnected])
 

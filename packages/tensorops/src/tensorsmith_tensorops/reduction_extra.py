@@ -14,7 +14,7 @@ from .reduction import min as _min
 from .reduction import sum as _sum
 from .type import TensorType
 
-__all__ = ["Argmax", "Argmin", "Median", "LogSumExp", "CumOp", "argmax", "argmin", "var", "std",
+__all__ = ["Argmax", "Argmin", "Median", "LogSumExp", "CumOp", "argmax", "argmin", "max_and_argmax", "var", "std",
            "ptp", "median", "logsumexp", "cumsum", "cumprod"]
 
 
@@ -111,6 +111,11 @@ def argmax(x, axis=None, keepdims=False):
 def argmin(x, axis=None, keepdims=False):
     """Indices of the minima over ``axis`` (as ``numpy.argmin``)."""
     return _arg_reduce(Argmin, x, axis, keepdims, "argmin")
+
+
+def max_and_argmax(a, axis=None, keepdims=False):
+    """``[max(a, axis), argmax(a, axis)]``."""
+    return [_max(a, axis=axis, keepdims=keepdims), argmax(a, axis=axis, keepdims=keepdims)]
 
 
 # ---------------------------------------------------------------------------
