@@ -251,3 +251,19 @@ def test_forward_mode(build, sa, sb):
     h = 1e-6
     num = (f(a0 + h * ta0, b0 + h * tb0) - f(a0 - h * ta0, b0 - h * tb0)) / (2 * h)
     np.testing.assert_allclose(got, num, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("build,sa,sb", [
+    (pt.dot, (2, 3), (3, 4)), (pt.matmul, (5, 1, 2, 3), (4, 3, 2)), (pt.matmul, (1, 2, 3), (5, 3, 1)),
+    (lambda a, b: pt.einsum("ij,ij->ij", a, b), (1, 3), (2, 3)),
+    (lambda a, b: pt.einsum("...ij,...jk->...ik", a, b), (5, 1, 2, 3), (4, 3, 2)),
+    (lambda a, b: pt.einsum("iij,jk->ik", a, b), (2, 2, 3), (3, 4))],
+    ids=["dot", "matmul", "matmul_bcast", "einsum_bcast", "einsum_batch", "einsum_diag"])
+def test_infer_shape(build, sa, sb):
+    a, b = pt.tensor("a", shape=(None,) * len(sa)), pt.tensor("b", shape=(None,) * len(sb))
+    out = build(a, b)
+    node = out.owner
+    in_shapes = [tuple(pt.shape_i(i, k) for k in range(i.type.ndim)) for i in node.inputs]
+    shp = node.op.infer_shape(None, node, in_shapes)[0]
+    got = compile_eval([a, b], [pt.as_tensor_variable(d) for d in shp] + [node.outputs[0]], [rand(sa), rand(sb)])
+    assert tuple(int(v) for v in got[:-1]) == got[-1].shape

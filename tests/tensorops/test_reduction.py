@@ -335,3 +335,17 @@ def test_generic_careduce_grad():
     v = rng.uniform(0.5, 1.5, size=(3, 4))
     for so in [ps.Add(), ps.Mul(), ps.Maximum(), ps.Minimum()]:
         check_grad(lambda x: CAReduce(so, (1,))(x), [v])
+
+
+@pytest.mark.parametrize("build", [lambda x: pt.sum(x, axis=(0, 2)), lambda x: pt.argmax(x, axis=(1, 2)),
+                                   lambda x: pt.median(x, axis=1), lambda x: pt.logsumexp(x, axis=0),
+                                   lambda x: pt.cumsum(x, axis=1)],
+                         ids=["sum", "argmax", "median", "logsumexp", "cumsum"])
+def test_infer_shape(build):
+    x = pt.tensor3("x")
+    out = build(x)
+    node = out.owner
+    in_shapes = [tuple(pt.shape_i(i, k) for k in range(i.type.ndim)) for i in node.inputs]
+    shp = node.op.infer_shape(None, node, in_shapes)[0]
+    got = compile_eval([x], [pt.as_tensor_variable(d) for d in shp] + [node.outputs[0]], [values((2, 3, 4), "float64")])
+    assert tuple(int(v) for v in got[:-1]) == got[-1].shape

@@ -136,6 +136,21 @@ class Einsum(Op):
             raise ValueError(f"Einsum{{{self.subscripts}}}: operands of shapes {shapes} do not match ({e})") from None
         output_storage[0][0] = np.asarray(r, dtype=node.outputs[0].type.dtype)
 
+    def infer_shape(self, fgraph, node, input_shapes):
+        from .shape import broadcast_shape_symbolic
+
+        in_terms, out_term = expand_subscripts(self.subscripts, [v.type.ndim for v in node.inputs])
+        out = []
+        for c in out_term:
+            sym, static = [], []
+            for term, shp, v in zip(in_terms, input_shapes, node.inputs):
+                for k, letter in enumerate(term):
+                    if letter == c:
+                        sym.append((shp[k],))
+                        static.append((v.type.shape[k],))
+            out.append(broadcast_shape_symbolic(sym, static)[0])
+        return [tuple(out)]
+
     def __str__(self):
         return f"Einsum{{{self.subscripts}}}"
 
