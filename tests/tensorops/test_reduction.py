@@ -306,8 +306,10 @@ def test_grad_float32_and_int_inputs():
 
 @pytest.mark.parametrize("build", [lambda x: pt.sum(x, axis=1), lambda x: pt.logsumexp(x, axis=(0,)),
                                    lambda x: pt.cumsum(x, axis=0), lambda x: pt.cumprod(x, axis=1),
-                                   lambda x: pt.mean(x, axis=-1)],
-                         ids=["sum", "logsumexp", "cumsum", "cumprod", "mean"])
+                                   lambda x: pt.mean(x, axis=-1), lambda x: pt.prod(x, axis=0),
+                                   lambda x: pt.max(x, axis=1), lambda x: pt.min(x),
+                                   lambda x: pt.median(x, axis=1), lambda x: pt.var(x, axis=0)],
+                         ids=["sum", "logsumexp", "cumsum", "cumprod", "mean", "prod", "max", "min", "median", "var"])
 def test_forward_mode(build):
     x0 = rng.uniform(0.5, 1.5, size=(3, 4))
     tv = rng.normal(size=(3, 4))

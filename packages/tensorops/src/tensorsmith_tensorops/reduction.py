@@ -163,49 +163,76 @@ def _sum_grad(op, node, inputs, g):
 register_jvp(Sum, lambda op, node, inputs, t: [None if t[0] is None else sum(t[0], axis=op.axis, dtype=node.outputs[0].type.dtype)])
 
 
-@register_grad(Prod)
-def _prod_grad(op, node, inputs, g):
-    # d prod / d x_i = prod / x_i where x_i != 0; handled exactly for zeros:
-    # product of the others computed as prod of x with zeros replaced by 1,
-    # masked by the number of zeros in the reduced group.
-    from .math import cast, eq, mul, second, switch, true_div
+def _prod_weights(op, x):
+    """d prod / d x_i (the product of the other elements of each group),
+    exact with zeros: the product of the nonzero elements, masked by the
+    number of zeros in the group."""
+    from .math import cast, eq, switch, true_div
 
-    x = inputs[0]
-    if not x.type.differentiable:
-        return [disconnected]
-    gz = _expand_back(g[0], op, x)
     is_zero = eq(x, 0)
     nz_count = _expand_back(sum(cast(is_zero, "int64"), axis=op.axis), op, x)
     x_nz = switch(is_zero, 1, x)
     prod_nz = _expand_back(prod(x_nz, axis=op.axis), op, x)
-    others = switch(eq(nz_count, 0), true_div(prod_nz, x_nz),
-                    switch(eq(nz_count, 1), switch(is_zero, prod_nz, 0), 0))
-    if others.type.dtype.startswith("complex"):
+    return switch(eq(nz_count, 0), true_div(prod_nz, x_nz),
+                  switch(eq(nz_count, 1), switch(is_zero, prod_nz, 0), 0))
+
+
+def _maxmin_weights(op, x, out):
+    """d max / d x_i: 1 at the extremum, ties sharing equally."""
+    from .math import cast, eq, true_div
+
+    mask = cast(eq(x, _expand_back(out, op, x)), x.type.dtype)
+    return true_div(mask, _expand_back(sum(mask, axis=op.axis), op, x))
+
+
+def _weighted_grad(op, x, weights, g):
+    """``conj(weights) * g`` broadcast back over the reduced axes."""
+    from .math import cast, mul, second
+
+    if weights.type.dtype.startswith("complex"):
         from . import conj
 
-        others = conj(others)
-    gx = mul(second(x, gz), others)
-    if gx.type.dtype != x.type.dtype:
-        gx = cast(gx, x.type.dtype)
-    return [gx]
+        weights = conj(weights)
+    gx = mul(second(x, _expand_back(g, op, x)), weights)
+    return cast(gx, x.type.dtype)
 
 
-def _maxmin_grad(op, node, inputs, g):
-    from .math import cast, eq, mul, second, true_div
+def _weighted_jvp(op, node, weights, t):
+    from .math import cast, mul
 
+    return cast(sum(mul(weights, t), axis=op.axis), node.outputs[0].type.dtype)
+
+
+@register_grad(Prod)
+def _prod_grad(op, node, inputs, g):
     x = inputs[0]
     if not x.type.differentiable:
         return [disconnected]
-    out = _expand_back(node.outputs[0], op, x)
-    mask = cast(eq(x, out), x.type.dtype)
-    # ties share the gradient equally
-    count = _expand_back(sum(mask, axis=op.axis), op, x)
-    gx = mul(second(x, _expand_back(g[0], op, x)), true_div(mask, count))
-    return [cast(gx, x.type.dtype) if gx.type.dtype != x.type.dtype else gx]
+    return [_weighted_grad(op, x, _prod_weights(op, x), g[0])]
+
+
+@register_jvp(Prod)
+def _prod_jvp(op, node, inputs, t):
+    return [None if t[0] is None else _weighted_jvp(op, node, _prod_weights(op, inputs[0]), t[0])]
+
+
+def _maxmin_grad(op, node, inputs, g):
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    return [_weighted_grad(op, x, _maxmin_weights(op, x, node.outputs[0]), g[0])]
+
+
+def _maxmin_jvp(op, node, inputs, t):
+    if t[0] is None:
+        return [None]
+    return [_weighted_jvp(op, node, _maxmin_weights(op, inputs[0], node.outputs[0]), t[0])]
 
 
 register_grad(Max, _maxmin_grad)
 register_grad(Min, _maxmin_grad)
+register_jvp(Max, _maxmin_jvp)
+register_jvp(Min, _maxmin_jvp)
 
 
 @register_grad(CAReduce)

@@ -227,6 +227,16 @@ def _median_grad(op, node, inputs, g):
     return [cast(gx, x.type.dtype)]
 
 
+@register_jvp(Median)
+def _median_jvp(op, node, inputs, t):
+    from .math import cast
+
+    if t[0] is None:
+        return [None]
+    r = _sum(MedianWeights(op.axis)(inputs[0]) * t[0], axis=op.axis)
+    return [cast(r, node.outputs[0].type.dtype)]
+
+
 def median(x, axis=None, keepdims=False):
     """Median over ``axis`` (as ``numpy.median``; the gradient goes to the
     middle element, or half to each of the two middle elements)."""
