@@ -267,3 +267,15 @@ def test_infer_shape(build, sa, sb):
     shp = node.op.infer_shape(None, node, in_shapes)[0]
     got = compile_eval([a, b], [pt.as_tensor_variable(d) for d in shp] + [node.outputs[0]], [rand(sa), rand(sb)])
     assert tuple(int(v) for v in got[:-1]) == got[-1].shape
+
+
+@pytest.mark.parametrize("build,sa,sb", [
+    (lambda a, b: pt.tensordot(a, b, axes=1), (2, 1), (3, 4)), (pt.vecdot, (2, 1), (2, 3)),
+    (pt.matvec, (2, 1), (3,)), (pt.vecmat, (1,), (3, 2)), (pt.dot, (2, 3, 1), (4, 2))],
+    ids=["tensordot", "vecdot", "matvec", "vecmat", "dot"])
+def test_contracted_axes_do_not_broadcast(build, sa, sb):
+    """As NumPy, a contracted axis of length 1 does not stretch (run-time error)."""
+    a, b = pt.tensor("a", shape=(None,) * len(sa)), pt.tensor("b", shape=(None,) * len(sb))
+    f = tensorsmith.function([a, b], build(a, b))
+    with pytest.raises(ValueError, match="contracted axes"):
+        f(rand(sa), rand(sb))

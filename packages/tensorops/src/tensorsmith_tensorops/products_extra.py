@@ -108,12 +108,15 @@ def _letter_dims(in_terms, shapes, subscripts):
 
 class Einsum(Op):
     """``numpy.einsum(subscripts, *operands)`` for normalized subscripts (see
-    ``einsum``)."""
+    ``einsum``).  The letters in ``strict`` must have equal lengths in all
+    operands at run time (no broadcasting of length 1, as ``tensordot`` and
+    the ``vecdot`` family require of their contracted axes)."""
 
-    __props__ = ("subscripts",)
+    __props__ = ("subscripts", "strict")
 
-    def __init__(self, subscripts):
+    def __init__(self, subscripts, strict=""):
         self.subscripts = subscripts
+        self.strict = strict
 
     def make_node(self, *operands):
         ops = resolve_weak([as_tensor_variable(o) for o in operands])
@@ -128,7 +131,19 @@ class Einsum(Op):
         dt = np.result_type(*[np.dtype(o.type.dtype) for o in ops]).name
         return Apply(self, ops, [TensorType(dt, tuple(dims[c] for c in out_term)).make_variable()])
 
+    def _check_strict(self, inputs):
+        in_terms, _ = expand_subscripts(self.subscripts, [np.ndim(i) for i in inputs])
+        for c in self.strict:
+            lengths = {np.shape(i)[k] for term, i in zip(in_terms, inputs) for k, letter in enumerate(term)
+                       if letter == c}
+            if len(lengths) > 1:
+                shapes = ", ".join(str(np.shape(i)) for i in inputs)
+                raise ValueError(f"{self}: the contracted axes of operands of shapes {shapes} differ in length "
+                                 f"({sorted(lengths)})")
+
     def perform(self, node, inputs, output_storage):
+        if self.strict:
+            self._check_strict(inputs)
         try:
             r = np.einsum(self.subscripts, *inputs, optimize=len(inputs) > 1)
         except ValueError as e:
@@ -272,7 +287,7 @@ def tensordot(a, b, axes=2):
     rest = iter(_LETTERS[na:])
     tb = [ta[ax_a[ax_b.index(j)]] if j in ax_b else next(rest) for j in range(nb)]
     out = [c for k, c in enumerate(ta) if k not in ax_a] + [c for k, c in enumerate(tb) if k not in ax_b]
-    return Einsum(_subs([ta, tb], out))(a, b)
+    return Einsum(_subs([ta, tb], out), strict="".join(ta[i] for i in ax_a))(a, b)
 
 
 def outer(x, y):
@@ -318,7 +333,7 @@ def vecdot(x1, x2, axis=-1, dtype=None):
     _last_axis_len_check("vecdot", x1, x2, a1, a2)
     x1 = moveaxis(x1, a1, -1) if a1 != x1.type.ndim - 1 else x1
     x2 = moveaxis(x2, a2, -1) if a2 != x2.type.ndim - 1 else x2
-    return _cast_opt(Einsum("...i,...i->...")(conj_if_complex(x1), x2), dtype)
+    return _cast_opt(Einsum("...i,...i->...", strict="i")(conj_if_complex(x1), x2), dtype)
 
 
 def matvec(x1, x2, dtype=None):
@@ -328,7 +343,7 @@ def matvec(x1, x2, dtype=None):
     _need_ndim("matvec", x1, 2)
     _need_ndim("matvec", x2, 1)
     _last_axis_len_check("matvec", x1, x2, -1, -1)
-    return _cast_opt(Einsum("...ij,...j->...i")(x1, x2), dtype)
+    return _cast_opt(Einsum("...ij,...j->...i", strict="j")(x1, x2), dtype)
 
 
 def vecmat(x1, x2, dtype=None):
@@ -338,7 +353,7 @@ def vecmat(x1, x2, dtype=None):
     _need_ndim("vecmat", x1, 1)
     _need_ndim("vecmat", x2, 2)
     _last_axis_len_check("vecmat", x1, x2, -1, -2)
-    return _cast_opt(Einsum("...i,...ij->...j")(conj_if_complex(x1), x2), dtype)
+    return _cast_opt(Einsum("...i,...ij->...j", strict="i")(conj_if_complex(x1), x2), dtype)
 
 
 def kron(a, b):
