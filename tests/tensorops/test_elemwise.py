@@ -601,3 +601,17 @@ def test_edge_values(case, dtype):
     with np.errstate(all="ignore"):
         v = EDGE.astype(dtype)  # 1e300 becomes inf in float32
         assert_op_matches(case.build, case.ref, [v], rtol=1e-6 if dtype == "float32" else 1e-12, atol=0)
+
+
+def test_forward_mode_complex_and_not_implemented():
+    # holomorphic: d/dz exp(z) . t = exp(z) t (no conjugate in forward mode)
+    z, t = pt.vector(dtype="complex128"), pt.vector(dtype="complex128")
+    zv, tv = np.array([0.3 + 0.4j, -1.0 + 2.0j]), np.array([1.0 - 0.5j, 0.2 + 1.0j])
+    out = compile_eval([z, t], pt.Rop(pt.exp(z) * z, z, t), [zv, tv])
+    np.testing.assert_allclose(out, (np.exp(zv) * zv + np.exp(zv)) * tv)
+    # forward mode wrt the Bessel order is not implemented; wrt x it is
+    v, x, tx = pt.vectors("v", "x", "tx")
+    with pytest.raises(NotImplementedError):
+        pt.Rop(pt.jv(v, x), v, tx)
+    got = compile_eval([v, x, tx], pt.Rop(pt.jv(v, x), x, tx), [np.array([1.5]), np.array([2.0]), np.array([1.0])])
+    np.testing.assert_allclose(got, 0.5 * (sp.jv(0.5, 2.0) - sp.jv(2.5, 2.0)))

@@ -94,6 +94,31 @@ class ScalarOp(Op):
     def grad(self, inputs, outputs, output_grads):
         return None
 
+    def jvp(self, inputs, outputs, tangents):
+        """Forward mode from the reverse rule: ``sum_i f_i'(x) t_i`` per output,
+        with the derivatives ``f_i'`` read off ``grad`` seeded with ones.  The
+        rule is taken before the complex conjugation of ``_complex_aware``
+        (forward mode needs ``f'(z)``, not its conjugate)."""
+        from tensorsmith_autodiff import NullGrad
+
+        T = _ns()
+        rule = getattr(type(self).grad, "__wrapped__", type(self).grad)
+        res = []
+        for j, out in enumerate(outputs):
+            seeds = [T.ones_like(o) if k == j else T.zeros_like(o) for k, o in enumerate(outputs)]
+            ds = rule(self, list(inputs), list(outputs), seeds)
+            if ds is None:
+                raise NotImplementedError(f"{self.name} has no derivative rule")
+            terms = []
+            for i, (d, t) in enumerate(zip(ds, tangents)):
+                if t is None or d is None:
+                    continue
+                if isinstance(d, NullGrad):
+                    raise d.error(f"forward mode through {self.name}")
+                terms.append(T.mul(d, t))
+            res.append(None if not terms else terms[0] if len(terms) == 1 else T.add(*terms))
+        return res
+
     def __str__(self):
         return type(self).__name__
 
