@@ -30,10 +30,7 @@ OP_CLASSES = _tensorops_op_classes()
 # registering a rule on them would silently cover future subclasses
 ABSTRACT_BASES = {"tensorsmith_tensorops.linalg._utils.LinalgOp"}
 # known gaps, reported to the owning family (xfail, not strict, so a fix passes)
-KNOWN_GAPS = {
-    "tensorsmith_tensorops.reduction.CAReduce":
-        "CAReduce(scalar_op, axis) applied directly has no gradient rule (its subclasses have)",
-}
+KNOWN_GAPS = {}
 
 
 def _qual(c):
