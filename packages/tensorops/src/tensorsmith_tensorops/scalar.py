@@ -10,8 +10,11 @@ A ``ScalarOp`` is a value object (equality from ``__props__``) that knows:
 * ``impl(*arrays)``: the NumPy/SciPy reference implementation;
 * ``grad(inputs, outputs, output_grads)``: the gradient, written with tensor
   ops on the (broadcast) tensors; ``Elemwise`` sums it back to each input's
-  shape and dtype.  Return ``None`` for an input that gets no gradient;
-* ``jvp(inputs, outputs, tangents)`` optionally (forward mode).
+  shape and dtype.  Return ``None`` for an input that gets no gradient.
+  Written for real numbers as ``gz * f'(x)``; ``holomorphic`` ops get the
+  complex conjugation right by themselves (see ``_complex_aware``);
+* ``jvp(inputs, outputs, tangents)`` (forward mode): by default derived from
+  ``grad``; override it for a cheaper form.
 
 Families of scalar functions live in ``scalar_*.py`` modules and only
 subclass these bases."""
