@@ -615,3 +615,15 @@ def test_forward_mode_complex_and_not_implemented():
         pt.Rop(pt.jv(v, x), v, tx)
     got = compile_eval([v, x, tx], pt.Rop(pt.jv(v, x), x, tx), [np.array([1.5]), np.array([2.0]), np.array([1.0])])
     np.testing.assert_allclose(got, 0.5 * (sp.jv(0.5, 2.0) - sp.jv(2.5, 2.0)))
+
+
+def test_build_time_errors():
+    x = pt.vector()
+    with pytest.raises(TypeError, match="left_shift is not defined for inputs of dtype float64"):
+        pt.left_shift(x, 1)
+    with pytest.raises(TypeError, match="order n must be an integer"):
+        pt.polygamma(1.5, x)
+    with pytest.raises(TypeError, match="takes 3 inputs"):
+        pt.betainc(x, x)
+    with pytest.raises(ValueError, match="broadcasting"):
+        pt.arctan2(pt.tensor(shape=(3,)), pt.tensor(shape=(4,)))

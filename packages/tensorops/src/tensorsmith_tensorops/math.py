@@ -13,6 +13,7 @@ __all__ = []
 
 
 def _ew(scalar_op, name, doc=None):
+    scalar_op.display_name = name
     op = Elemwise(scalar_op, name=name)
     if doc:
         op.__doc__ = doc

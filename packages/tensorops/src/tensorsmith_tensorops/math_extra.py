@@ -12,8 +12,13 @@ from .math import (abs, add, and_, cast, cos, eq, floor_div, le, maximum, minimu
 __all__ = []
 
 
+def _elemwise(scalar_op, name):
+    scalar_op.display_name = name
+    return Elemwise(scalar_op, name=name)
+
+
 def _ew(scalar_op, name, doc):
-    op = Elemwise(scalar_op, name=name)
+    op = _elemwise(scalar_op, name)
     op.__doc__ = doc
     globals()[name] = op
     __all__.append(name)
@@ -28,7 +33,7 @@ def _alias(name, target):
 # -- arithmetic ---------------------------------------------------------------
 _ew(sm.Reciprocal(), "reciprocal", "1 / x elementwise")
 _ew(sm.Cbrt(), "cbrt", "cube root elementwise")
-_clip = Elemwise(sm.Clip(), name="clip")
+_clip = _elemwise(sm.Clip(), "clip")
 
 # -- exponentials and logarithms ---------------------------------------------
 _ew(sm.Exp2(), "exp2", "2**x elementwise")
@@ -93,17 +98,17 @@ _ew(sm.GammaLn(), "gammaln", "log |gamma(x)|")
 _ew(sm.Psi(), "psi", "digamma function d/dx gammaln(x)")
 _alias("digamma", psi)  # noqa: F821
 _ew(sm.TriGamma(), "tri_gamma", "trigamma function d/dx psi(x)")
-_polygamma = Elemwise(sm.PolyGamma(), name="polygamma")
+_polygamma = _elemwise(sm.PolyGamma(), "polygamma")
 _ew(sm.GammaInc(), "gammainc", "regularized lower incomplete gamma P(k, x)")
 _ew(sm.GammaIncC(), "gammaincc", "regularized upper incomplete gamma Q(k, x)")
 _ew(sm.GammaIncInv(), "gammaincinv", "inverse of gammainc(k, .)")
-gammainc_dk = Elemwise(sm.GammaIncDk(), name="gammainc_dk")  # d/dk gammainc(k, x), for gradients
+gammainc_dk = _elemwise(sm.GammaIncDk(), "gammainc_dk")  # d/dk gammainc(k, x), for gradients
 _ew(sm.GammaIncCInv(), "gammainccinv", "inverse of gammaincc(k, .)")
 _ew(sm.BetaInc(), "betainc", "regularized incomplete beta I_x(a, b)")
 _ew(sm.BetaIncInv(), "betaincinv", "inverse of betainc(a, b, .)")
 # d/da and d/db of betainc(a, b, x), for gradients
-betainc_da = Elemwise(sm.BetaIncDParam("a"), name="betainc_da")
-betainc_db = Elemwise(sm.BetaIncDParam("b"), name="betainc_db")
+betainc_da = _elemwise(sm.BetaIncDParam("a"), "betainc_da")
+betainc_db = _elemwise(sm.BetaIncDParam("b"), "betainc_db")
 _ew(sm.Beta(), "beta", "beta function B(a, b)")
 _ew(sm.BetaLn(), "betaln", "log |B(a, b)|")
 _ew(sm.XLogY(), "xlogy", "x * log(y), 0 where x == 0")
@@ -122,7 +127,7 @@ _ew(sm.LogNdtr(), "log_ndtr", "log of the standard normal CDF")
 _ew(sm.Ndtri(), "ndtri", "inverse of the standard normal CDF")
 _ew(sm.Hyp2F1(), "hyp2f1", "Gauss hypergeometric function 2F1(a, b; c; z)")
 # its derivatives wrt the parameters, for gradients
-hyp2f1_da, hyp2f1_db, hyp2f1_dc = (Elemwise(sm.Hyp2F1DParam(p), name=f"hyp2f1_d{p}") for p in "abc")
+hyp2f1_da, hyp2f1_db, hyp2f1_dc = (_elemwise(sm.Hyp2F1DParam(p), f"hyp2f1_d{p}") for p in "abc")
 
 # -- complex numbers -----------------------------------------------------------------
 _ew(sm.Real(), "real", "real part (x itself for real x)")

@@ -51,9 +51,13 @@ class ScalarOp(Op):
         if rule is not None:
             cls.grad = _complex_aware(rule)
 
+    #: the user-facing name (``pt.<name>``) for messages; set where the
+    #: ``Elemwise`` instance is made.  Not part of the op's identity.
+    display_name = None
+
     @property
     def name(self):
-        return type(self).__name__.lower()
+        return self.display_name or type(self).__name__.lower()
 
     def output_dtypes(self, in_dtypes):
         """Result dtypes for input dtypes (names); cached per op instance."""
