@@ -627,3 +627,14 @@ def test_build_time_errors():
         pt.betainc(x, x)
     with pytest.raises(ValueError, match="broadcasting"):
         pt.arctan2(pt.tensor(shape=(3,)), pt.tensor(shape=(4,)))
+
+
+@pytest.mark.parametrize("alias,name", [
+    ("floor_divide", "floor_div"), ("int_div", "floor_div"), ("remainder", "mod"), ("true_divide", "true_div"),
+    ("expit", "sigmoid"), ("softplus", "log1pexp"), ("digamma", "psi"), ("conjugate", "conj"),
+    ("square", "sqr"), ("less", "lt"), ("greater", "gt"), ("less_equal", "le"), ("greater_equal", "ge"),
+    ("equal", "eq"), ("not_equal", "neq"), ("bitwise_and", "and_"), ("bitwise_or", "or_"),
+    ("bitwise_xor", "xor"), ("bitwise_not", "invert"),
+])
+def test_aliases(alias, name):
+    assert getattr(pt, alias) is getattr(pt, name)
