@@ -641,3 +641,98 @@ def test_complex_grad_solve_triangular(trans, lower):
     a = cplx(3, 3) + 3 * np.eye(3)
     a = np.tril(a) if lower else np.triu(a)
     check_complex_grad(lambda x, y: la.solve_triangular(x, y, trans=trans, lower=lower), [a, cplx(3, 2)])
+
+
+def check_jvp(build, values, eps=1e-6, rtol=1e-5, atol=1e-7):
+    """Forward-mode tangents (pushforward) against central differences."""
+    from tensorsmith_autodiff import pushforward
+
+    syms = [sym_like(v) for v in values]
+    tans = [sym_like(v) for v in values]
+    out = build(*syms)
+    (jv,) = pushforward([out], syms, tans)
+    r = np.random.default_rng(3)
+    dirs = [r.normal(size=np.shape(v)) for v in values]
+    got = compile_eval(syms + tans, jv, list(values) + dirs)
+    f = tensorsmith.function(syms, out)
+    plus = f(*[v + eps * d for v, d in zip(values, dirs)])
+    minus = f(*[v - eps * d for v, d in zip(values, dirs)])
+    np.testing.assert_allclose(got, (plus - minus) / (2 * eps), rtol=rtol, atol=atol)
+
+
+@pytest.mark.parametrize("build,values", [
+    (la.inv, [well(3)]), (la.inv, [well(3, 2)]), (la.det, [well(3, 2)]),
+    (la.solve, [well(3), rng.normal(size=(3, 2))]), (la.solve, [well(3, 2), rng.normal(size=(3, 2))]),
+    (lambda a, b: la.solve(a, b, b_ndim=1), [well(3, 2), rng.normal(size=(2, 3))]),
+    (lambda a, b: la.solve(a, b, transposed=True), [well(3), rng.normal(size=(3,))]),
+    (lambda a, b: la.matrix_dot(a, b), [rng.normal(size=(2, 2, 3)), rng.normal(size=(3, 2))]),
+    (la.cholesky, [spd(3, 2)]), (la.expm, [rng.normal(size=(3, 3)) * 0.5]),
+    (la.trace, [rng.normal(size=(2, 3, 3))]),
+    (lambda a, b: la.cho_solve((a, True), b), [np.linalg.cholesky(spd(3)), rng.normal(size=(3, 2))]),
+    (lambda a, b: la.cho_solve((a, False), b), [np.linalg.cholesky(spd(3)).T, rng.normal(size=(3,))]),
+    (lambda a, b: la.cho_solve((a, True), b), [np.linalg.cholesky(spd(3, 2)), rng.normal(size=(3, 2))]),
+    (la.solve_sylvester, [well(3) * 0.3, well(2) * 0.3, rng.normal(size=(3, 2))]),
+    (la.solve_continuous_lyapunov, [well(3) * 0.3, rng.normal(size=(3, 3))]),
+    (la.solve_discrete_lyapunov, [rng.normal(size=(3, 3)) * 0.2, rng.normal(size=(3, 3))]),
+    (la.solve_discrete_lyapunov, [rng.normal(size=(2, 3, 3)) * 0.2, rng.normal(size=(3, 3))]),
+    (lambda a, b: la.lu_solve(la.lu_factor(a), b), [well(3), rng.normal(size=(3, 2))]),
+    (lambda a, b: la.lu_solve(la.lu_factor(a), b, trans=1), [well(3), rng.normal(size=(3,))]),
+])
+def test_jvp(build, values):
+    check_jvp(build, values)
+
+
+def check_rule_jvp(rule, build, values, eps=1e-6):
+    """The forward rule ``rule`` of the core node ``build`` makes, against
+    central differences (independent of which rule the registry holds)."""
+    syms = [sym_like(v) for v in values]
+    tans = [sym_like(v) for v in values]
+    out = build(*syms)
+    node = out.owner
+    assert list(node.inputs) == syms
+    jv = rule(node.op, node, list(node.inputs), tans)[node.outputs.index(out)]
+    r = np.random.default_rng(3)
+    dirs = [r.normal(size=np.shape(v)) for v in values]
+    got = compile_eval(syms + tans, jv, list(values) + dirs)
+    f = tensorsmith.function(syms, out)
+    fd = (f(*[v + eps * d for v, d in zip(values, dirs)]) - f(*[v - eps * d for v, d in zip(values, dirs)])) / (2 * eps)
+    np.testing.assert_allclose(got, fd, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("assume_a", ["gen", "sym", "pos", "diagonal", "tridiagonal", "upper triangular",
+                                      "lower triangular"])
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("b_shape", [(3,), (3, 2)])
+def test_jvp_rule_solve_structured(assume_a, lower, b_shape):
+    from tensorsmith_tensorops.linalg.slinalg import _solve_jvp
+
+    check_rule_jvp(_solve_jvp, lambda a, b: la.solve(a, b, assume_a=assume_a, lower=lower),
+                   [spd(3), rng.normal(size=b_shape)])
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+@pytest.mark.parametrize("unit", [False, True])
+def test_jvp_rule_solve_triangular(trans, unit):
+    from tensorsmith_tensorops.linalg.slinalg import _solve_triangular_jvp
+
+    kw = dict(trans=trans, lower=True, unit_diagonal=unit)
+    check_rule_jvp(_solve_triangular_jvp, lambda x, y: la.solve_triangular(x, y, **kw),
+                   [lower_tri(3), rng.normal(size=(3, 2))])
+
+
+def test_jvp_rule_blockwise():
+    from tensorsmith_tensorops.blockwise import _blockwise_jvp
+
+    check_rule_jvp(_blockwise_jvp, la.inv, [well(3, 2)])
+    check_rule_jvp(_blockwise_jvp, lambda a, b: la.solve(a, b, assume_a="pos"), [spd(3, 2), rng.normal(size=(2, 3, 2))])
+    check_rule_jvp(_blockwise_jvp, la.eigvalsh, [spd(3, 2)])
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+@pytest.mark.parametrize("lower", [False, True])
+@pytest.mark.parametrize("unit", [False, True])
+def test_jvp_solve_triangular(trans, lower, unit):
+    a = lower_tri(3) if lower else lower_tri(3).T
+    kw = dict(trans=trans, lower=lower, unit_diagonal=unit)
+    check_jvp(lambda x, y: la.solve_triangular(x, y, **kw), [a, rng.normal(size=(3, 2))])
+    check_jvp(lambda x, y: la.solve_triangular(x, y, **kw), [np.stack([a, a]), rng.normal(size=(3,))])

@@ -21,7 +21,8 @@ import re
 
 import numpy as np
 from tensorsmith_autodiff import (
-    NOT_DIFFERENTIABLE, disconnected, get_grad_rule, grad_not_implemented, register_grad,
+    NOT_DIFFERENTIABLE, disconnected, get_grad_rule, get_jvp_rule, grad_not_implemented, jvp_via_double_vjp,
+    register_grad, register_jvp,
 )
 from tensorsmith_graphcore import Apply, Op, Variable, toposort
 
@@ -271,6 +272,27 @@ def _blockwise_grad(op, node, inputs, output_grads):
             res.append(disconnected)
         else:
             res.append(_fit_to(t, x))
+    return res
+
+
+@register_jvp(Blockwise)
+def _blockwise_jvp(op, node, inputs, tangents):
+    """The core op's forward rule when it works on batches (``batched_grad``),
+    else the generic linearization through the reverse rule."""
+    from .math import cast, second
+
+    core = op.core_op
+    rule = get_jvp_rule(core)
+    if rule is None or not getattr(core, "batched_grad", False):
+        return jvp_via_double_vjp(node, tangents)
+    res = []
+    for o, t in zip(node.outputs, rule(core, node, list(inputs), list(tangents))):
+        if t is not None:
+            if t.type.ndim < o.type.ndim:
+                t = second(o, t)
+            if t.type.dtype != o.type.dtype:
+                t = cast(t, o.type.dtype)
+        res.append(t)
     return res
 
 

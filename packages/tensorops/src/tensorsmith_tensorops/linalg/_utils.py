@@ -3,7 +3,7 @@
 and the small batched helpers the gradient rules are written with (matrix
 product, transpose of the last two axes, diagonal, triangles)."""
 import numpy as np
-from tensorsmith_autodiff import register_grad
+from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
@@ -206,6 +206,14 @@ def _matmul_grad(op, node, inputs, g):
     return [matmul(g[0], mH(b)), matmul(mH(a), g[0])]
 
 
+@register_jvp(MatMul)
+def _matmul_jvp(op, node, inputs, t):
+    a, b = inputs
+    terms = [matmul(t[0], b) if t[0] is not None else None, matmul(a, t[1]) if t[1] is not None else None]
+    terms = [x for x in terms if x is not None]
+    return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
+
+
 class ExtractDiag(_LinalgOp):
     """The diagonal of a square matrix."""
 
@@ -252,6 +260,8 @@ def alloc_diag(v):
 
 register_grad(ExtractDiag, lambda op, node, inputs, g: [alloc_diag(g[0])])
 register_grad(AllocDiag, lambda op, node, inputs, g: [diagonal(g[0])])
+register_jvp(ExtractDiag, lambda op, node, inputs, t: [diagonal(t[0])])
+register_jvp(AllocDiag, lambda op, node, inputs, t: [alloc_diag(t[0])])
 
 
 class Tri(_LinalgOp):
@@ -280,6 +290,7 @@ class Tri(_LinalgOp):
 
 
 register_grad(Tri, lambda op, node, inputs, g: [apply_core(op, g[0])])
+register_jvp(Tri, lambda op, node, inputs, t: [apply_core(op, t[0])])
 
 
 def tril(x, k=0):
@@ -336,3 +347,24 @@ def as_col(v):
     """``v[..., :, None]``."""
     nd = v.type.ndim
     return DimShuffle(nd, list(range(nd)) + ["x"])(v)
+
+
+def add_terms(*terms):
+    """The sum of the terms that are not None (None when all are)."""
+    res = None
+    for t in terms:
+        if t is not None:
+            res = t if res is None else res + t
+    return res
+
+
+def neg_or_none(t):
+    return None if t is None else -t
+
+
+def matvec_or_mm(m, x, b_ndim):
+    """``m @ x`` for a matrix (``b_ndim=2``) or vector (``b_ndim=1``) core ``x``."""
+    if b_ndim == 2:
+        return matmul(m, x)
+    mv = matmul(m, as_col(x))
+    return DimShuffle(mv.type.ndim, list(range(mv.type.ndim - 1)))(mv)

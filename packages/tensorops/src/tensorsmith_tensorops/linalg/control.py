@@ -10,9 +10,9 @@ Sylvester: A^T S + S B^T = G, gQ = S, gA = -S X^T, gB = -X^T S;
 continuous Lyapunov: gQ = S (A^T S + S A = G), gA = -(S X^T + S^T X);
 discrete Lyapunov: S = A^T S A + G, gQ = S, gA = S A X^T + S^T A X."""
 import numpy as np
-from tensorsmith_autodiff import grad_not_implemented, register_grad
+from tensorsmith_autodiff import grad_not_implemented, register_grad, register_jvp
 
-from ._utils import _LinalgOp, apply_core, matmul, mT
+from ._utils import _LinalgOp, add_terms, apply_core, matmul, mH, mT, neg_or_none
 
 __all__ = ["SolveSylvester", "SolveContinuousLyapunov", "SolveDiscreteLyapunov", "SolveDiscreteARE",
            "solve_sylvester", "solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_discrete_are"]
@@ -54,6 +54,17 @@ def _sylvester_grad(op, node, inputs, g):
     return [-matmul(s, mT(x)), -matmul(mT(x), s), s]
 
 
+@register_jvp(SolveSylvester)
+def _sylvester_jvp(op, node, inputs, t):
+    # A dX + dX B = dQ - dA X - X dB
+    a, b, q = inputs
+    x = node.outputs[0]
+    ta, tb, tq = t
+    rhs = add_terms(tq, neg_or_none(None if ta is None else matmul(ta, x)),
+                    neg_or_none(None if tb is None else matmul(x, tb)))
+    return [solve_sylvester(a, b, rhs)]
+
+
 class SolveContinuousLyapunov(_LinalgOp):
     """``scipy.linalg.solve_continuous_lyapunov(a, q)``: ``A X + X A^H = Q``."""
 
@@ -84,6 +95,18 @@ def _cont_lyap_grad(op, node, inputs, g):
     x = node.outputs[0]
     s = solve_continuous_lyapunov(mT(a), g[0])
     return [-(matmul(s, mT(x)) + matmul(mT(s), x)), s]
+
+
+@register_jvp(SolveContinuousLyapunov)
+def _cont_lyap_jvp(op, node, inputs, t):
+    # A dX + dX A^H = dQ - dA X - X dA^H
+    a, q = inputs
+    x = node.outputs[0]
+    ta, tq = t
+    dax = None
+    if ta is not None:
+        dax = matmul(ta, x) + matmul(x, mH(ta))
+    return [solve_continuous_lyapunov(a, add_terms(tq, neg_or_none(dax)))]
 
 
 class SolveDiscreteLyapunov(_LinalgOp):
@@ -122,6 +145,18 @@ def _disc_lyap_grad(op, node, inputs, g):
     s = solve_discrete_lyapunov(mT(a), g[0], method=op.method)
     ax = matmul(a, x)
     return [matmul(matmul(s, a), mT(x)) + matmul(mT(s), ax), s]
+
+
+@register_jvp(SolveDiscreteLyapunov)
+def _disc_lyap_jvp(op, node, inputs, t):
+    # dX = A dX A^H + (dA X A^H + A X dA^H + dQ)
+    a, q = inputs
+    x = node.outputs[0]
+    ta, tq = t
+    dax = None
+    if ta is not None:
+        dax = matmul(matmul(ta, x), mH(a)) + matmul(matmul(a, x), mH(ta))
+    return [solve_discrete_lyapunov(a, add_terms(tq, dax), method=op.method)]
 
 
 class SolveDiscreteARE(_LinalgOp):

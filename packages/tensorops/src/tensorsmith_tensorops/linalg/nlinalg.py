@@ -7,7 +7,7 @@ derivative results", 2008; Townsend, "Differentiating the SVD", 2016; Golub &
 Pereyra 1973 for the pseudo-inverse) are written with batched helpers so
 the same rule serves a matrix and a stack of matrices."""
 import numpy as np
-from tensorsmith_autodiff import grad_not_implemented, register_grad
+from tensorsmith_autodiff import grad_not_implemented, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
@@ -50,6 +50,12 @@ def _inv_grad(op, node, inputs, g):
     return [-matmul(matmul(yt, g[0]), yt)]
 
 
+@register_jvp(MatrixInverse)
+def _inv_jvp(op, node, inputs, t):
+    y = node.outputs[0]
+    return [-matmul(matmul(y, t[0]), y)]
+
+
 class Det(_LinalgOp):
     """``numpy.linalg.det``."""
 
@@ -71,6 +77,15 @@ def _det_grad(op, node, inputs, g):
     (a,) = inputs
     d = node.outputs[0]
     return [pad_mat(g[0] * cj(d)) * mH(inv(a))]
+
+
+@register_jvp(Det)
+def _det_jvp(op, node, inputs, t):
+    # d det = det tr(A^-1 dA)
+    from ..reduction import sum as _sum
+
+    (a,) = inputs
+    return [node.outputs[0] * _sum(mT(inv(a)) * t[0], axis=(-2, -1))]
 
 
 class SlogDet(_LinalgOp):

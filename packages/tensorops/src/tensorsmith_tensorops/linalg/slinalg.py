@@ -8,12 +8,12 @@ with respect to that triangle's entries.  Cholesky follows Murray, "Differentiat
 of the Cholesky decomposition" (2016); expm uses the Fréchet derivative
 ``L(A^T, G)``, the upper-right block of ``expm([[A^T, G], [0, A^T]])``."""
 import numpy as np
-from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, register_grad
+from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, register_grad, register_jvp
 
 from ..basic import as_tensor_variable
 from ._utils import (
-    _LinalgOp, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul, mH, mT,
-    sym_from_triangle, tril, triu,
+    _LinalgOp, add_terms, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul,
+    matvec_or_mm, mH, mT, neg_or_none, sym_from_triangle, tril, triu,
 )
 
 __all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFactor", "LUSolve",
@@ -115,6 +115,38 @@ def _solve_grad(op, node, inputs, g):
     return [ga, gb]
 
 
+def _read_part(op, ta):
+    """The part of a tangent of A that the routine of ``Solve`` reads, as the
+    tangent of the matrix it solves with."""
+    if op.assume_a in ("sym", "her", "pos"):
+        tri = tril(ta) if op.lower else triu(ta)
+        strict = tril(ta, -1) if op.lower else triu(ta, 1)
+        return tri + (mH(strict) if op.assume_a != "sym" else mT(strict))
+    if op.assume_a == "diagonal":
+        return alloc_diag(diagonal(ta))
+    if op.assume_a == "tridiagonal":
+        return tril(triu(ta, -1), 1)
+    if op.assume_a == "upper triangular":
+        return triu(ta)
+    if op.assume_a == "lower triangular":
+        return tril(ta)
+    return ta
+
+
+@register_jvp(Solve)
+def _solve_jvp(op, node, inputs, t):
+    # M x = b: dx = M^-1 (db - dM x), M = A (or A^T), dM from the entries read
+    a, b = inputs
+    x = node.outputs[0]
+    ta, tb = t
+    dmx = None
+    if ta is not None:
+        dm = _read_part(op, ta)
+        dmx = matvec_or_mm(mT(dm) if op.transposed else dm, x, op.b_ndim)
+    rhs = add_terms(tb, neg_or_none(dmx))
+    return [solve(a, rhs, assume_a=op.assume_a, lower=op.lower, transposed=op.transposed, b_ndim=op.b_ndim)]
+
+
 def _sym(s):
     return (s + mT(s)) * 0.5
 
@@ -171,6 +203,22 @@ def _solve_triangular_grad(op, node, inputs, g):
     k = -1 if op.unit_diagonal else 0
     ga = tril(ga, k) if op.lower else triu(ga, -k)
     return [ga, gb]
+
+
+@register_jvp(SolveTriangular)
+def _solve_triangular_jvp(op, node, inputs, t):
+    a, b = inputs
+    x = node.outputs[0]
+    ta, tb = t
+    dmx = None
+    if ta is not None:
+        k = -1 if op.unit_diagonal else 0
+        dm = tril(ta, k) if op.lower else triu(ta, -k)
+        dm = {0: dm, 1: mT(dm), 2: mH(dm)}[op.trans]
+        dmx = matvec_or_mm(dm, x, op.b_ndim)
+    rhs = add_terms(tb, neg_or_none(dmx))
+    return [solve_triangular(a, rhs, trans=op.trans, lower=op.lower, unit_diagonal=op.unit_diagonal,
+                             b_ndim=op.b_ndim)]
 
 
 class Cholesky(_LinalgOp):
@@ -267,6 +315,24 @@ def _cho_solve_grad(op, node, inputs, g):
     # A = C C^T (lower): gC = tril((gA + gA^T) C);  A = C^T C (upper): gC = triu(C (gA + gA^T))
     gc = tril(matmul(h, c)) if op.lower else triu(matmul(c, h))
     return [gc, gb]
+
+
+@register_jvp(CholeskySolve)
+def _cho_solve_jvp(op, node, inputs, t):
+    # A = C C^H (lower) or C^H C (upper), C read in its triangle: dx = A^-1 (db - dA x)
+    c, b = inputs
+    x = node.outputs[0]
+    tc, tb = t
+    dax = None
+    if tc is not None:
+        dc = tril(tc) if op.lower else triu(tc)
+        if op.lower:
+            da = matmul(dc, mH(c)) + matmul(c, mH(dc))
+        else:
+            da = matmul(mH(dc), c) + matmul(mH(c), dc)
+        dax = matvec_or_mm(da, x, op.b_ndim)
+    rhs = add_terms(tb, neg_or_none(dax))
+    return [cho_solve((c, op.lower), rhs, b_ndim=op.b_ndim)]
 
 
 class LU(_LinalgOp):
@@ -507,6 +573,23 @@ def _lu_solve_grad(op, node, inputs, g):
     gbm = matmul(_perm_matrix_t(piv, lu_mat), ga)
     glu = tril(matmul(gbm, mT(umat)), -1) + triu(matmul(mT(lmat), gbm))
     return [glu, disconnected, gb]
+
+
+@register_jvp(LUSolve)
+def _lu_solve_jvp(op, node, inputs, t):
+    # A = P L U with L = tril(LU, -1) + I, U = triu(LU): dA = P (dL U + L dU)
+    lu_mat, piv, b = inputs
+    x = node.outputs[0]
+    tlu, _, tb = t
+    dax = None
+    if tlu is not None:
+        lmat, umat = _unpack_lu(lu_mat)
+        db_ = matmul(tril(tlu, -1), umat) + matmul(lmat, triu(tlu))
+        da = matmul(mT(_perm_matrix_t(piv, lu_mat)), db_)
+        da = {0: da, 1: mT(da), 2: mH(da)}[op.trans]
+        dax = matvec_or_mm(da, x, op.b_ndim)
+    rhs = add_terms(tb, neg_or_none(dax))
+    return [lu_solve((lu_mat, piv), rhs, trans=op.trans, b_ndim=op.b_ndim)]
 
 
 class BlockDiagonal(_LinalgOp):
