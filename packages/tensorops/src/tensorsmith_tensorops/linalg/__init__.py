@@ -7,10 +7,8 @@ value decompositions, norms, products), ``slinalg`` (SciPy-style solvers and
 factorizations), ``control`` (Sylvester/Lyapunov/Riccati equations) and
 ``_utils`` (the core-op base class and batched helpers)."""
 from . import control, nlinalg, slinalg
-from ._utils import AllocDiag, ExtractDiag, MatMul, Tri
 from .control import *  # noqa: F401,F403
 from .nlinalg import *  # noqa: F401,F403
 from .slinalg import *  # noqa: F401,F403
 
-__all__ = (list(nlinalg.__all__) + list(slinalg.__all__) + list(control.__all__)
-           + ["MatMul", "ExtractDiag", "AllocDiag", "Tri"])
+__all__ = list(nlinalg.__all__) + list(slinalg.__all__) + list(control.__all__)

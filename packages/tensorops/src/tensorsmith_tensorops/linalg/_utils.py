@@ -3,7 +3,6 @@
 and the small batched helpers the gradient rules are written with (matrix
 product, transpose of the last two axes, diagonal, triangles)."""
 import numpy as np
-from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
@@ -147,27 +146,6 @@ def apply_core(op, *inputs):
 # ---------------------------------------------------------------------------
 
 
-class MatMul(_LinalgOp):
-    """``a @ b`` of matrices (``numpy.matmul``)."""
-
-    __props__ = ()
-    gufunc_signature = "(m,n),(n,k)->(m,k)"
-    fname = "matmul"
-    square = ()
-
-    def output_dtypes(self, dtypes):
-        return [np.result_type(*dtypes).name]
-
-    def compute_dtype(self, dtypes):
-        return np.result_type(*dtypes).name
-
-    def resolve_dims(self, dims):
-        pass
-
-    def compute(self, a, b):
-        return np.matmul(a, b)
-
-
 def mT(x):
     """``x`` with its last two axes swapped."""
     nd = x.type.ndim
@@ -197,108 +175,40 @@ def mH(x):
 
 def matmul(a, b):
     """Batched matrix product of two (stacks of) matrices."""
-    return apply_core(MatMul(), a, b)
+    from ..products import matmul as _matmul
 
-
-@register_grad(MatMul)
-def _matmul_grad(op, node, inputs, g):
-    a, b = inputs
-    return [matmul(g[0], mH(b)), matmul(mH(a), g[0])]
-
-
-@register_jvp(MatMul)
-def _matmul_jvp(op, node, inputs, t):
-    a, b = inputs
-    terms = [matmul(t[0], b) if t[0] is not None else None, matmul(a, t[1]) if t[1] is not None else None]
-    terms = [x for x in terms if x is not None]
-    return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
-
-
-class ExtractDiag(_LinalgOp):
-    """The diagonal of a square matrix."""
-
-    __props__ = ()
-    gufunc_signature = "(n,n)->(n)"
-    fname = "diagonal"
-
-    def output_dtypes(self, dtypes):
-        return list(dtypes)
-
-    def compute_dtype(self, dtypes):
-        return dtypes[0]
-
-    def compute(self, x):
-        return np.diagonal(x, axis1=-2, axis2=-1).copy()
-
-
-class AllocDiag(_LinalgOp):
-    """The square matrix with diagonal ``v`` (zeros elsewhere)."""
-
-    __props__ = ()
-    gufunc_signature = "(n)->(n,n)"
-    fname = "diag"
-    square = ()
-
-    def output_dtypes(self, dtypes):
-        return list(dtypes)
-
-    def compute_dtype(self, dtypes):
-        return dtypes[0]
-
-    def compute(self, v):
-        n = v.shape[-1]
-        return v[..., :, None] * np.eye(n, dtype=v.dtype)
+    return _matmul(a, b)
 
 
 def diagonal(x):
-    return apply_core(ExtractDiag(), x)
+    """The diagonals of the last two axes."""
+    from ..shape_extra import diagonal as _diagonal
+
+    return _diagonal(x, 0, -2, -1)
+
+
+def _eye(n_of, dtype):
+    from ..creation import eye
+    from ..shape import shape_i
+
+    return eye(shape_i(n_of, -1), dtype=dtype)
 
 
 def alloc_diag(v):
-    return apply_core(AllocDiag(), v)
-
-
-register_grad(ExtractDiag, lambda op, node, inputs, g: [alloc_diag(g[0])])
-register_grad(AllocDiag, lambda op, node, inputs, g: [diagonal(g[0])])
-register_jvp(ExtractDiag, lambda op, node, inputs, t: [diagonal(t[0])])
-register_jvp(AllocDiag, lambda op, node, inputs, t: [alloc_diag(t[0])])
-
-
-class Tri(_LinalgOp):
-    """The lower (``numpy.tril``) or upper (``numpy.triu``) triangle from diagonal ``k``."""
-
-    __props__ = ("lower", "k")
-    gufunc_signature = "(m,n)->(m,n)"
-    fname = "tril"
-    square = ()
-
-    def __init__(self, lower=True, k=0):
-        self.lower = bool(lower)
-        self.k = int(k)
-
-    def output_dtypes(self, dtypes):
-        return list(dtypes)
-
-    def compute_dtype(self, dtypes):
-        return dtypes[0]
-
-    def resolve_dims(self, dims):
-        pass
-
-    def compute(self, x):
-        return np.tril(x, self.k) if self.lower else np.triu(x, self.k)
-
-
-register_grad(Tri, lambda op, node, inputs, g: [apply_core(op, g[0])])
-register_jvp(Tri, lambda op, node, inputs, t: [apply_core(op, t[0])])
+    """Square matrices with diagonals ``v`` (the last axis), zeros elsewhere."""
+    return as_col(v) * _eye(v, v.type.dtype)
 
 
 def tril(x, k=0):
-    return apply_core(Tri(True, k), x)
+    from ..creation import tril as _tril
+
+    return _tril(x, k)
 
 
 def triu(x, k=0):
-    return apply_core(Tri(False, k), x)
+    from ..creation import triu as _triu
+
+    return _triu(x, k)
 
 
 def pad_mat(v):
@@ -319,9 +229,9 @@ def sym_from_triangle(s, lower):
 
 def eye_like(x):
     """Identity matrices shaped like the (stack of) square matrices ``x``."""
-    from ..basic import ones_like
+    from ..math import second
 
-    return alloc_diag(ones_like(diagonal(x)))
+    return second(x, _eye(x, x.type.dtype))
 
 
 def is_zero(g):
