@@ -287,15 +287,20 @@ class TensorType(Type):
         dtype; a gradient of another rank, or whose static shape cannot be
         ``var``'s, is an error naming the op that built it."""
         gt = getattr(g, "type", None)
+        if gt is self or gt == self:
+            return g
         if not isinstance(gt, TensorType) or not self.differentiable:
             return g
-        what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
-        if gt.ndim != self.ndim:
+        shape, gshape = self.shape, gt.shape
+        if len(gshape) != len(shape):
+            what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
             raise TypeError(
-                f"gradient rule error: the gradient for {var} ({self}) has {gt.ndim} dimensions instead of "
-                f"{self.ndim} (type {gt}, built by {what})")
-        for k, (a, b) in enumerate(zip(self.shape, gt.shape)):
+                f"gradient rule error: the gradient for {var} ({self}) has {len(gshape)} dimensions instead of "
+                f"{len(shape)} (type {gt}, built by {what})")
+        for k in range(len(shape)):
+            a, b = shape[k], gshape[k]
             if a is not None and b is not None and a != b:
+                what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
                 raise ValueError(
                     f"gradient rule error: the gradient for {var} ({self}) has static length {b} instead of {a} "
                     f"on axis {k} (type {gt}, built by {what}); a broadcast input's gradient must be summed "
