@@ -269,3 +269,15 @@ def test_random_batch_broadcasting(seed):
     np.testing.assert_allclose(compile_eval([x, y], out, [a, b]), expected)
     inv_out = pt.linalg.solve(pt.tensor(dtype="float64", shape=(None,) * (len(ba) + 2)), y)
     assert inv_out.type.ndim == max(len(ba), len(bb)) + 2
+
+
+def test_vectorize_graph_shape_ops_and_registry():
+    # shape-dependent graphs: reshape by the core shape, sum_to_shape
+    x = pt.matrix("x")
+    y = pt.reshape(x, (pt.shape_i(x, 0) * pt.shape_i(x, 1),)) * 2
+    xb = pt.tensor3("xb")
+    yb = vectorize_graph(y, {x: xb})
+    a = rng.normal(size=(4, 2, 3))
+    np.testing.assert_allclose(compile_eval([xb], yb, [a]), a.reshape(4, 6) * 2)
+    f = pt.vectorize(lambda m: pt.reshape(m, (-1,)).sum() + pt.shape_i(m, 0), "(m,n)->()")
+    np.testing.assert_allclose(compile_eval([xb], f(xb), [a]), a.sum(axis=(1, 2)) + 2)

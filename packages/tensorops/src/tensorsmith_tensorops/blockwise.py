@@ -310,7 +310,11 @@ def _generic_signature(node):
 
 def vectorize_node(node, *new_inputs):
     """The outputs of ``node`` recomputed for ``new_inputs``, each of which may
-    have extra leading (batch) dimensions compared with the old input."""
+    have extra leading (batch) dimensions compared with the old input: the
+    op's own ``vectorize_node`` method, a rule registered for its class
+    (``tensorsmith_tensorops.vectorize.register_vectorize``), direct rules for
+    ``Blockwise``/``Elemwise``/``DimShuffle``/reductions, else a ``Blockwise``
+    that loops over the batch."""
     op = node.op
     nb = [n.type.ndim - o.type.ndim for n, o in zip(new_inputs, node.inputs)]
     for i, b in enumerate(nb):
@@ -321,6 +325,16 @@ def vectorize_node(node, *new_inputs):
     custom = getattr(op, "vectorize_node", None)
     if custom is not None:
         return list(custom(node, *new_inputs))
+    if len({b for b in nb if b}) == 1:
+        # rules registered by op class (``vectorize.register_vectorize``) expect
+        # the batched inputs to share their number of batch dimensions
+        from .vectorize import get_vectorize_rule
+
+        rule = get_vectorize_rule(op)
+        if rule is not None:
+            res = rule(op, node, list(new_inputs), nb)
+            if res is not None:
+                return list(res)
     if isinstance(op, Blockwise):
         return list(op.make_node(*new_inputs).outputs)
     if isinstance(op, Elemwise):
