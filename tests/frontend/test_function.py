@@ -179,3 +179,23 @@ def test_runtime_broadcast_gradient_sums_back():
         ga, gb = g(a, b)
         np.testing.assert_allclose(ga, reduce_to(np.broadcast_to(b + 1, full), xs))
         np.testing.assert_allclose(gb, reduce_to(np.broadcast_to(a, full), ys))
+
+
+def test_buffer_reuse_of_dead_intermediates_is_invisible():
+    """Large elementwise chains reuse dead intermediate buffers; results,
+    arguments and values read twice must be unaffected."""
+    v = pt.dvector("v")
+    a = np.random.default_rng(0).normal(size=20000)
+    a0 = a.copy()
+    t = pt.exp(-v * v)
+    outs = function([v], [(t * 2.0 + 1.0).sum(), t + 1, pt.sin(t) * t, v * 3])(a)
+    e = np.exp(-a0 * a0)
+    np.testing.assert_allclose(outs[0], (e * 2 + 1).sum())
+    np.testing.assert_allclose(outs[1], e + 1)
+    np.testing.assert_allclose(outs[2], np.sin(e) * e)
+    np.testing.assert_allclose(outs[3], a0 * 3)
+    np.testing.assert_array_equal(a, a0)
+    # broadcasting against a larger operand cannot reuse the smaller buffer
+    m = pt.dmatrix("m")
+    r = function([v, m], pt.exp(v) + m)(a[:10000], np.ones((2, 10000)))
+    np.testing.assert_allclose(r, np.exp(a0[:10000]) + 1)

@@ -29,17 +29,37 @@ def make_storage(fgraph, input_storage=None):
     return storage
 
 
-def perform_thunk(node, storage):
-    """The thunk running ``node.op.perform``; an op may provide a faster
-    equivalent with ``make_py_thunk(node, input_cells, output_cells)``."""
+def perform_thunk(node, storage, dying=()):
+    """The thunk running ``node.op.perform``.  An op may provide a faster
+    equivalent with ``make_py_thunk(node, input_cells, output_cells, dying)``,
+    where ``dying`` lists the positions of inputs that no later node reads
+    (intermediates whose buffers the thunk may reuse for its outputs)."""
     in_cells = [storage[v] for v in node.inputs]
     out_cells = [storage[v] for v in node.outputs]
     maker = getattr(node.op, "make_py_thunk", None)
     if maker is not None:
-        thunk = maker(node, in_cells, out_cells)
+        thunk = maker(node, in_cells, out_cells, dying)
         if thunk is not None:
             return thunk
     return PerformThunk(node, node.op.perform, in_cells, out_cells)
+
+
+def dying_inputs(fgraph, node):
+    """Positions of ``node``'s inputs that are intermediates used by ``node``
+    alone (not graph outputs): their values are dead once ``node`` ran."""
+    res = []
+    i = 0
+    for v in node.inputs:
+        if v.owner is not None:
+            only_here = True
+            for c, _ in fgraph.clients[v]:
+                if c is not node:
+                    only_here = False
+                    break
+            if only_here:
+                res.append(i)
+        i += 1
+    return tuple(res)
 
 
 class PerformLinker:
@@ -49,15 +69,15 @@ class PerformLinker:
     arguments are the graph inputs that ``arg_indices`` names (others, e.g.
     shared variables, keep the cells given in ``input_storage``)."""
 
-    def make_thunk(self, node, storage):
-        return perform_thunk(node, storage)
+    def make_thunk(self, node, storage, dying=()):
+        return perform_thunk(node, storage, dying)
 
     def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
                 updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM,
                 protect_outputs=True):
         storage = make_storage(fgraph, input_storage)
         order = fgraph.toposort()
-        thunks = [self.make_thunk(node, storage) for node in order]
+        thunks = [self.make_thunk(node, storage, dying_inputs(fgraph, node)) for node in order]
         if arg_indices is None:
             arg_indices = list(range(len(fgraph.inputs)))
         input_cells = [storage[fgraph.inputs[i]] for i in arg_indices]
