@@ -2,7 +2,6 @@
 ops of ``scalar.py``), ``cast`` and ``switch``.  Each name is an ``Elemwise``
 instance, so ``pt.add(x, y)`` builds a node and ``pt.add.scalar_op`` is its
 scalar function."""
-import numpy as np
 
 from . import scalar as ps
 from .basic import as_tensor_variable

@@ -295,9 +295,9 @@ class Neg(ScalarOp):
 
 
 class Abs(ScalarOp):
-    holomorphic = False
     nin = 1
     ufunc = np.absolute
+    holomorphic = False  # |z| is not analytic: the rule handles complex z
 
     def grad(self, inputs, outputs, gz):
         m = _m()
@@ -442,8 +442,8 @@ class Invert(_Comparison):
 
 class Switch(ScalarOp):
     """``switch(cond, a, b)``: ``a`` where ``cond`` is true, else ``b``."""
-    holomorphic = False
 
+    holomorphic = False
     nin = 3
 
     def output_dtypes(self, in_dtypes):
@@ -462,6 +462,7 @@ class Switch(ScalarOp):
 
 class Second(ScalarOp):
     """``second(x, y)``: ``y`` broadcast to the shape of ``x`` (aka fill)."""
+
     holomorphic = False
 
     def output_dtypes(self, in_dtypes):
@@ -475,8 +476,8 @@ class Second(ScalarOp):
 
 
 class Identity(ScalarOp):
-    holomorphic = False
     nin = 1
+    holomorphic = False
 
     def output_dtypes(self, in_dtypes):
         return [in_dtypes[0]]
@@ -490,8 +491,8 @@ class Identity(ScalarOp):
 
 class Cast(ScalarOp):
     """Convert to ``dtype`` (as NumPy's ``astype``)."""
-    holomorphic = False
 
+    holomorphic = False
     nin = 1
     __props__ = ("dtype",)
 

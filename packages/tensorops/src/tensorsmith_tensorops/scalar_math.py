@@ -752,40 +752,43 @@ class Hyp2F1DParam(ScalarOp):
 # ---------------------------------------------------------------------------
 
 
-class Real(_Unary):
+class _ComplexPart(_Unary):
+    """``real``/``imag``: the real dtype of the input; for a complex input the
+    gradient puts ``gz`` in the matching part (``part`` is 0 or 1)."""
+
     holomorphic = False
+    part = 0
+    numpy_fn = None
+
     def output_dtypes(self, in_dtypes):
         return [_real_dtype(in_dtypes[0])]
 
     def impl(self, x):
-        return np.real(x)
+        return type(self).numpy_fn(x)
 
     def grad(self, inputs, outputs, gz):
         T = _ns()
-        x = inputs[0]
-        if _is_complex(x):
-            return [T.complex(gz[0], T.zeros_like(gz[0]))]
-        return [gz[0]]
+        zero = T.zeros_like(gz[0])
+        if _is_complex(inputs[0]):
+            parts = [zero, zero]
+            parts[self.part] = gz[0]
+            return [T.complex(*parts)]
+        # a real x is its own real part; its imaginary part is constant 0
+        return [gz[0] if self.part == 0 else zero]
 
 
-class Imag(_Unary):
-    holomorphic = False
-    def output_dtypes(self, in_dtypes):
-        return [_real_dtype(in_dtypes[0])]
+class Real(_ComplexPart):
+    numpy_fn = np.real
 
-    def impl(self, x):
-        return np.imag(x)
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        if _is_complex(x):
-            return [T.complex(T.zeros_like(gz[0]), gz[0])]
-        return [T.zeros_like(gz[0])]
+class Imag(_ComplexPart):
+    part = 1
+    numpy_fn = np.imag
 
 
 class Conj(_Unary):
     holomorphic = False
+
     ufunc = np.conjugate
 
     def grad(self, inputs, outputs, gz):
@@ -794,6 +797,7 @@ class Conj(_Unary):
 
 class Angle(_Unary):
     holomorphic = False
+
     def output_dtypes(self, in_dtypes):
         # np.angle is no ufunc: its dtype is what it gives on an empty array
         return [np.angle(np.zeros(0, dtype=in_dtypes[0])).dtype.name]
@@ -813,8 +817,8 @@ class Angle(_Unary):
 
 class Complex(ScalarOp):
     """``complex(re, im)``: ``re + 1j * im``."""
-    holomorphic = False
 
+    holomorphic = False
     def output_dtypes(self, in_dtypes):
         for d in in_dtypes:
             if np.dtype(d).kind == "c":
