@@ -266,7 +266,7 @@ def _jacobian_vectorized(expression, wrt_list, consider_constant, disconnected_i
     from .math import second
     from .reduction import prod
     from .shape import reshape, shape, shape_i
-    from .vectorize import vectorize_graph
+    from .blockwise import vectorize_graph
 
     u = TensorType(expression.type.dtype, expression.type.shape).make_variable(name="u")
     gs = pullback(expression, wrt_list, u, consider_constant=consider_constant,
@@ -513,91 +513,24 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
 
 
 def _register_missing_jvps():
-    from tensorsmith_autodiff import get_jvp_rule, jvp_via_double_vjp
+    """Forward rules registered here only for op classes that have none (the
+    family modules own their rules; these fill gaps, and step aside as soon as
+    a family registers its own, whichever module is imported first)."""
+    from tensorsmith_autodiff import get_jvp_rule
 
-    from .blockwise import Blockwise
-    from .linalg.slinalg import Expm, ExpmFrechetAdjoint, Solve, SolveTriangular
+    from .linalg.slinalg import Expm, ExpmFrechetAdjoint
 
-    def _matprod(m, x):
-        from .products import matmul
-
-        return matmul(m, x)
-
-    def _sub_tangent(db, dm_x):
-        from .math import neg, sub
-
-        if db is None:
-            return neg(dm_x)
-        return sub(db, dm_x)
-
-    @register_jvp(Solve)
-    def _solve_jvp(op, node, inputs, tangents):
-        # M x = b  =>  M dx = db - dM x  (M = A, or A^T when transposed)
-        a, b = inputs
-        da, db = tangents
-        if op.assume_a != "gen" or a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
-            return jvp_via_double_vjp(node, tangents)
-        x = node.outputs[0]
-        if da is None:
-            return [op(a, db)]
-        dm = _swap_last_axes(da) if op.transposed else da
-        return [op(a, _sub_tangent(db, _matprod(dm, x)))]
-
-    @register_jvp(SolveTriangular)
-    def _solve_triangular_jvp(op, node, inputs, tangents):
-        from .creation import tril, triu
-
-        a, b = inputs
-        da, db = tangents
-        if op.trans == 2 or a.type.dtype.startswith("complex") or b.type.dtype.startswith("complex"):
-            return jvp_via_double_vjp(node, tangents)
-        x = node.outputs[0]
-        if da is None:
-            return [op(a, db)]
-        k = -1 if op.unit_diagonal else 0
-        da = tril(da, k) if op.lower else triu(da, -k)  # the entries the routine reads
-        dm = _swap_last_axes(da) if op.trans == 1 else da
-        return [op(a, _sub_tangent(db, _matprod(dm, x)))]
-
-    @register_jvp(Expm)
     def _expm_jvp(op, node, inputs, tangents):
         # d expm(A)[E] = L(A, E), the Frechet derivative, = L(B^H, E) with B = A^H
         a = inputs[0]
-        e = tangents[0]
         b = _swap_last_axes(a)
         if a.type.dtype.startswith("complex"):
             b = b.conj()
-        return [ExpmFrechetAdjoint()(b, e)]
+        return [ExpmFrechetAdjoint()(b, tangents[0])]
 
-    @register_jvp(Blockwise)
-    def _blockwise_jvp(op, node, inputs, tangents):
-        # the core op's forward rule, built on core-shaped variables and
-        # vectorized over the batch dimensions
-        from .math import second
-        from .vectorize import vectorize_graph
-
-        core = op.core_op
-        rule = get_jvp_rule(core)
-        if rule is None:
-            return jvp_via_double_vjp(node, tangents)
-        core_node = op._node_core(node)
-        cin = list(core_node.inputs)
-        ctans = [None if t is None else TensorType(t.type.dtype, c.type.shape).make_variable()
-                 for t, c in zip(tangents, cin)]
-        couts = rule(core, core_node, cin, ctans)
-        replace = dict(zip(cin, inputs))
-        replace.update(zip(core_node.outputs, node.outputs))
-        replace.update((c, t) for c, t in zip(ctans, tangents) if c is not None)
-        res = []
-        for o, t in zip(node.outputs, couts):
-            if t is None:
-                res.append(None)
-                continue
-            t = vectorize_graph(t, replace)
-            if t.type.ndim < o.type.ndim:
-                t = second(o, t)
-            res.append(t)
-        return res
+    for cls, rule in ((Expm, _expm_jvp),):
+        if get_jvp_rule(cls) is None:
+            register_jvp(cls, rule)
 
 
 def _swap_last_axes(x):

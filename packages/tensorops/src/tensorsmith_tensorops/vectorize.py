@@ -1,29 +1,23 @@
-"""Vectorization rules by op class, on top of ``blockwise.vectorize_node``.
+"""Vectorization rules by op class, used by ``blockwise.vectorize_node`` (and
+so by ``vectorize_graph``, ``pt.vectorize``, ``Blockwise`` gradients and the
+vectorized ``jacobian``) before its generic paths (direct rules for
+``Elemwise``, ``DimShuffle``, ``CAReduce`` and ``Blockwise``; any other op is
+wrapped in a ``Blockwise`` with a generic signature, which loops over the batch
+at run time).
 
-``vectorize_graph(outputs, replace)`` rebuilds the graph of ``outputs`` with
-each key of ``replace`` replaced by its value, which may have extra leading
-(batch) dimensions.  It walks the nodes once in topological order (no
-recursion); a node with a batched input is rebuilt by the rule registered for
-its op class (``register_vectorize``, lookup along the MRO), else by
-``blockwise.vectorize_node`` (direct rules for ``Elemwise``, ``DimShuffle``,
-``CAReduce`` and ``Blockwise``, and for any other op a ``Blockwise`` with a
-generic signature, which loops over the batch at run time).
-
-The rules here cover the ops a pullback graph is made of where a loop would be
-slow or wrong-headed: ``Shape``/``Shape_i`` (the core shape, without the batch
-dimensions), ``SpecifyShape``, ``Reshape`` (the batch lengths prepended),
-``SumToShape``, ``Alloc`` and ``Dot`` with one batched operand (one matrix
-product over the flattened batch).  ``jacobian`` uses this walker;
-``pt.vectorize_graph`` is the one in ``blockwise``.
+The rules here cover the ops a pullback graph is made of where that loop would
+be slow or wrong-headed: ``Shape``/``Shape_i`` (the core shape, without the
+batch dimensions), ``SpecifyShape``, ``Reshape`` (the batch lengths
+prepended), ``SumToShape``, ``Alloc`` and ``Dot`` with one batched operand (one
+matrix product over the flattened batch).
 
 A rule is ``fn(op, node, new_inputs, nb) -> list of outputs`` where ``nb[i]``
 is the number of batch dimensions of ``new_inputs[i]`` (0: unbatched); every
-batched input has the same batch dimensions (their lengths may be 1 where
-they broadcast).  A rule may return None to defer to the generic path."""
+batched input has the same number of batch dimensions (their lengths may be 1
+where they broadcast).  A rule may return None to defer to the generic path.
+Register one with ``@register_vectorize(OpClass)`` (lookup walks the MRO)."""
 import numpy as np
-from tensorsmith_graphcore import toposort
-
-from .basic import as_tensor_variable, constant
+from .basic import constant
 from .elemwise import DimShuffle, SumToShape
 
 __all__ = ["register_vectorize", "get_vectorize_rule"]
@@ -58,42 +52,6 @@ def get_vectorize_rule(op):
             break
     _cache[cls] = rule
     return rule
-
-
-def vectorize_node(node, *new_inputs):
-    """The outputs of ``node`` for ``new_inputs`` (possibly with leading batch
-    dimensions): the registered rule, else ``blockwise.vectorize_node``."""
-    from .blockwise import vectorize_node as generic
-
-    nb = [n.type.ndim - o.type.ndim for n, o in zip(new_inputs, node.inputs)]
-    if any(nb):
-        rule = get_vectorize_rule(node.op)
-        if rule is not None:
-            res = rule(node.op, node, list(new_inputs), nb)
-            if res is not None:
-                return list(res)
-    return generic(node, *new_inputs)
-
-
-def vectorize_graph(outputs, replace):
-    """``outputs`` rebuilt for the (batched) replacements in ``replace``.
-    Returns a list for a list, else one variable."""
-    single = not isinstance(outputs, (list, tuple))
-    outs = [outputs] if single else list(outputs)
-    memo = {}
-    for old, new in dict(replace).items():
-        new = as_tensor_variable(new)
-        if new.type.ndim < old.type.ndim:
-            raise ValueError(f"vectorize_graph: the replacement {new} ({new.type}) of {old} ({old.type}) "
-                             "has fewer dimensions than it")
-        memo[old] = new
-    for node in toposort(outs, blockers=list(memo)):
-        ins = node.inputs
-        new_ins = [memo.get(v, v) for v in ins]
-        if any(a is not b for a, b in zip(new_ins, ins)):
-            memo.update(zip(node.outputs, vectorize_node(node, *new_ins)))
-    res = [memo.get(o, o) for o in outs]
-    return res[0] if single else res
 
 
 # ---------------------------------------------------------------------------
