@@ -736,3 +736,56 @@ def test_jvp_solve_triangular(trans, lower, unit):
     kw = dict(trans=trans, lower=lower, unit_diagonal=unit)
     check_jvp(lambda x, y: la.solve_triangular(x, y, **kw), [a, rng.normal(size=(3, 2))])
     check_jvp(lambda x, y: la.solve_triangular(x, y, **kw), [np.stack([a, a]), rng.normal(size=(3,))])
+
+
+def tridiag(n, *batch):
+    r = np.random.default_rng(n)
+    a = np.zeros(batch + (n, n))
+    idx = np.arange(n)
+    a[..., idx, idx] = r.normal(size=batch + (n,)) + 3
+    a[..., idx[1:], idx[:-1]] = r.normal(size=batch + (max(n - 1, 0),))
+    a[..., idx[:-1], idx[1:]] = r.normal(size=batch + (max(n - 1, 0),))
+    return a
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_tridiagonal_lu(n, transposed):
+    a = tridiag(n)
+    b = rng.normal(size=(n, 2))
+    ref = np.linalg.solve(a.T if transposed else a, b) if n else np.zeros((0, 2))
+    check(lambda x, y: la.tridiagonal_lu_solve(la.tridiagonal_lu_factor(x), y, b_ndim=2, transposed=transposed),
+          lambda x, y: ref, [a, b], rtol=1e-6)
+    if n:
+        x = sym_like(a)
+        factors = compile_eval([x], list(la.tridiagonal_lu_factor(x)), [a])
+        assert [f.shape for f in factors] == [(n - 1,), (n,), (n - 1,), (max(n - 2, 0),), (n,)]
+        assert factors[4].dtype == np.int32
+        check_grad(lambda x, y: la.tridiagonal_lu_solve(la.tridiagonal_lu_factor(x), y, transposed=transposed),
+                   [a, b[:, 0]], wrt=[1])
+
+
+def test_tridiagonal_batched_and_static_shapes():
+    a = tridiag(4, 3)
+    b = rng.normal(size=(3, 4))
+    check(lambda x, y: la.tridiagonal_lu_solve(la.tridiagonal_lu_factor(x), y, b_ndim=1),
+          lambda x, y: np.linalg.solve(x, y[..., None])[..., 0], [a, b], rtol=1e-6)
+    dl, d, du, du2, ipiv = la.tridiagonal_lu_factor(pt.tensor(dtype="float32", shape=(2, 5, 5)))
+    assert (dl.type.shape, d.type.shape, du2.type.shape, ipiv.type.shape) == ((2, 4), (2, 5), (2, 3), (2, 5))
+    assert d.type.dtype == "float32" and ipiv.type.dtype == "int32"
+
+
+@pytest.mark.parametrize("output", ["real", "complex"])
+def test_qz_ordqz(output):
+    a, b = rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    x, y = sym_like(a), sym_like(b)
+    aa, bb, q, z = compile_eval([x, y], list(la.qz(x, y, output=output)), [a, b])
+    for m, ref in ((aa, a), (bb, b)):
+        np.testing.assert_allclose(q @ m @ z.conj().T, ref, atol=1e-10)
+    ref = scipy.linalg.ordqz(a, b, sort="lhp", output=output)
+    got = compile_eval([x, y], list(la.ordqz(x, y, sort="lhp", output=output)), [a, b])
+    for gv, rv in zip(got, ref):
+        assert gv.dtype == rv.dtype and gv.shape == rv.shape
+    np.testing.assert_allclose(got[2] / got[3], ref[2] / ref[3], atol=1e-8)
+    with pytest.raises(ValueError, match="sort"):
+        la.ordqz(x, y, sort="bad")

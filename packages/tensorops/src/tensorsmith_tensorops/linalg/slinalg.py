@@ -17,9 +17,9 @@ from ._utils import (
 )
 
 __all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFactor", "LUSolve",
-           "PivotToPermutations", "BlockDiagonal", "Schur", "Expm", "ExpmFrechetAdjoint",
+           "PivotToPermutations", "BlockDiagonal", "Schur", "QZ", "Expm", "ExpmFrechetAdjoint",
            "solve", "solve_triangular", "cholesky", "cho_solve", "lu", "lu_factor", "lu_solve",
-           "pivot_to_permutation", "block_diag", "schur", "expm"]
+           "pivot_to_permutation", "block_diag", "schur", "qz", "ordqz", "expm"]
 
 _ASSUME_A = {"gen": "gen", "general": "gen", "sym": "sym", "symmetric": "sym", "her": "her",
              "hermitian": "her", "pos": "pos", "positive definite": "pos", "diagonal": "diagonal",
@@ -691,6 +691,60 @@ def schur(a, output="real"):
 @register_grad(Schur)
 def _schur_grad(op, node, inputs, g):
     return [grad_not_implemented(op, 0, inputs[0], "the gradient of schur is not implemented")]
+
+
+class QZ(_LinalgOp):
+    """``scipy.linalg.qz(a, b, output)``: ``(AA, BB, Q, Z)`` with
+    ``A = Q AA Z^H`` and ``B = Q BB Z^H``; with ``sort``, ``scipy.linalg.ordqz``:
+    ``(AA, BB, alpha, beta, Q, Z)`` reordered by ``sort`` ('lhp', 'rhp', 'iuc', 'ouc')."""
+
+    __props__ = ("output", "sort")
+    fname = "qz"
+    square = (0, 1)
+    batch_ok = False
+
+    def __init__(self, output="real", sort=None):
+        if output not in ("real", "complex"):
+            raise ValueError(f"qz: output must be 'real' or 'complex', got {output!r}")
+        if sort not in (None, "lhp", "rhp", "iuc", "ouc"):
+            raise ValueError(f"ordqz: sort must be 'lhp', 'rhp', 'iuc' or 'ouc', got {sort!r}")
+        self.output = output
+        self.sort = sort
+        self.gufunc_signature = ("(m,m),(m,m)->(m,m),(m,m),(m,m),(m,m)" if sort is None
+                                 else "(m,m),(m,m)->(m,m),(m,m),(m),(m),(m,m),(m,m)")
+
+    def output_dtypes(self, dtypes):
+        from ._utils import float_dtype
+
+        dt = float_dtype(*dtypes)
+        cdt = "complex64" if dt in ("float32", "complex64") else "complex128"
+        if self.output == "complex":
+            dt = cdt
+        if self.sort is None:
+            return [dt] * 4
+        return [dt, dt, cdt, dt, dt, dt]
+
+    def compute(self, a, b):
+        import scipy.linalg
+
+        if self.sort is None:
+            return tuple(scipy.linalg.qz(a, b, output=self.output))
+        return tuple(scipy.linalg.ordqz(a, b, sort=self.sort, output=self.output))
+
+
+def qz(A, B, output="real"):
+    """Generalized Schur (QZ) decomposition: ``(AA, BB, Q, Z)``."""
+    return tuple(apply_core(QZ(output), A, B))
+
+
+def ordqz(A, B, sort="lhp", output="real"):
+    """QZ decomposition with reordered eigenvalues: ``(AA, BB, alpha, beta, Q, Z)``."""
+    return tuple(apply_core(QZ(output, sort), A, B))
+
+
+@register_grad(QZ)
+def _qz_grad(op, node, inputs, g):
+    return [grad_not_implemented(op, i, x, "the gradient of qz is not implemented") for i, x in enumerate(inputs)]
 
 
 class Expm(_LinalgOp):
