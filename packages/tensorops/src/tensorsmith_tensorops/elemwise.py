@@ -88,7 +88,8 @@ class Elemwise(Op):
         the output when dtype and shape allow (no temporary array)."""
         so = self.scalar_op
         uf = so.ufunc
-        if uf is None or len(output_cells) != 1 or type(so).impl is not _base_impl:
+        if (uf is None or len(output_cells) != 1 or type(so).impl is not _base_impl
+                or len(input_cells) != uf.nin):
             return None
         dt = node.outputs[0].type.numpy_dtype
         ndarray = np.ndarray

@@ -62,6 +62,8 @@ class _TensorOperators:
     def __rxor__(self, other): return _ns().xor(other, self)
     def __lshift__(self, other): return _ns().left_shift(self, other)
     def __rshift__(self, other): return _ns().right_shift(self, other)
+    def __rlshift__(self, other): return _ns().left_shift(other, self)
+    def __rrshift__(self, other): return _ns().right_shift(other, self)
     def __matmul__(self, other): return _ns().matmul(self, other)
     def __rmatmul__(self, other): return _ns().matmul(other, self)
     # comparisons build graphs (except ==/!=, identity as in PyTensor)
