@@ -202,7 +202,10 @@ class _TensorOperators:
         return _ns().nonzero(self, return_matrix=return_matrix)
 
     def copy(self, name=None):
-        return _ns().tensor_copy(self, name=name)
+        """A copy of this tensor (a new variable computing the same value)."""
+        out = _ns().tensor_copy(self)
+        out.name = name
+        return out
 
     def conj(self):
         return _ns().conj(self)
