@@ -32,6 +32,16 @@ CASES = [
     ("sum_to_shape", lambda x, c: _sum_to(x * 3.0, c), (2, 3), np.ones((1, 3))),
     ("alloc", lambda x, c: pt.alloc(x, 2, x.shape[0]) * 1.0, (3,), None),
     ("elemwise_reduce", lambda x, c: pt.sum(pt.exp(x) * c, axis=0), (2, 3), np.arange(3.0)),
+    ("subtensor", lambda x, c: x[1:, ::2] * 2.0, (3, 4), None),
+    ("subtensor_int", lambda x, c: x[1] + x[-1, 0], (3, 4), None),
+    ("advanced_subtensor", lambda x, c: x[[0, 2, 0]] * 1.0, (3, 2), None),
+    ("advanced_mixed", lambda x, c: x[1:, [0, 0, 1]], (3, 2), None),
+    ("inc_subtensor", lambda x, c: pt.inc_subtensor(x[1:3], c), (4,), np.array([1.0, 2.0])),
+    ("set_subtensor_value_batched", lambda x, c: pt.set_subtensor(pt.constant(np.zeros((3, 2)))[1], x), (2,),
+     None),
+    ("inc_advanced_both_batched", lambda x, c: pt.inc_subtensor(x[[0, 0, 2]], x[:3] * 2.0), (4,), None),
+    ("inc_advanced_value_batched", lambda x, c: pt.inc_subtensor(pt.constant(np.ones((3, 2)))[[0, 0]], x),
+     (2,), None),
     ("shape_i", lambda x, c: x * pt.cast(x.shape[-1], "float64"), (4,), None),
 ]
 
@@ -52,6 +62,17 @@ def test_vectorize_graph_matches_loop(name, build, core, cval):
     # the registered rules were used: no op was wrapped in a run-time loop
     loops = [n.op for n in toposort([vout]) if isinstance(n.op, Blockwise)]
     assert not loops, loops
+
+
+def test_gufunc_ops_run_under_their_signature():
+    a = pt.dmatrix("a")
+    out = pt.linalg.inv(a)
+    A = pt.tensor3("A")
+    vout = vectorize_graph(out, {a: A})
+    (node,) = [n for n in toposort([vout]) if isinstance(n.op, Blockwise)]
+    assert node.op.signature == node.op.core_op.gufunc_signature.replace(" ", "")
+    av = rng.normal(size=(2, 3, 3)) + 3 * np.eye(3)
+    np.testing.assert_allclose(tensorsmith.function([A], vout)(av), np.linalg.inv(av), rtol=1e-10)
 
 
 def test_generic_fallback_loops_at_run_time():

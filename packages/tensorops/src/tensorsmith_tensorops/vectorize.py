@@ -9,7 +9,11 @@ The rules here cover the ops a pullback graph is made of where that loop would
 be slow or wrong-headed: ``Shape``/``Shape_i`` (the core shape, without the
 batch dimensions), ``SpecifyShape``, ``Reshape`` (the batch lengths
 prepended), ``SumToShape``, ``Alloc`` and ``Dot`` with one batched operand (one
-matrix product over the flattened batch).
+matrix product over the flattened batch), the indexing ops with unbatched
+indices (leading full slices; for advanced indices only when they are
+adjacent, where NumPy keeps their axes in place), and, for any op declaring a
+``gufunc_signature``, ``Blockwise`` with that signature (a catch-all rule on
+``Op`` that defers for other ops).
 
 A rule is ``fn(op, node, new_inputs, nb) -> list of outputs`` where ``nb[i]``
 is the number of batch dimensions of ``new_inputs[i]`` (0: unbatched); every
@@ -211,7 +215,78 @@ def _register_dot_rule():
         return [r]
 
 
+def _advanced_adjacent(idx_list):
+    """True when the advanced entries (arrays, and ints next to them) of an
+    index are adjacent: NumPy then keeps their result axes in place, so
+    leading full slices for the batch axes keep the batch axes in front."""
+    if not any(e[0] == "a" for e in idx_list):
+        return True
+    pos = [k for k, e in enumerate(idx_list) if e[0] in ("a", "i")]
+    return pos[-1] - pos[0] + 1 == len(pos)
+
+
+def _register_indexing_rules():
+    import copy
+
+    from .creation import alloc
+    from .shape import shape_i
+    from .subtensor import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor, Subtensor
+
+    def _batched_op(op, b):
+        new = copy.copy(op)
+        new.idx_list = (("s", None, None, None),) * b + tuple(op.idx_list)
+        return new
+
+    def _take(op, node, new_inputs, nb):
+        # x[idx] per batch entry: x[:, ..., :, idx] with unbatched index inputs
+        if any(nb[1:]) or not _advanced_adjacent(op.idx_list):
+            return None
+        return [_batched_op(op, nb[0])(*new_inputs)]
+
+    def _inc(op, node, new_inputs, nb):
+        if any(nb[2:]) or not _advanced_adjacent(op.idx_list):
+            return None
+        x, y = new_inputs[0], new_inputs[1]
+        idx = list(new_inputs[2:])
+        bx, by = nb[0], nb[1]
+        b = bx or by
+        if bx and by and bx != by:
+            return None
+        if not bx:
+            # the same x for every batch entry of y: broadcast it
+            x = alloc(x, *_batch_lens(y, b), *[shape_i(x, k) for k in range(x.type.ndim)])
+        if by:
+            # align y's batch axes with the front of x[:, idx]
+            sub_cls = AdvancedSubtensor if isinstance(op, AdvancedIncSubtensor) else Subtensor
+            core_sub = sub_cls(op.idx_list)(node.inputs[0], *node.inputs[2:])
+            pad = core_sub.type.ndim - (y.type.ndim - b)
+            if pad:
+                y = DimShuffle(y.type.ndim, list(range(b)) + ["x"] * pad + list(range(b, y.type.ndim)))(y)
+        return [_batched_op(op, b)(x, y, *idx)]
+
+    register_vectorize(Subtensor, _take)
+    register_vectorize(AdvancedSubtensor, _take)
+    register_vectorize(IncSubtensor, _inc)
+    register_vectorize(AdvancedIncSubtensor, _inc)
+
+
+def _register_gufunc_rule():
+    from tensorsmith_graphcore import Op
+
+    from .blockwise import Blockwise
+
+    @register_vectorize(Op)
+    def _gufunc(op, node, new_inputs, nb):
+        # an op declaring its core signature runs batched under Blockwise
+        # with that signature (the op's batched_perform, when it has one)
+        if isinstance(op, Blockwise) or getattr(op, "gufunc_signature", None) is None:
+            return None
+        return Blockwise(op).make_node(*new_inputs).outputs
+
+
 _register_shape_rules()
+_register_indexing_rules()
+_register_gufunc_rule()
 _register_sum_to_shape_rule()
 _register_alloc_rule()
 _register_dot_rule()
