@@ -342,48 +342,83 @@ def _svd_grad(op, node, inputs, g):
 
 
 class QR(_LinalgOp):
-    """``numpy.linalg.qr``."""
+    """QR decomposition with the modes of ``scipy.linalg.qr``: 'full'
+    (``Q`` m x m, ``R`` m x n), 'economic' (``Q`` m x k, ``R`` k x n), 'r'
+    (``R`` m x n only) and 'raw' (Householder matrix ``H`` m x n, ``tau``,
+    ``R``); with ``pivoting`` also the column permutation ``P`` (int32,
+    ``A[:, P] = Q R``)."""
 
-    __props__ = ("mode",)
+    __props__ = ("mode", "pivoting")
     fname = "qr"
     square = ()
 
-    _SIGS = {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)", "r": "(m,n)->(k,n)",
-             "raw": "(m,n)->(n,m),(k)"}
+    _SIGS = {"full": "(m,n)->(m,m),(m,n)", "economic": "(m,n)->(m,k),(k,n)", "r": "(m,n)->(m,n)",
+             "raw": "(m,n)->(m,n),(k),(m,n)"}
+    _ALIASES = {"complete": "full", "reduced": "economic"}
 
-    def __init__(self, mode="reduced"):
+    def __init__(self, mode="full", pivoting=False):
+        mode = self._ALIASES.get(mode, mode)
         if mode not in self._SIGS:
-            raise ValueError(f"qr: mode must be one of {sorted(self._SIGS)}, got {mode!r}")
+            raise ValueError(f"qr: mode must be one of 'full', 'economic', 'r', 'raw' (or 'complete', 'reduced'), "
+                             f"got {mode!r}")
         self.mode = mode
-        self.gufunc_signature = self._SIGS[mode]
+        self.pivoting = bool(pivoting)
+        self.gufunc_signature = self._SIGS[mode] + (",(n)" if pivoting else "")
+        # numpy.linalg.qr computes stacks of the plain full/economic factorizations at once
+        self.batch_ok = mode in ("full", "economic") and not pivoting
+
+    def output_dtypes(self, dtypes):
+        dt = float_dtype(*dtypes)
+        n_out = len(self._SIGS[self.mode].split("->")[1].split("),("))
+        return [dt] * n_out + (["int32"] if self.pivoting else [])
 
     def compute(self, a):
-        r = np.linalg.qr(a, mode=self.mode)
-        return tuple(r) if isinstance(r, tuple) else r
+        import scipy.linalg
+
+        if self.batch_ok:
+            return tuple(np.linalg.qr(a, mode="complete" if self.mode == "full" else "reduced"))
+        if a.size == 0:
+            m, n = a.shape
+            k = min(m, n)
+            empty = {"r": (np.zeros((m, n), a.dtype),),
+                     "raw": (np.zeros((m, n), a.dtype), np.zeros(k, a.dtype), np.zeros((m, n), a.dtype))}
+            res = empty[self.mode] if self.mode in empty else tuple(np.linalg.qr(
+                a, mode="complete" if self.mode == "full" else "reduced"))
+            return res + ((np.arange(n, dtype=np.int32),) if self.pivoting else ())
+        res = scipy.linalg.qr(a, mode=self.mode, pivoting=self.pivoting)
+        if self.mode == "raw":
+            (h, tau), r, *p = res
+            res = (h, tau, r, *p)
+        return tuple(res)
 
 
-def qr(a, mode="reduced"):
-    """QR decomposition (``numpy.linalg.qr``): ``(Q, R)``, or ``R`` for mode='r'."""
-    res = apply_core(QR(mode), a)
+def qr(a, mode="full", pivoting=False, overwrite_a=False, lwork=None):
+    """QR decomposition (``scipy.linalg.qr`` modes; NumPy's 'complete' and
+    'reduced' are accepted): ``(Q, R)``, ``R`` for mode='r', ``(H, tau, R)``
+    for 'raw'; with ``pivoting`` the permutation is appended."""
+    res = apply_core(QR(mode, pivoting), a)
     return tuple(res) if isinstance(res, list) else res
 
 
 @register_grad(QR)
 def _qr_grad(op, node, inputs, g):
-    # Square or tall A (m >= n), mode 'reduced'/'complete' for square, 'r':
-    # M = R gR^T - gQ^T Q ; gA = (gQ + Q copyltu(M)) R^-T, copyltu(M) = tril(M) + tril(M, -1)^T
-    # (for shapes not known statically, a wide A fails at run time in the
-    # triangular solve with the non-square R)
+    # Square or tall A (m >= n), from the economic factors Q (m x n), R (n x n):
+    # M = R gR^T - gQ^T Q ; gA = (gQ + Q copyltu(M)) R^-T, copyltu(M) = tril(M) + tril(M, -1)^T.
+    # Mode 'r' (R is m x n, zero below row n) uses the first n rows of gR; mode
+    # 'full' only square A.  For shapes not known statically, a wide A fails at
+    # run time in the triangular solve with the non-square R.
     (a,) = inputs
     m, n = a.type.shape[-2:]
     known = m is not None and n is not None
-    if op.mode == "raw" or a.type.dtype.startswith("complex") or (known and m < n) or (
-            known and op.mode == "complete" and m != n):
-        return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with m >= n "
-                                             "(and m == n for mode='complete'); mode 'raw' has none")]
+    if op.mode == "raw" or op.pivoting or is_complex(a) or (known and m < n) or (
+            known and op.mode == "full" and m != n):
+        return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with m >= n (and m == n for "
+                                             "mode='full'); modes 'raw' and pivoting have none")]
     if op.mode == "r":
-        q, r = qr(a, "reduced")
-        gq, gr = None, g[0]
+        from ..shape import shape_i
+
+        q, r = qr(a, "economic")
+        gq, gr = None, g[0][..., :shape_i(a, -1), :]
     else:
         q, r = node.outputs
         gq, gr = g
