@@ -528,7 +528,13 @@ def _register_missing_jvps():
             b = b.conj()
         return [ExpmFrechetAdjoint()(b, tangents[0])]
 
-    for cls, rule in ((Expm, _expm_jvp),):
+    from .reduction import All, Any
+    from .shape import MakeIntVector, Shape, Shape_i
+
+    # integer or boolean outputs: no tangent (spares the double-VJP fallback)
+    gaps = [(cls, _no_tangent) for cls in (Shape, Shape_i, MakeIntVector, All, Any)]
+    gaps.append((Expm, _expm_jvp))
+    for cls, rule in gaps:
         if get_jvp_rule(cls) is None:
             register_jvp(cls, rule)
 
