@@ -296,12 +296,20 @@ def test_matrix_norm(ord):
 
 
 def test_norm_misc():
-    check(la.norm, np.linalg.norm, [rng.normal(size=(2, 3, 4))])
+    # more than two dimensions, axis=None: a stack of matrices (PyTensor's meaning)
+    x3 = rng.normal(size=(2, 3, 4))
+    check(la.norm, lambda v: np.linalg.norm(v, axis=(-2, -1)), [x3])
+    check(lambda v: la.norm(v, ord="nuc", keepdims=True),
+          lambda v: np.linalg.norm(v, ord="nuc", axis=(-2, -1), keepdims=True), [x3])
+    for alias, ord in (("f", "fro"), ("inf", np.inf), ("-inf", -np.inf)):
+        check(lambda v: la.norm(v, ord=alias), lambda v: np.linalg.norm(v, ord=ord), [x3[0]])
     check(la.norm, np.linalg.norm, [np.arange(6).reshape(2, 3)])
     check(la.norm, np.linalg.norm, [rng.normal(size=5).astype("float32")], rtol=1e-6)
     check(lambda v: la.norm(v, keepdims=True), lambda v: np.linalg.norm(v, keepdims=True), [np.ones((2, 2))])
     with pytest.raises(ValueError):
-        la.norm(pt.tensor3(), ord=2)
+        la.norm(pt.tensor3(), ord=2, axis=(0, 1, 2))
+    with pytest.raises(ValueError):
+        la.norm(pt.scalar(), ord=2)
     with pytest.raises(ValueError):
         la.norm(pt.matrix(), ord="fro", axis=1)
 

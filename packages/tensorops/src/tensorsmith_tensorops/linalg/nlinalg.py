@@ -646,19 +646,30 @@ def _matrix_norm(x, ord, r, c, keepdims):
     return res
 
 
+_ORD_ALIASES = {"f": "fro", "inf": np.inf, "-inf": -np.inf}
+
+
 def norm(x, ord=None, axis=None, keepdims=False):
-    """Matrix or vector norm (``numpy.linalg.norm``)."""
+    """Matrix or vector norm (``numpy.linalg.norm`` values and dtypes).
+
+    As PyTensor's ``norm``, an input of more than two dimensions with
+    ``axis=None`` is a stack of matrices: the norm of each matrix of the last
+    two axes (NumPy flattens it for ``ord=None`` and refuses other orders).
+    ``ord`` also accepts 'f', 'inf' and '-inf'.  Explicit ``axis`` values
+    count from the first axis, as in NumPy."""
     from ..math import cast
     from ..shape import reshape
 
     x = as_tensor_variable(x)
+    if isinstance(ord, str):
+        ord = _ORD_ALIASES.get(ord, ord)
     if x.type.dtype in ("bool",) or x.type.dtype[0] in "iu":
         x = cast(x, "float64")
     elif x.type.dtype == "float16":
         x = cast(x, "float32")
     nd = x.type.ndim
     if axis is None:
-        if ord is None:
+        if ord is None and nd <= 2:
             from ..math import sqrt
             from ..reduction import sum as _sum
 
@@ -666,12 +677,9 @@ def norm(x, ord=None, axis=None, keepdims=False):
             if keepdims:
                 res = reshape(res, (1,) * nd) if nd else res
             return res
-        if nd == 1:
-            axis = (0,)
-        elif nd == 2:
-            axis = (0, 1)
-        else:
-            raise ValueError(f"norm: improper number of dimensions ({nd}) to norm with ord={ord!r} and axis=None")
+        if nd == 0:
+            raise ValueError("norm: improper number of dimensions (0) to norm")
+        axis = (0,) if nd == 1 else (nd - 2, nd - 1)
     if isinstance(axis, (int, np.integer)):
         axis = (int(axis),)
     axis = tuple(int(a) for a in axis)
@@ -687,7 +695,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(norm_axes) == 2:
         return _matrix_norm(x, ord, norm_axes[0], norm_axes[1], keepdims)
     raise ValueError(f"norm: improper number of axes {axis} (one or two)")
-
 
 
 def multi_dot(matrices):
