@@ -133,18 +133,24 @@ def _read_part(op, ta):
     return ta
 
 
+def _solve_like_jvp(node, tangents, tangent_of_matrix, solve_with, b_ndim):
+    """Forward rule of ``x = M^-1 b``: ``dx = M^-1 (db - dM x)``, where the
+    first input determines ``M`` (``tangent_of_matrix`` maps its tangent to
+    ``dM``), the last one is ``b``, and ``solve_with(rhs)`` solves with ``M``."""
+    x = node.outputs[0]
+    tm, tb = tangents[0], tangents[-1]
+    dmx = None if tm is None else matvec_or_mm(tangent_of_matrix(tm), x, b_ndim)
+    return [solve_with(add_terms(tb, neg_or_none(dmx)))]
+
+
 @register_jvp(Solve)
 def _solve_jvp(op, node, inputs, t):
-    # M x = b: dx = M^-1 (db - dM x), M = A (or A^T), dM from the entries read
-    a, b = inputs
-    x = node.outputs[0]
-    ta, tb = t
-    dmx = None
-    if ta is not None:
-        dm = _read_part(op, ta)
-        dmx = matvec_or_mm(mT(dm) if op.transposed else dm, x, op.b_ndim)
-    rhs = add_terms(tb, neg_or_none(dmx))
-    return [solve(a, rhs, assume_a=op.assume_a, lower=op.lower, transposed=op.transposed, b_ndim=op.b_ndim)]
+    # M = A (or A^T when transposed); dM from the entries the routine reads
+    a = inputs[0]
+    return _solve_like_jvp(
+        node, t, lambda ta: mT(_read_part(op, ta)) if op.transposed else _read_part(op, ta),
+        lambda rhs: solve(a, rhs, assume_a=op.assume_a, lower=op.lower, transposed=op.transposed,
+                          b_ndim=op.b_ndim), op.b_ndim)
 
 
 def _sym(s):
@@ -207,18 +213,15 @@ def _solve_triangular_grad(op, node, inputs, g):
 
 @register_jvp(SolveTriangular)
 def _solve_triangular_jvp(op, node, inputs, t):
-    a, b = inputs
-    x = node.outputs[0]
-    ta, tb = t
-    dmx = None
-    if ta is not None:
-        k = -1 if op.unit_diagonal else 0
-        dm = tril(ta, k) if op.lower else triu(ta, -k)
-        dm = {0: dm, 1: mT(dm), 2: mH(dm)}[op.trans]
-        dmx = matvec_or_mm(dm, x, op.b_ndim)
-    rhs = add_terms(tb, neg_or_none(dmx))
-    return [solve_triangular(a, rhs, trans=op.trans, lower=op.lower, unit_diagonal=op.unit_diagonal,
-                             b_ndim=op.b_ndim)]
+    a = inputs[0]
+    k = -1 if op.unit_diagonal else 0
+
+    def dm(ta):
+        tri = tril(ta, k) if op.lower else triu(ta, -k)
+        return {0: tri, 1: mT(tri), 2: mH(tri)}[op.trans]
+
+    return _solve_like_jvp(node, t, dm, lambda rhs: solve_triangular(
+        a, rhs, trans=op.trans, lower=op.lower, unit_diagonal=op.unit_diagonal, b_ndim=op.b_ndim), op.b_ndim)
 
 
 class Cholesky(_LinalgOp):
@@ -319,20 +322,16 @@ def _cho_solve_grad(op, node, inputs, g):
 
 @register_jvp(CholeskySolve)
 def _cho_solve_jvp(op, node, inputs, t):
-    # A = C C^H (lower) or C^H C (upper), C read in its triangle: dx = A^-1 (db - dA x)
-    c, b = inputs
-    x = node.outputs[0]
-    tc, tb = t
-    dax = None
-    if tc is not None:
+    # A = C C^H (lower) or C^H C (upper), C read in its triangle
+    c = inputs[0]
+
+    def da(tc):
         dc = tril(tc) if op.lower else triu(tc)
         if op.lower:
-            da = matmul(dc, mH(c)) + matmul(c, mH(dc))
-        else:
-            da = matmul(mH(dc), c) + matmul(mH(c), dc)
-        dax = matvec_or_mm(da, x, op.b_ndim)
-    rhs = add_terms(tb, neg_or_none(dax))
-    return [cho_solve((c, op.lower), rhs, b_ndim=op.b_ndim)]
+            return matmul(dc, mH(c)) + matmul(c, mH(dc))
+        return matmul(mH(dc), c) + matmul(mH(c), dc)
+
+    return _solve_like_jvp(node, t, da, lambda rhs: cho_solve((c, op.lower), rhs, b_ndim=op.b_ndim), op.b_ndim)
 
 
 class LU(_LinalgOp):
@@ -578,18 +577,15 @@ def _lu_solve_grad(op, node, inputs, g):
 @register_jvp(LUSolve)
 def _lu_solve_jvp(op, node, inputs, t):
     # A = P L U with L = tril(LU, -1) + I, U = triu(LU): dA = P (dL U + L dU)
-    lu_mat, piv, b = inputs
-    x = node.outputs[0]
-    tlu, _, tb = t
-    dax = None
-    if tlu is not None:
+    lu_mat, piv = inputs[0], inputs[1]
+
+    def da(tlu):
         lmat, umat = _unpack_lu(lu_mat)
-        db_ = matmul(tril(tlu, -1), umat) + matmul(lmat, triu(tlu))
-        da = matmul(mT(_perm_matrix_t(piv, lu_mat)), db_)
-        da = {0: da, 1: mT(da), 2: mH(da)}[op.trans]
-        dax = matvec_or_mm(da, x, op.b_ndim)
-    rhs = add_terms(tb, neg_or_none(dax))
-    return [lu_solve((lu_mat, piv), rhs, trans=op.trans, b_ndim=op.b_ndim)]
+        d = matmul(mT(_perm_matrix_t(piv, lu_mat)), matmul(tril(tlu, -1), umat) + matmul(lmat, triu(tlu)))
+        return {0: d, 1: mT(d), 2: mH(d)}[op.trans]
+
+    return _solve_like_jvp(node, t, da, lambda rhs: lu_solve((lu_mat, piv), rhs, trans=op.trans,
+                                                            b_ndim=op.b_ndim), op.b_ndim)
 
 
 class BlockDiagonal(_LinalgOp):
