@@ -219,6 +219,10 @@ class Blockwise(Op):
                     shp.append(dims[n])
                 else:
                     if core_shapes is None:
+                        if getattr(self.core_op, "infer_shape", None) is None:
+                            raise NotImplementedError(
+                                f"{self}: output dimension {n!r} is not named by an input and the core op has "
+                                "no infer_shape")
                         core_shapes = self.core_op.infer_shape(
                             fgraph, core_node, [tuple(s[k:]) for s, k in zip(input_shapes, nb)])
                     shp.append(core_shapes[j][i])
