@@ -42,6 +42,16 @@ CASES = [
     ("inc_advanced_both_batched", lambda x, c: pt.inc_subtensor(x[[0, 0, 2]], x[:3] * 2.0), (4,), None),
     ("inc_advanced_value_batched", lambda x, c: pt.inc_subtensor(pt.constant(np.ones((3, 2)))[[0, 0]], x),
      (2,), None),
+    ("cumsum", lambda x, c: pt.cumsum(x, axis=1), (2, 3), None),
+    ("roll", lambda x, c: pt.roll(x, 1, axis=0), (3, 2), None),
+    ("flip", lambda x, c: pt.flip(x), (2, 3), None),
+    ("split", lambda x, c: pt.split(x, [1, 2], 2, axis=1)[1] * 1.0, (2, 3), None),
+    ("diagonal", lambda x, c: pt.diagonal(x, 1), (3, 3), None),
+    ("set_diag_both", lambda x, c: pt.fill_diagonal(x, x[0, 0]) if hasattr(pt, "fill_diagonal") else x, (3, 3),
+     None),
+    ("matmul_left", lambda x, c: pt.matmul(x, c), (2, 4), M.T),
+    ("matmul_right_3d", lambda x, c: pt.matmul(c, x), (4, 2), np.stack([M, M])),
+    ("matmul_both", lambda x, c: pt.matmul(x, x.T), (2, 3), None),
     ("shape_i", lambda x, c: x * pt.cast(x.shape[-1], "float64"), (4,), None),
 ]
 

@@ -11,7 +11,9 @@ batch dimensions), ``SpecifyShape``, ``Reshape`` (the batch lengths
 prepended), ``SumToShape``, ``Alloc`` and ``Dot`` with one batched operand (one
 matrix product over the flattened batch), the indexing ops with unbatched
 indices (leading full slices; for advanced indices only when they are
-adjacent, where NumPy keeps their axes in place), and, for any op declaring a
+adjacent, where NumPy keeps their axes in place), ops along axis parameters
+(``CumOp``, ``Roll``, ``Split``, ``Flip``, ``ExtractDiag``, ``SetDiag``: the
+axes shifted), ``MatMul`` (it broadcasts batch axes itself), and, for any op declaring a
 ``gufunc_signature``, ``Blockwise`` with that signature (a catch-all rule on
 ``Op`` that defers for other ops).
 
@@ -270,6 +272,71 @@ def _register_indexing_rules():
     register_vectorize(AdvancedIncSubtensor, _inc)
 
 
+def _shifted(op, b, names):
+    """A copy of ``op`` with its axis parameters ``names`` (ints or tuples of
+    ints) moved past ``b`` leading batch axes (negative axes count from the
+    end and stay)."""
+    import copy
+
+    new = copy.copy(op)
+    for name in names:
+        v = getattr(op, name)
+        if isinstance(v, tuple):
+            v = tuple(a + b if a >= 0 else a for a in v)
+        else:
+            v = v + b if v >= 0 else v
+        setattr(new, name, v)
+    return new
+
+
+def _register_axis_rules():
+    """Ops acting along axis parameters, batched in their first input only."""
+    from .join import Split
+    from .reduction_extra import CumOp
+    from .shape_extra import ExtractDiag, Flip, Roll, SetDiag
+
+    def axis_rule(names):
+        def rule(op, node, new_inputs, nb):
+            if any(nb[1:]):
+                return None
+            return _shifted(op, nb[0], names).make_node(*new_inputs).outputs
+        return rule
+
+    for cls, names in ((CumOp, ("axis",)), (Roll, ("axis",)), (Split, ("axis",)), (Flip, ("axes",)),
+                       (ExtractDiag, ("axis1", "axis2"))):
+        register_vectorize(cls, axis_rule(names))
+
+    @register_vectorize(SetDiag)
+    def _set_diag(op, node, new_inputs, nb):
+        x, v = new_inputs
+        bx, bv = nb
+        if not bx or (bv and bv != bx):
+            return None
+        if bv:
+            # align v's batch axes with the front of the batched diagonal
+            pad = ExtractDiag(op.offset, op.axis1, op.axis2)(node.inputs[0]).type.ndim - (v.type.ndim - bv)
+            if pad:
+                v = DimShuffle(v.type.ndim, list(range(bv)) + ["x"] * pad + list(range(bv, v.type.ndim)))(v)
+        return _shifted(op, bx, ("axis1", "axis2")).make_node(x, v).outputs
+
+
+def _register_matmul_rule():
+    from .products import MatMul
+
+    @register_vectorize(MatMul)
+    def _matmul(op, node, new_inputs, nb):
+        # MatMul broadcasts leading axes itself; a batched operand with fewer
+        # core batch axes than the other gets length-1 axes after its batch axes
+        core_batch = max(x.type.ndim for x in node.inputs) - 2
+        ins = []
+        for x, x0, b in zip(new_inputs, node.inputs, nb):
+            pad = core_batch - (x0.type.ndim - 2)
+            if b and pad:
+                x = DimShuffle(x.type.ndim, list(range(b)) + ["x"] * pad + list(range(b, x.type.ndim)))(x)
+            ins.append(x)
+        return op.make_node(*ins).outputs
+
+
 def _register_gufunc_rule():
     from tensorsmith_graphcore import Op
 
@@ -286,6 +353,8 @@ def _register_gufunc_rule():
 
 _register_shape_rules()
 _register_indexing_rules()
+_register_axis_rules()
+_register_matmul_rule()
 _register_gufunc_rule()
 _register_sum_to_shape_rule()
 _register_alloc_rule()
