@@ -516,8 +516,9 @@ def _register_missing_jvps():
     """Forward rules registered here only for op classes that have none (the
     family modules own their rules; these fill gaps, and step aside as soon as
     a family registers its own, whichever module is imported first)."""
-    from tensorsmith_autodiff import get_jvp_rule
+    from tensorsmith_autodiff import get_jvp_rule, jvp_via_double_vjp
 
+    from .linalg.nlinalg import SlogDet
     from .linalg.slinalg import Expm, ExpmFrechetAdjoint
 
     def _expm_jvp(op, node, inputs, tangents):
@@ -528,12 +529,23 @@ def _register_missing_jvps():
             b = b.conj()
         return [ExpmFrechetAdjoint()(b, tangents[0])]
 
+    def _slogdet_jvp(op, node, inputs, tangents):
+        # d log|det A| = tr(A^-1 dA); the sign of a real matrix is locally constant
+        from .linalg.nlinalg import inv
+        from .math import mul
+        from .reduction import sum as _sum
+
+        a = inputs[0]
+        if a.type.dtype.startswith("complex"):
+            return jvp_via_double_vjp(node, tangents)
+        return [None, _sum(mul(_swap_last_axes(inv(a)), tangents[0]), axis=(-2, -1))]
+
     from .reduction import All, Any
     from .shape import MakeIntVector, Shape, Shape_i
 
     # integer or boolean outputs: no tangent (spares the double-VJP fallback)
     gaps = [(cls, _no_tangent) for cls in (Shape, Shape_i, MakeIntVector, All, Any)]
-    gaps.append((Expm, _expm_jvp))
+    gaps += [(Expm, _expm_jvp), (SlogDet, _slogdet_jvp)]
     for cls, rule in gaps:
         if get_jvp_rule(cls) is None:
             register_jvp(cls, rule)
