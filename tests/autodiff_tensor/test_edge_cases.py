@@ -67,6 +67,7 @@ def test_switch_untaken_branch_nonfinite_value(bad):
     np.testing.assert_allclose(gk, [0.0, 0.0])
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("kind", ["log", "sqrt", "div", "exp"])
 def test_switch_guarded_branch_gradient_finite(kind):
     """The guarded form (the untaken branch evaluated at a safe point) keeps
