@@ -199,3 +199,16 @@ def test_buffer_reuse_of_dead_intermediates_is_invisible():
     row, m = pt.dmatrix("row"), pt.dmatrix("m")
     r = function([row, m], pt.exp(row) + m)(a[None, :10000], np.ones((2, 10000)))
     np.testing.assert_allclose(r, np.broadcast_to(np.exp(a0[None, :10000]) + 1, (2, 10000)))
+
+
+def test_pytensor_module_layout_imports():
+    """Code that imports PyTensor's submodules ports by renaming the package."""
+    import importlib
+
+    for name, attr in [("math", "sum"), ("basic", "zeros"), ("elemwise", "Elemwise"), ("shape", "reshape"),
+                       ("subtensor", "set_subtensor"), ("extra_ops", "cumsum"), ("special", "softmax"),
+                       ("blockwise", "Blockwise"), ("variable", "TensorVariable"), ("type", "TensorType"),
+                       ("sharedvar", "TensorSharedVariable"), ("linalg", "inv"), ("slinalg", "solve"),
+                       ("nlinalg", "inv"), ("random", "normal"), ("random.utils", "RandomStream")]:
+        mod = importlib.import_module(f"tensorsmith.tensor.{name}")
+        assert hasattr(mod, attr), (name, attr)

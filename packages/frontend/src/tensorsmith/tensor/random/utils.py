@@ -1,0 +1,2 @@
+"""``RandomStream``, as ``pytensor.tensor.random.utils``."""
+from tensorsmith_tensorops.random import RandomStream  # noqa: F401

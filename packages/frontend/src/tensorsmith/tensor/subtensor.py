@@ -1,0 +1,2 @@
+"""Indexing ops, as ``pytensor.tensor.subtensor``."""
+from tensorsmith_tensorops.subtensor import *  # noqa: F401,F403

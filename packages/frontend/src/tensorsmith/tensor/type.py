@@ -1,0 +1,2 @@
+"""``TensorType``, as ``pytensor.tensor.type``."""
+from tensorsmith_tensorops.type import *  # noqa: F401,F403
