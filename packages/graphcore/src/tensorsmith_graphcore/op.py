@@ -48,9 +48,31 @@ class Op(_PropsMixin):
     ``L_op``/``grad`` method)."""
 
     default_output = None
+    #: Optional fixed input and output types (lists of Type instances): the
+    #: default ``make_node`` then checks the inputs against ``itypes`` and
+    #: makes outputs of ``otypes``.
+    itypes = None
+    otypes = None
 
     def make_node(self, *inputs):
-        raise NotImplementedError(f"{type(self).__name__}.make_node")
+        if self.itypes is None or self.otypes is None:
+            raise NotImplementedError(f"{type(self).__name__}.make_node (or itypes/otypes)")
+        if len(inputs) != len(self.itypes):
+            raise TypeError(f"{self} takes {len(self.itypes)} inputs, got {len(inputs)}")
+        checked = []
+        for i, (x, t) in enumerate(zip(inputs, self.itypes)):
+            if not isinstance(x, Variable):
+                conv = getattr(t, "constant_from_value", None)
+                if conv is None:
+                    raise TypeError(f"{self}: input {i} must be a symbolic variable of type {t}, got {x!r}")
+                x = conv(x)
+            if x.type != t:
+                y = t.convert_variable(x)
+                if y is None:
+                    raise TypeError(f"{self}: input {i} must have type {t}, got {x.type}")
+                x = y
+            checked.append(x)
+        return Apply(self, checked, [t.make_variable() for t in self.otypes])
 
     def perform(self, node, inputs, output_storage):
         raise NotImplementedError(f"{type(self).__name__} has no Python implementation (perform)")

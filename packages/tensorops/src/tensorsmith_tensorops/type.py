@@ -211,6 +211,13 @@ class TensorType(Type):
 
         return filt
 
+    def constant_from_value(self, value):
+        """A constant of exactly this type holding ``value`` (TypeError if it
+        does not fit), for ops with fixed ``itypes``."""
+        from .basic import constant
+
+        return constant(self.filter(value, strict=False), dtype=self.dtype)
+
     def is_valid_value(self, data):
         try:
             self.filter(data, strict=True)
