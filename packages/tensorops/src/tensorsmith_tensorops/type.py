@@ -293,10 +293,12 @@ class TensorType(Type):
         """The gradient ``g`` a rule returned for ``var``, cast to ``var``'s
         dtype; a gradient of another rank, or whose static shape cannot be
         ``var``'s, is an error naming the op that built it."""
-        gt = getattr(g, "type", None)
-        if gt is self or gt == self:
+        gt = g.type
+        if gt is self:
             return g
         if not isinstance(gt, TensorType) or not self.differentiable:
+            return g
+        if gt.dtype == self.dtype and gt.shape == self.shape:
             return g
         shape, gshape = self.shape, gt.shape
         if len(gshape) != len(shape):
