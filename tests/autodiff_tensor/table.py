@@ -191,6 +191,7 @@ ENTRIES += [
     ("linalg.expm", _f("linalg.expm"), [lambda rng: 0.3 * rng.normal(size=(3, 3))]),
     ("linalg.lstsq", _g("linalg.lstsq", lambda a, b: pt.linalg.lstsq(a, b)[0]), [R(4, 2), R(4)]),
     ("linalg.kron", _f("linalg.kron"), [R(2, 2), R(2, 2)]),
+    ("linalg.block_diag", _f("linalg.block_diag"), [R(2, 2), R(1, 3)]),
     ("nnet.softmax", _g("softmax", lambda x: pt.softmax(x, axis=-1)), [R(2, 3)]),
     ("nnet.log_softmax", _g("log_softmax", lambda x: pt.log_softmax(x, axis=-1)), [R(2, 3)]),
     ("nnet.relu", _f("relu"), [AWAY(5)]),

@@ -540,12 +540,27 @@ def _register_missing_jvps():
             return jvp_via_double_vjp(node, tangents)
         return [None, _sum(mul(_swap_last_axes(inv(a)), tangents[0]), axis=(-2, -1))]
 
+    def _linear_in_first(op, node, inputs, tangents):
+        # the op is linear in its first input; the others give shapes or indices
+        if tangents[0] is None:
+            return [None] * len(node.outputs)
+        return op.make_node(tangents[0], *inputs[1:]).outputs
+
+    def _linear_in_all(op, node, inputs, tangents):
+        from .basic import zeros_like as _zeros
+
+        ts = [_zeros(x) if t is None else t for x, t in zip(inputs, tangents)]
+        return op.make_node(*ts).outputs
+
+    from .linalg.slinalg import BlockDiagonal
     from .reduction import All, Any
     from .shape import MakeIntVector, Shape, Shape_i
+    from .shape_extra import PadGrad, RepeatSum
 
     # integer or boolean outputs: no tangent (spares the double-VJP fallback)
     gaps = [(cls, _no_tangent) for cls in (Shape, Shape_i, MakeIntVector, All, Any)]
-    gaps += [(Expm, _expm_jvp), (SlogDet, _slogdet_jvp)]
+    gaps += [(Expm, _expm_jvp), (SlogDet, _slogdet_jvp), (RepeatSum, _linear_in_first), (PadGrad, _linear_in_first),
+             (BlockDiagonal, _linear_in_all)]
     for cls, rule in gaps:
         if get_jvp_rule(cls) is None:
             register_jvp(cls, rule)
