@@ -37,6 +37,7 @@ _FAMILY_MODULES = (
     "nnet",
     "blockwise",
     "gradient",
+    "extra_ops",     # PyTensor names composed of existing ops
 )
 import importlib as _importlib  # noqa: E402
 

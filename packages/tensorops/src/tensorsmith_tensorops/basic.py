@@ -39,8 +39,6 @@ def constant(x, name=None, ndim=None, dtype=None):
             raise TypeError(f"Cannot make a tensor constant from {type(x).__name__} {x!r}")
         if arr.dtype.kind in "US":
             raise TypeError(f"Cannot make a tensor constant from strings ({x!r})")
-        if arr.dtype == np.float64 and isinstance(x, (list, tuple)) and config.floatX != "float64":
-            arr = arr.astype(config.floatX)
     if ndim is not None and arr.ndim != ndim:
         if arr.ndim < ndim:
             arr = arr.reshape((1,) * (ndim - arr.ndim) + arr.shape)
@@ -197,6 +195,8 @@ def _make_plural(single):
         res = [single(n, **kw) for n in names]
         for r in res:
             r._trace = user_location()
+        if len(names) == 1 and isinstance(names[0], str):
+            return res[0]   # as PyTensor: one name gives one variable
         return res
 
     return plural

@@ -10,7 +10,7 @@ from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant, ones_like, resolve_weak, zeros_like
 from .config import config
-from .elemwise import sum_to_shape
+from .elemwise import SumToShape, sum_to_shape
 from .shape import as_int_scalar, shape_i, shape_padleft, shape_padright, shape_to_scalars, static_int
 from .type import TensorType, normalize_dtype
 
@@ -79,6 +79,10 @@ def _alloc_grad(op, node, inputs, g):
     rest = [disconnected] * (len(inputs) - 1)
     if not value.type.differentiable:
         return [disconnected] + rest
+    if g[0].type.shape == value.type.shape and None in value.type.shape:
+        # equal static shapes with unknown lengths: the value may still have
+        # been broadcast (a run-time length 1), so the sum is decided at run time
+        return [SumToShape()(g[0], value)] + rest
     return [sum_to_shape(g[0], value)] + rest
 
 

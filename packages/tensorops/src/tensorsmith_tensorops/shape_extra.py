@@ -22,7 +22,7 @@ __all__ = ["flatten", "swapaxes", "moveaxis", "expand_dims", "squeeze", "Broadca
            "broadcast_arrays", "broadcast_shape", "tile", "Repeat", "repeat", "Pad", "pad", "Roll", "roll",
            "Flip", "flip", "ExtractDiag", "SetDiag", "diag", "diagonal", "trace", "fill_diagonal",
            "fill_diagonal_offset", "matrix_transpose", "UnravelIndex", "unravel_index", "RavelMultiIndex",
-           "ravel_multi_index", "atleast_1d",
+           "ravel_multi_index", "atleast_1d", "atleast_Nd",
            "atleast_2d", "atleast_3d"]
 
 
@@ -122,7 +122,8 @@ def squeeze(x, axis=None):
     return DimShuffle(nd, [i for i in range(nd) if i not in axes])(x)
 
 
-def atleast_Nd(x, n, left=True):
+def atleast_Nd(x, n=1, left=True):
+    """``x`` with length-1 axes added on the left (or right) up to ``n`` axes."""
     x = as_tensor_variable(x)
     if x.type.ndim >= n:
         return x

@@ -227,6 +227,40 @@ class _TensorOperators:
     def ptp(self, axis=None, keepdims=False):
         return _ns().ptp(self, axis=axis, keepdims=keepdims)
 
+    def ravel(self):
+        return _ns().flatten(self, 1)
+
+    @property
+    def mT(self):
+        """Transpose of the last two axes (matrix transpose of a stack)."""
+        return _ns().matrix_transpose(self)
+
+    def fill(self, value):
+        """A tensor shaped like this one, filled with ``value``."""
+        return _ns().fill(self, value)
+
+    def zeros_like(self, dtype=None):
+        return _ns().zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype=None):
+        return _ns().ones_like(self, dtype=dtype)
+
+    def nonzero_values(self):
+        return _ns().nonzero_values(self)
+
+    def compress(self, a, axis=None):
+        """``x.compress(cond)`` is ``pt.compress(cond, x)``, as NumPy's method."""
+        return _ns().compress(a, self, axis=axis)
+
+    def choose(self, choices, mode="raise"):
+        return _ns().choose(self, choices, mode=mode)
+
+    def searchsorted(self, v, side="left", sorter=None):
+        return _ns().searchsorted(self, v, side=side, sorter=sorter)
+
+    def get_underlying_scalar_constant(self):
+        return _ns().get_underlying_scalar_constant_value(self)
+
     def set(self, value):
         """For ``x[idx].set(v)``: ``x`` with ``x[idx]`` set to ``v``."""
         return _ns().set_subtensor(self, value)
@@ -241,6 +275,17 @@ class _TensorOperators:
         from tensorsmith_graphcore import Constant, FunctionGraph, PerformLinker, graph_inputs
 
         inputs_to_values = dict(inputs_to_values or {})
+        if any(isinstance(k, str) for k in inputs_to_values):
+            # inputs may be named by their ``name``, as in PyTensor
+            from tensorsmith_graphcore import graph_inputs as _inputs
+
+            by_name = {v.name: v for v in _inputs([self]) if v.name is not None}
+            missing = [k for k in inputs_to_values if isinstance(k, str) and k not in by_name]
+            if missing:
+                raise ValueError(f"eval: no input named {missing[0]!r} in the graph of {self}; "
+                                 f"named inputs: {sorted(by_name)}")
+            inputs_to_values = {by_name[k] if isinstance(k, str) else k: v
+                                for k, v in inputs_to_values.items()}
         ins = list(inputs_to_values.keys())
         shared = [v for v in graph_inputs([self], blockers=ins)
                   if v not in inputs_to_values and not isinstance(v, Constant) and hasattr(v, "container")]
@@ -250,6 +295,22 @@ class _TensorOperators:
         vm, _ = PerformLinker().make_vm(fg, filters, arg_indices=list(range(len(ins))),
                                         input_storage=storage, unpack_single=True)
         return vm(*[inputs_to_values[v] for v in ins])
+
+
+def _elementwise_method(name):
+    def method(self):
+        return getattr(_ns(), name)(self)
+
+    method.__name__ = name
+    method.__doc__ = f"``pt.{name}(self)``."
+    return method
+
+
+for _name in ("arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "ceil", "cos", "cosh",
+              "deg2rad", "exp", "exp2", "expm1", "floor", "log", "log10", "log1p", "log2", "rad2deg",
+              "sin", "sinh", "sqrt", "tan", "tanh", "trunc"):
+    setattr(_TensorOperators, _name, _elementwise_method(_name))
+del _name
 
 
 class TensorVariable(_TensorOperators, Variable):

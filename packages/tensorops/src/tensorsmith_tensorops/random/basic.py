@@ -476,3 +476,82 @@ class PermutationRangeRV(PermutationRV):
 
 _permutation_range = PermutationRangeRV()
 permutation = PermutationRV()
+
+
+# ---------------------------------------------------------------------------
+# More scalar distributions (PyTensor's names, parameters and defaults)
+# ---------------------------------------------------------------------------
+
+def _scalar_rv(cls_name, name, params, defaults, doc, dtype="floatX", draw=None):
+    """Define a ``_ScalarRV`` subclass whose ``__call__`` takes ``params``
+    (with the trailing ``defaults``); ``draw(rng, *values, size)`` draws, or
+    the Generator method ``name`` when ``draw`` is None."""
+    n_required = len(params) - len(defaults)
+
+    def __call__(self, *args, size=None, **kwargs):
+        values = list(args)
+        for p in params[len(values):]:
+            if p in kwargs:
+                values.append(kwargs.pop(p))
+            elif params.index(p) >= n_required:
+                values.append(defaults[params.index(p) - n_required])
+            else:
+                raise TypeError(f"{name}() missing required parameter {p!r}")
+        if len(values) > len(params):
+            raise TypeError(f"{name}() takes {len(params)} parameters ({', '.join(params)}), got {len(values)}")
+        return _ScalarRV.__call__(self, *values, size=size, **kwargs)
+
+    body = {"name": name, "ndims_params": (0,) * len(params), "dtype": dtype, "__call__": __call__,
+            "__doc__": doc}
+    if draw is not None:
+        body["rng_fn"] = lambda self, rng, *args: draw(rng, *args)
+    cls = type(cls_name, (_ScalarRV,), body)
+    cls.__module__ = __name__
+    return cls
+
+
+def _truncexpon_draw(rng, b, loc, scale, size):
+    # inverse CDF of exp(-x) / (1 - exp(-b)) on [0, b]
+    u = rng.uniform(size=size)
+    return loc + scale * -np.log1p(u * np.expm1(-np.asarray(b, dtype="float64")))
+
+
+_MORE_RVS = (
+    # class name, op name, parameters, defaults, dtype, draw (None: Generator method), doc
+    ("BetaBinomialRV", "betabinom", ("n", "a", "b"), (), "int64",
+     lambda rng, n, a, b, size: rng.binomial(n, rng.beta(a, b, size=size)),
+     "Binomial draws whose success probability is Beta(a, b)."),
+    ("ChiSquareRV", "chisquare", ("df",), (), "floatX", None, "Chi-square draws with ``df`` degrees of freedom."),
+    ("GenGammaRV", "gengamma", ("alpha", "p", "lambd"), (1.0, 1.0, 1.0), "floatX",
+     lambda rng, alpha, p, lambd, size: lambd * rng.gamma(np.divide(alpha, p), size=size) ** np.divide(1.0, p),
+     "Generalized gamma: density proportional to x**(alpha-1) * exp(-(x/lambd)**p)."),
+    ("GeometricRV", "geometric", ("p",), (), "int64", None, "Number of trials up to the first success."),
+    ("GumbelRV", "gumbel", ("loc", "scale"), (1.0,), "floatX", None, "Gumbel (extreme value) draws."),
+    ("HyperGeometricRV", "hypergeometric", ("ngood", "nbad", "nsample"), (), "int64", None,
+     "Number of good items in ``nsample`` draws without replacement."),
+    ("InvGammaRV", "invgamma", ("shape", "scale"), (), "floatX",
+     lambda rng, shape, scale, size: scale / rng.gamma(shape, size=size),
+     "Inverse gamma: ``scale / gamma(shape, 1)``."),
+    ("NegBinomialRV", "nbinom", ("n", "p"), (), "int64",
+     lambda rng, n, p, size: rng.negative_binomial(n, p, size=size),
+     "Number of failures before the ``n``-th success."),
+    ("ParetoRV", "pareto", ("b", "scale"), (1.0,), "floatX",
+     lambda rng, b, scale, size: scale * (1.0 + rng.pareto(b, size=size)),
+     "Pareto draws with shape ``b`` on ``[scale, inf)``."),
+    ("TriangularRV", "triangular", ("left", "mode", "right"), (), "floatX", None,
+     "Triangular draws on ``[left, right]`` peaking at ``mode``."),
+    ("TruncExponentialRV", "truncexpon", ("b", "loc", "scale"), (0.0, 1.0), "floatX", _truncexpon_draw,
+     "``loc + scale * X`` with X exponential truncated to ``[0, b]``."),
+    ("VonMisesRV", "vonmises", ("mu", "kappa"), (), "floatX", None, "Von Mises (circular normal) draws."),
+    ("WaldRV", "wald", ("mean", "scale"), (1.0, 1.0), "floatX", None, "Wald (inverse Gaussian) draws."),
+    ("WeibullRV", "weibull", ("shape",), (), "floatX", None, "Weibull draws with scale 1."),
+)
+
+for _cls_name, _name, _params, _defaults, _dtype, _draw, _doc in _MORE_RVS:
+    _cls = _scalar_rv(_cls_name, _name, _params, _defaults, _doc, _dtype, _draw)
+    globals()[_cls_name] = _cls
+    globals()[_name] = _cls()
+    __all__ += [_cls_name, _name]
+negative_binomial = nbinom  # noqa: F821 (defined in the loop above)
+
+__all__.append("negative_binomial")

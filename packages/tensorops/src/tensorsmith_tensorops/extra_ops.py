@@ -1,0 +1,492 @@
+"""PyTensor names that are compositions of existing ops: constants and dtype
+lists, constant folding helpers (``get_scalar_constant_value``), index
+helpers (``tril_indices``/``triu_indices``), ``choose``, ``stacklists``,
+``cov``, ``batched_dot``/``batched_tensordot``, ``join_dims``/``split_dims``,
+``bartlett``, ``xlogx``/``xlogy0`` and the ``special`` namespace.
+
+Every function here builds a graph of ops defined elsewhere, so gradients
+come from those ops' rules; this module defines no op class."""
+import math as _math
+import types as _types
+
+import numpy as np
+from tensorsmith_graphcore import Constant
+
+from .basic import as_tensor_variable, constant
+from .type import TensorType
+
+__all__ = [
+    "e", "pi", "inf", "nan", "euler_gamma", "newaxis",
+    "float_types", "int_types", "complex_types", "float_scalar_types", "int_scalar_types",
+    "complex_scalar_types", "float_vector_types", "int_vector_types", "complex_vector_types",
+    "float_matrix_types", "int_matrix_types", "complex_matrix_types",
+    "NotScalarConstantError", "get_vector_length", "get_scalar_constant_value",
+    "get_underlying_scalar_constant_value", "extract_diag", "is_flat", "identity", "dense_dot",
+    "stacklists", "choose", "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
+    "bartlett", "concat_with_broadcast", "cov", "largest", "smallest", "batched_dot",
+    "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0", "special",
+]
+
+e = _math.e
+pi = _math.pi
+inf = _math.inf
+nan = _math.nan
+euler_gamma = 0.57721566490153286060651209008240243
+newaxis = None
+
+
+def _types_of(dtypes, shape):
+    return tuple(TensorType(d, shape) for d in dtypes)
+
+
+_FLOAT, _INT, _COMPLEX = ("float32", "float64"), ("int8", "int16", "int32", "int64"), ("complex64", "complex128")
+float_types = float_scalar_types = _types_of(_FLOAT, ())
+int_types = int_scalar_types = _types_of(_INT, ())
+complex_types = complex_scalar_types = _types_of(_COMPLEX, ())
+float_vector_types = _types_of(_FLOAT, (None,))
+int_vector_types = _types_of(_INT, (None,))
+complex_vector_types = _types_of(_COMPLEX, (None,))
+float_matrix_types = _types_of(_FLOAT, (None, None))
+int_matrix_types = _types_of(_INT, (None, None))
+complex_matrix_types = _types_of(_COMPLEX, (None, None))
+
+
+# ---------------------------------------------------------------------------
+# constant folding helpers
+# ---------------------------------------------------------------------------
+
+class NotScalarConstantError(ValueError):
+    """The variable is not a constant scalar (or a constant whose entries all
+    equal one value)."""
+
+
+def get_vector_length(v):
+    """The length of the 1-d ``v`` when it is known while building the graph
+    (static shape, a constant, ``x.shape``, a list); ValueError otherwise."""
+    if isinstance(v, (list, tuple)):
+        return len(v)
+    v = as_tensor_variable(v)
+    if v.type.ndim != 1:
+        raise TypeError(f"get_vector_length: expected a vector, got {v} of type {v.type}")
+    if v.type.shape[0] is not None:
+        return v.type.shape[0]
+    from tensorsmith_tensorops import Shape
+
+    if v.owner is not None and isinstance(v.owner.op, Shape):
+        return v.owner.inputs[0].type.ndim
+    raise ValueError(f"get_vector_length: the length of {v} is not known until it is computed")
+
+
+def _unique_value(data, v):
+    flat = np.asarray(data).ravel()
+    if flat.size == 0 or not np.all(flat == flat[0]):
+        raise NotScalarConstantError(f"{v} is not a constant with a single value")
+    return np.asarray(flat[0])
+
+
+def get_underlying_scalar_constant_value(v, *, elemwise=True, only_process_constants=False, max_recur=10,
+                                         raise_not_constant=True):
+    """The value (a 0-d ndarray) of ``v`` when it is a constant whose entries
+    all equal one value, looking through casts, dimshuffles, allocations,
+    ``specify_shape``, static ``shape`` entries and (with ``elemwise``)
+    elementwise ops of such constants.  Raises NotScalarConstantError
+    otherwise (or returns ``v`` when ``raise_not_constant`` is False).  The
+    look-through is at most ``max_recur`` levels deep."""
+    try:
+        return _constant_value(v, elemwise, only_process_constants, max_recur)
+    except NotScalarConstantError:
+        if raise_not_constant:
+            raise
+        return v
+
+
+def _constant_value(v, elemwise, only_constants, depth):
+    from tensorsmith_tensorops import Alloc
+    from .elemwise import DimShuffle, Elemwise
+    from tensorsmith_tensorops import Shape, SpecifyShape
+    from .subtensor import Subtensor
+
+    if isinstance(v, (int, float, complex, bool, np.number, np.bool_, np.ndarray)):
+        return _unique_value(v, v)
+    while True:
+        if isinstance(v, Constant):
+            return _unique_value(v.data, v)
+        node = getattr(v, "owner", None)
+        if node is None or only_constants or depth <= 0:
+            raise NotScalarConstantError(f"{v} is not constant")
+        depth -= 1
+        op = node.op
+        if isinstance(op, (DimShuffle, SpecifyShape, Alloc)):
+            v = node.inputs[0]
+        elif isinstance(op, Subtensor) and v.type.ndim == 0 and node.inputs[0].owner is not None and isinstance(
+                node.inputs[0].owner.op, Shape):
+            # x.shape[i] with a constant i and a static length
+            shp = node.inputs[0].owner.inputs[0].type.shape
+            entry = op.idx_list[0] if len(op.idx_list) == 1 else None
+            if entry is None or entry[0] != "i" or shp[entry[1]] is None:
+                raise NotScalarConstantError(f"{v} is not constant")
+            return np.asarray(shp[entry[1]], dtype="int64")
+        elif isinstance(op, Elemwise) and elemwise:
+            # bounded by ``depth``: each input is folded with one level less
+            values = [_constant_value(i, elemwise, only_constants, depth) for i in node.inputs]
+            storage = [[None] for _ in node.outputs]
+            node.op.perform(node, [np.asarray(x, dtype=i.type.dtype) for x, i in zip(values, node.inputs)],
+                            storage)
+            return _unique_value(storage[node.outputs.index(v)][0], v)
+        else:
+            raise NotScalarConstantError(f"{v} is not constant")
+
+
+def get_scalar_constant_value(v, elemwise=True, only_process_constants=False, max_recur=10,
+                              raise_not_constant=True):
+    """As ``get_underlying_scalar_constant_value`` for a scalar (0-d) ``v``;
+    TypeError for a tensor with dimensions."""
+    if isinstance(v, (list, tuple)) or getattr(getattr(v, "type", None), "ndim", 0) != 0 or np.ndim(
+            getattr(v, "data", 0)) != 0:
+        if not isinstance(v, np.ndarray) or v.ndim != 0:
+            raise TypeError(f"get_scalar_constant_value: {v} is not a scalar")
+    return get_underlying_scalar_constant_value(v, elemwise=elemwise,
+                                                only_process_constants=only_process_constants,
+                                                max_recur=max_recur, raise_not_constant=raise_not_constant)
+
+
+# ---------------------------------------------------------------------------
+# small compositions
+# ---------------------------------------------------------------------------
+
+def extract_diag(x):
+    """The main diagonal of the first two axes (``pt.diagonal(x)``)."""
+    from tensorsmith_tensorops import diagonal
+
+    return diagonal(x)
+
+
+def is_flat(var, ndim=1):
+    """Whether ``var`` has exactly ``ndim`` dimensions."""
+    return as_tensor_variable(var).type.ndim == ndim
+
+
+def identity(x):
+    """A copy of ``x`` (the elementwise identity)."""
+    from tensorsmith_tensorops import tensor_copy
+
+    return tensor_copy(x)
+
+
+def dense_dot(a, b):
+    """``pt.dot`` (PyTensor's name for the dense case)."""
+    from tensorsmith_tensorops import dot
+
+    return dot(a, b)
+
+
+def stacklists(arg):
+    """A tensor from nested lists of scalars/tensors: ``stacklists([[a, b], [c, d]])``
+    is the 2x2 (x the entries' shape) stack."""
+    from tensorsmith_tensorops import stack
+
+    if not isinstance(arg, (list, tuple)):
+        return as_tensor_variable(arg)
+    # stack the innermost lists first, level by level (no recursion)
+    levels = [[arg]]
+    while any(isinstance(e, (list, tuple)) for e in levels[-1]):
+        levels.append([c for e in levels[-1] if isinstance(e, (list, tuple)) for c in e])
+    built = {}
+    for level in reversed(levels):
+        for e in level:
+            if isinstance(e, (list, tuple)):
+                built[id(e)] = stack([built[id(c)] if isinstance(c, (list, tuple)) else as_tensor_variable(c)
+                                      for c in e])
+    return built[id(arg)]
+
+
+def choose(a, choices, mode="raise"):
+    """NumPy's ``choose``: ``out[idx] = choices[a[idx]][idx]`` with ``a`` and
+    the choices broadcast together; ``mode`` raise, wrap or clip."""
+    from tensorsmith_tensorops import stack
+    from tensorsmith_tensorops import clip
+    from tensorsmith_tensorops import atleast_Nd, broadcast_arrays, broadcast_to
+    from tensorsmith_tensorops import take_along_axis
+
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    a = as_tensor_variable(a)
+    if a.type.dtype[:3] not in ("int", "uin") and a.type.dtype != "bool":
+        raise TypeError(f"choose: the index array must be of an integer dtype, got {a.type}")
+    if isinstance(choices, (list, tuple)):
+        choices = stack(broadcast_arrays(*[as_tensor_variable(c) for c in choices]))
+    c = as_tensor_variable(choices)
+    if c.type.ndim == 0:
+        raise ValueError("choose: choices must have at least one dimension (the choice axis)")
+    k = c.type.ndim - 1
+    m = max(a.type.ndim, k)
+    a = atleast_Nd(a, m)
+    c = c.dimshuffle([0] + ["x"] * (m - k) + list(range(1, k + 1)))
+    a, _ = broadcast_arrays(a, c[0])
+    c = broadcast_to(c, [c.shape[0]] + [a.shape[i] for i in range(m)])
+    n = c.shape[0]
+    if mode == "wrap":
+        a = a % n
+    elif mode == "clip":
+        a = clip(a, 0, n - 1)
+    return take_along_axis(c, a.dimshuffle(["x"] + list(range(m))), axis=0)[0]
+
+
+def _mask_indices(mask):
+    from tensorsmith_tensorops import nonzero
+
+    return tuple(nonzero(mask))
+
+
+def tril_indices(n, k=0, m=None):
+    """Row and column indices of the lower triangle (NumPy's ``tril_indices``)."""
+    from tensorsmith_tensorops import tri
+
+    return _mask_indices(tri(n, m, k, dtype="bool"))
+
+
+def triu_indices(n, k=0, m=None):
+    """Row and column indices of the upper triangle (NumPy's ``triu_indices``)."""
+    from tensorsmith_tensorops import tri
+    from tensorsmith_tensorops import invert
+
+    return _mask_indices(invert(tri(n, m, k - 1, dtype="bool")))
+
+
+def _check_2d(a, what):
+    a = as_tensor_variable(a)
+    if a.type.ndim != 2:
+        raise ValueError(f"{what}: expected a 2-d tensor, got {a.type}")
+    return a
+
+
+def tril_indices_from(a, k=0):
+    a = _check_2d(a, "tril_indices_from")
+    return tril_indices(a.shape[0], k, a.shape[1])
+
+
+def triu_indices_from(a, k=0):
+    a = _check_2d(a, "triu_indices_from")
+    return triu_indices(a.shape[0], k, a.shape[1])
+
+
+def bartlett(M):
+    """The Bartlett (triangular) window of ``M`` points (NumPy's ``bartlett``)."""
+    from tensorsmith_tensorops import arange
+    from tensorsmith_tensorops import abs as abs_, cast, eq, switch
+
+    M = as_tensor_variable(M)
+    if M.type.ndim != 0 or M.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"bartlett: M must be an integer scalar, got {M.type}")
+    n = cast(arange(1 - M, M, 2), "float64")
+    span = cast(M - 1, "float64")
+    return switch(eq(M, 1), constant(1.0), 1.0 - abs_(n) / switch(eq(M, 1), constant(1.0), span))
+
+
+def concat_with_broadcast(tensor_list, axis=0):
+    """Concatenate along ``axis`` after broadcasting the other axes together."""
+    from tensorsmith_tensorops import concatenate
+    from tensorsmith_tensorops import broadcast_arrays, broadcast_to
+
+    ts = [as_tensor_variable(t) for t in tensor_list]
+    if not ts:
+        raise ValueError("concat_with_broadcast: needs at least one tensor")
+    nd = ts[0].type.ndim
+    if any(t.type.ndim != nd for t in ts):
+        raise TypeError("concat_with_broadcast: all tensors must have the same number of dimensions, got "
+                        + ", ".join(str(t.type) for t in ts))
+    if not -nd <= axis < nd:
+        raise ValueError(f"concat_with_broadcast: axis {axis} out of range for {nd}-d tensors")
+    axis %= nd
+    firsts = [t[(slice(None),) * axis + (slice(0, 1),)] for t in ts]
+    common = broadcast_arrays(*firsts)[0]
+    out = []
+    for t in ts:
+        target = [t.shape[i] if i == axis else common.shape[i] for i in range(nd)]
+        out.append(broadcast_to(t, target))
+    return concatenate(out, axis=axis)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Covariance matrix (NumPy's ``cov``, same arguments)."""
+    from tensorsmith_tensorops import concatenate
+    from tensorsmith_tensorops import cast, conj
+    from tensorsmith_tensorops import dot
+    from tensorsmith_tensorops import sum as sum_
+
+    X = as_tensor_variable(m)
+    if X.type.ndim > 2:
+        raise ValueError(f"cov: m must have at most 2 dimensions, got {X.type}")
+    if X.type.ndim < 2:
+        X = X.dimshuffle("x", 0) if X.type.ndim == 1 else X.dimshuffle("x", "x")
+    if not rowvar:
+        X = X.T
+    if y is not None:
+        Y = as_tensor_variable(y)
+        Y = Y.dimshuffle("x", 0) if Y.type.ndim == 1 else Y
+        X = concatenate([X, Y if rowvar else Y.T], axis=0)
+    if X.type.dtype[:3] in ("int", "uin") or X.type.dtype == "bool":
+        X = cast(X, "float64")
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        w = as_tensor_variable(fweights)
+    if aweights is not None:
+        aw = as_tensor_variable(aweights)
+        w = aw if w is None else w * aw
+    if w is None:
+        n = cast(X.shape[1], X.type.dtype)
+        mean = X.mean(axis=1, keepdims=True)
+        fact = n - ddof
+    else:
+        w_sum = sum_(w)
+        mean = sum_(X * w, axis=1, keepdims=True) / w_sum
+        fact = w_sum - ddof if aweights is None else w_sum - ddof * sum_(w * aw) / w_sum
+    Xc = X - mean
+    Xw = Xc if w is None else Xc * w
+    c = dot(Xw, conj(Xc).T) / fact
+    return c[0, 0] if as_tensor_variable(m).type.ndim < 2 and y is None else c
+
+
+def _fold(fn, args, what):
+    if not args:
+        raise TypeError(f"{what} needs at least one argument")
+    out = as_tensor_variable(args[0])
+    for a in args[1:]:
+        out = fn(out, a)
+    return out
+
+
+def largest(*args):
+    """The elementwise maximum of all arguments."""
+    from tensorsmith_tensorops import maximum
+
+    return _fold(maximum, args, "largest")
+
+
+def smallest(*args):
+    """The elementwise minimum of all arguments."""
+    from tensorsmith_tensorops import minimum
+
+    return _fold(minimum, args, "smallest")
+
+
+def batched_tensordot(x, y, axes=2):
+    """``tensordot`` of ``x[i]`` and ``y[i]`` for each index ``i`` of the
+    shared first (batch) axis.  ``axes`` is an int (the last ``axes`` axes of
+    ``x`` with the first ``axes`` non-batch axes of ``y``) or a pair of axis
+    lists counted in the full tensors (batch axis included)."""
+    from tensorsmith_tensorops import matmul
+    from tensorsmith_tensorops import reshape
+
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.type.ndim < 1 or y.type.ndim < 1:
+        raise TypeError("batched_tensordot: both inputs need a batch axis")
+    if isinstance(axes, (int, np.integer)):
+        ax_x = list(range(x.type.ndim - int(axes), x.type.ndim))
+        ax_y = list(range(1, 1 + int(axes)))
+    else:
+        ax_x, ax_y = ([int(a)] if np.ndim(a) == 0 else [int(i) for i in a] for a in axes)
+    ax_x = [a % x.type.ndim for a in ax_x]
+    ax_y = [a % y.type.ndim for a in ax_y]
+    if len(ax_x) != len(ax_y) or 0 in ax_x or 0 in ax_y:
+        raise ValueError(f"batched_tensordot: invalid axes {axes} for inputs {x.type} and {y.type} "
+                         "(the batch axis 0 cannot be contracted)")
+    for a, b in zip(ax_x, ax_y):
+        if None not in (x.type.shape[a], y.type.shape[b]) and x.type.shape[a] != y.type.shape[b]:
+            raise ValueError(f"batched_tensordot: contracted lengths differ: axis {a} of {x.type} and "
+                             f"axis {b} of {y.type}")
+    free_x = [i for i in range(1, x.type.ndim) if i not in ax_x]
+    free_y = [i for i in range(1, y.type.ndim) if i not in ax_y]
+    xt = x.dimshuffle([0] + free_x + ax_x)
+    yt = y.dimshuffle([0] + ax_y + free_y)
+    B = x.shape[0]
+    fx = [x.shape[i] for i in free_x]
+    fy = [y.shape[i] for i in free_y]
+    kx = [x.shape[i] for i in ax_x]
+    one = constant(np.int64(1))
+    prod = lambda lst: _fold(lambda p, q: p * q, [one] + lst, "prod")  # noqa: E731
+    x3 = reshape(xt, [B, prod(fx), prod(kx)], ndim=3)
+    y3 = reshape(yt, [B, prod(kx), prod(fy)], ndim=3)
+    return reshape(matmul(x3, y3), [B] + fx + fy, ndim=1 + len(fx) + len(fy))
+
+
+def batched_dot(a, b):
+    """``dot(a[i], b[i])`` for each index ``i`` of the first axis."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.type.ndim < 2 or b.type.ndim < 2:
+        raise TypeError(f"batched_dot: inputs need a batch axis and at least one more, got {a.type}, {b.type}")
+    return batched_tensordot(a, b, [[a.type.ndim - 1], [1 if b.type.ndim <= 2 else b.type.ndim - 2]])
+
+
+def join_dims(x, start_axis=0, n_axes=None):
+    """``x`` with axes ``start_axis .. start_axis + n_axes - 1`` merged into one
+    (all the remaining axes when ``n_axes`` is None)."""
+    from tensorsmith_tensorops import reshape
+
+    x = as_tensor_variable(x)
+    nd = x.type.ndim
+    start = start_axis % nd if nd else 0
+    n = nd - start if n_axes is None else int(n_axes)
+    if n < 0 or start + n > nd:
+        raise ValueError(f"join_dims: axes {start}..{start + n - 1} are not all in a {nd}-d tensor")
+    if n == 1:
+        return x
+    merged = constant(np.int64(1))
+    for i in range(start, start + n):
+        merged = merged * x.shape[i]
+    shape = [x.shape[i] for i in range(start)] + [merged] + [x.shape[i] for i in range(start + n, nd)]
+    return reshape(x, shape, ndim=nd - n + 1)
+
+
+def split_dims(x, shape, axis=0):
+    """``x`` with axis ``axis`` split into the axes of lengths ``shape``."""
+    from tensorsmith_tensorops import reshape
+
+    x = as_tensor_variable(x)
+    nd = x.type.ndim
+    if not -nd <= axis < nd:
+        raise ValueError(f"split_dims: axis {axis} out of range for {x.type}")
+    axis %= nd
+    if isinstance(shape, (int, np.integer)):
+        shape = [shape]
+    shape = list(shape) if isinstance(shape, (list, tuple)) else [shape[i] for i in range(get_vector_length(shape))]
+    new = [x.shape[i] for i in range(axis)] + shape + [x.shape[i] for i in range(axis + 1, nd)]
+    return reshape(x, new, ndim=nd - 1 + len(shape))
+
+
+def xlogx(x):
+    """``x * log(x)``, 0 where ``x`` is 0."""
+    from tensorsmith_tensorops import eq, log, switch
+
+    x = as_tensor_variable(x)
+    # log(1) where x is 0: no log(0) in the value or the gradient
+    return x * log(switch(eq(x, 0), 1, x))
+
+
+def xlogy0(x, y):
+    """``x * log(y)``, 0 where ``x`` is 0."""
+    from tensorsmith_tensorops import eq, log, switch
+
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    return x * log(switch(eq(x, 0), 1, y))
+
+
+def _special_namespace():
+    import tensorsmith_tensorops as ns
+
+    names = ("beta", "betaln", "factorial", "log_softmax", "logit", "poch", "softmax", "xlog1py", "xlogy")
+    mod = _types.ModuleType("special", "PyTensor's ``pytensor.tensor.special`` names (also in ``pt``).")
+
+    def __getattr__(name):
+        if name in names:
+            return getattr(ns, name)
+        raise AttributeError(f"special has no attribute {name!r}")
+
+    mod.__getattr__ = __getattr__
+    mod.__all__ = list(names)
+    return mod
+
+
+special = _special_namespace()

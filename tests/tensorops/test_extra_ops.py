@@ -1,0 +1,285 @@
+"""PyTensor names composed of existing ops (tensorsmith_tensorops.extra_ops),
+the extra random distributions and tensor methods, against NumPy."""
+import math
+
+import numpy as np
+import pytest
+
+import tensorsmith
+import tensorsmith.tensor as pt
+from tests.tensorops.utils import assert_op_matches, check_grad
+
+rng = np.random.default_rng(0)
+
+
+def test_constants_and_type_lists():
+    assert (pt.e, pt.pi, pt.euler_gamma) == (math.e, math.pi, pytest.approx(np.euler_gamma))
+    assert pt.inf == np.inf and np.isnan(pt.nan) and pt.newaxis is None
+    assert [t.dtype for t in pt.float_types] == ["float32", "float64"]
+    assert [t.dtype for t in pt.int_types] == ["int8", "int16", "int32", "int64"]
+    assert all(t.shape == (None, None) for t in pt.complex_matrix_types)
+    assert pt.dvector().type in pt.float_vector_types
+
+
+def test_get_vector_length():
+    x = pt.dtensor3()
+    assert pt.get_vector_length(x.shape) == 3
+    assert pt.get_vector_length(pt.as_tensor([1, 2])) == 2
+    assert pt.get_vector_length([x, x]) == 2
+    with pytest.raises(ValueError):
+        pt.get_vector_length(pt.lvector())
+    with pytest.raises(TypeError):
+        pt.get_vector_length(pt.lmatrix())
+
+
+def test_get_scalar_constant_value():
+    assert pt.get_scalar_constant_value(pt.constant(3.0) * 2) == 6.0
+    assert pt.get_scalar_constant_value(pt.cast(pt.constant(2), "float32")).dtype == np.float32
+    assert pt.get_scalar_constant_value(pt.tensor(dtype="float64", shape=(2, 5)).shape[1]) == 5
+    assert pt.get_underlying_scalar_constant_value(pt.ones(3) * 2) == 2.0
+    x = pt.dscalar()
+    with pytest.raises(pt.NotScalarConstantError):
+        pt.get_scalar_constant_value(x + 1)
+    assert pt.get_scalar_constant_value(x, raise_not_constant=False) is x
+    with pytest.raises(pt.NotScalarConstantError):
+        pt.get_underlying_scalar_constant_value(pt.as_tensor([1.0, 2.0]))
+    with pytest.raises(TypeError):
+        pt.get_scalar_constant_value(pt.as_tensor([1.0, 1.0]))
+    assert pt.dscalar().get_underlying_scalar_constant if False else True
+
+
+@pytest.mark.parametrize("n,k,m", [(3, 0, None), (4, 1, None), (3, -1, 5), (1, 0, 1), (0, 0, None)])
+def test_tri_indices(n, k, m):
+    for ours, ref in ((pt.tril_indices, np.tril_indices), (pt.triu_indices, np.triu_indices)):
+        got = tensorsmith.function([], list(ours(n, k, m)))()
+        for g, r in zip(got, ref(n, k, m)):
+            np.testing.assert_array_equal(g, r)
+            assert g.dtype == np.int64
+    a = np.zeros((3, 4))
+    x = pt.dmatrix()
+    f = tensorsmith.function([x], list(pt.tril_indices_from(x, 1)) + list(pt.triu_indices_from(x, -1)))
+    for g, r in zip(f(a), np.tril_indices_from(a, 1) + np.triu_indices_from(a, -1)):
+        np.testing.assert_array_equal(g, r)
+    with pytest.raises(ValueError):
+        pt.tril_indices_from(pt.dvector())
+
+
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip"])
+def test_choose(mode):
+    a = np.array([[0, 1, 2, 1], [2, 0, 1, 3 if mode != "raise" else 0]])
+    choices = rng.normal(size=(3, 1, 4))
+    assert_op_matches(lambda i, c: pt.choose(i, c, mode=mode), lambda i, c: np.choose(i, c, mode=mode),
+                      [a, choices])
+    # list of choices broadcast together; gradient flows to the chosen entries
+    c0, c1 = rng.normal(size=(4,)), rng.normal(size=(2, 4))
+    assert_op_matches(lambda i, x, y: pt.choose(i, [x, y]), lambda i, x, y: np.choose(i, [x, y]),
+                      [a % 2, c0, c1])
+    check_grad(lambda c: pt.choose(pt.constant(a % 3), c, mode=mode), [choices])
+
+
+def test_choose_errors():
+    with pytest.raises(TypeError):
+        pt.choose(pt.dvector(), [pt.dvector()])
+    with pytest.raises(ValueError):
+        pt.choose(pt.lvector(), pt.lvector(), mode="bogus")
+
+
+def test_stacklists():
+    a, b, c, d = pt.dscalars("a", "b", "c", "d")
+    f = tensorsmith.function([a, b, c, d], pt.stacklists([[a, b], [c, d]]))
+    np.testing.assert_array_equal(f(1, 2, 3, 4), [[1, 2], [3, 4]])
+    x = pt.dmatrix()
+    v = np.ones((2, 3))
+    assert tensorsmith.function([x], pt.stacklists([[x, x], [x, x]]))(v).shape == (2, 2, 2, 3)
+
+
+@pytest.mark.parametrize("M", [0, 1, 2, 5, 6])
+def test_bartlett(M):
+    out = pt.bartlett(M).eval()
+    np.testing.assert_allclose(out, np.bartlett(M))
+    assert out.dtype == np.float64
+    m = pt.lscalar()
+    np.testing.assert_allclose(tensorsmith.function([m], pt.bartlett(m))(M), np.bartlett(M))
+    with pytest.raises(TypeError):
+        pt.bartlett(pt.dscalar())
+
+
+def test_concat_with_broadcast():
+    a, b = rng.normal(size=(1, 3)), rng.normal(size=(2, 1))
+    assert_op_matches(lambda x, y: pt.concat_with_broadcast([x, y], axis=0),
+                      lambda x, y: np.concatenate([np.broadcast_to(x, (1, 3)), np.broadcast_to(y, (2, 3))]),
+                      [a, b])
+    assert_op_matches(lambda x, y: pt.concat_with_broadcast([x, y], axis=-1),
+                      lambda x, y: np.concatenate([np.broadcast_to(x, (2, 3)), y], axis=-1), [a, b])
+    check_grad(lambda x, y: pt.concat_with_broadcast([x, y], axis=0), [a, b])
+    with pytest.raises(TypeError):
+        pt.concat_with_broadcast([pt.dvector(), pt.dmatrix()])
+
+
+@pytest.mark.parametrize("kw", [{}, {"rowvar": False}, {"bias": True}, {"ddof": 0}])
+def test_cov(kw):
+    m = rng.normal(size=(3, 5))
+    assert_op_matches(lambda x: pt.cov(x, **kw), lambda x: np.cov(x, **kw), [m])
+    y = rng.normal(size=(2, 5) if kw.get("rowvar", True) else (3, 2))
+    assert_op_matches(lambda x, z: pt.cov(x, z, **kw), lambda x, z: np.cov(x, z, **kw), [m, y])
+    check_grad(lambda x: pt.cov(x, **kw), [m])
+
+
+def test_cov_vector_int_and_weights():
+    v = np.array([1, 4, 2, 8])
+    assert_op_matches(lambda x: pt.cov(x), lambda x: np.cov(x), [v])
+    m = rng.normal(size=(2, 4))
+    fw, aw = np.array([1, 2, 1, 3]), rng.uniform(0.5, 2, size=4)
+    assert_op_matches(lambda x, f, a: pt.cov(x, fweights=f, aweights=a),
+                      lambda x, f, a: np.cov(x, fweights=f, aweights=a), [m, fw, aw])
+    assert_op_matches(lambda x, f: pt.cov(x, fweights=f), lambda x, f: np.cov(x, fweights=f), [m, fw])
+
+
+def test_largest_smallest_identity_dense_dot():
+    a, b, c = rng.normal(size=(3, 4)), rng.normal(size=(4,)), rng.normal(size=(1, 4))
+    assert_op_matches(pt.largest, lambda *v: np.maximum(np.maximum(v[0], v[1]), v[2]), [a, b, c])
+    assert_op_matches(pt.smallest, lambda *v: np.minimum(np.minimum(v[0], v[1]), v[2]), [a, b, c])
+    assert_op_matches(pt.identity, lambda x: x, [a])
+    assert_op_matches(pt.dense_dot, np.dot, [a, b])
+    assert pt.extract_diag(pt.dmatrix()).ndim == 1
+    assert_op_matches(pt.extract_diag, np.diagonal, [a])
+    assert pt.is_flat(pt.dvector()) and pt.is_flat(pt.dmatrix(), 2) and not pt.is_flat(pt.dmatrix())
+
+
+@pytest.mark.parametrize("sa,sb", [((2, 3), (2, 3)), ((2, 3), (2, 3, 4)), ((2, 3, 4), (2, 4)),
+                                   ((2, 3, 4), (2, 4, 5)), ((0, 3, 4), (0, 4, 2))])
+def test_batched_dot(sa, sb):
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+
+    def ref(x, y):
+        return np.array([np.dot(x[i], y[i]) for i in range(x.shape[0])]).reshape(
+            (x.shape[0],) + np.dot(x[0] if x.shape[0] else np.zeros(x.shape[1:]),
+                                   y[0] if y.shape[0] else np.zeros(y.shape[1:])).shape)
+
+    assert_op_matches(pt.batched_dot, ref, [a, b])
+    if sa[0]:
+        check_grad(pt.batched_dot, [a, b])
+
+
+def test_batched_tensordot():
+    a, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 5, 4, 6))
+    ref = lambda x, y: np.einsum("bijk,bkjl->bil", x, y)  # noqa: E731
+    assert_op_matches(lambda x, y: pt.batched_tensordot(x, y, [[2, 3], [2, 1]]), ref, [a, b])
+    c = rng.normal(size=(2, 4, 5, 3))
+    assert_op_matches(lambda x, y: pt.batched_tensordot(x, y, 2),
+                      lambda x, y: np.einsum("bijk,bjkl->bil", x, y), [a, c])
+    check_grad(lambda x, y: pt.batched_tensordot(x, y, [[2, 3], [2, 1]]), [a[:, :2, :2, :2], b[:, :2, :2, :3]])
+    with pytest.raises(ValueError):
+        pt.batched_tensordot(pt.dtensor3(), pt.dtensor3(), [[0], [1]])
+
+
+def test_join_split_dims():
+    a = rng.normal(size=(2, 3, 4, 5))
+    assert_op_matches(lambda x: pt.join_dims(x, 1, 2), lambda x: x.reshape(2, 12, 5), [a])
+    assert_op_matches(lambda x: pt.join_dims(x), lambda x: x.reshape(-1), [a])
+    assert_op_matches(lambda x: pt.join_dims(x, -2), lambda x: x.reshape(2, 3, 20), [a])
+    assert_op_matches(lambda x: pt.split_dims(x, (3, 1, 1), axis=1), lambda x: x.reshape(2, 3, 1, 1, 4, 5),
+                      [a])
+    assert pt.split_dims(pt.dvector(), (2, 3)).ndim == 2
+    check_grad(lambda x: pt.join_dims(x, 1, 2) * 2, [a[:, :2, :2, :1]])
+    with pytest.raises(ValueError):
+        pt.join_dims(pt.dmatrix(), 1, 3)
+
+
+def test_xlogx_xlogy0():
+    x = np.array([0.0, 0.5, 1.0, 2.0])
+    assert_op_matches(pt.xlogx, lambda v: np.where(v == 0, 0, v * np.log(np.where(v == 0, 1, v))), [x])
+    y = np.array([0.0, 2.0, 3.0, 0.5])
+    assert_op_matches(pt.xlogy0, lambda u, v: np.where(u == 0, 0, u * np.log(np.where(u == 0, 1, v))), [x, y])
+    check_grad(pt.xlogx, [x[1:]])
+    assert pt.special.softmax is pt.softmax and "logit" in pt.special.__all__
+
+
+def test_atleast_Nd():
+    assert pt.atleast_Nd(pt.dvector(), n=3).type.shape == (1, 1, None)
+    assert pt.atleast_Nd(pt.dvector(), n=2, left=False).type.shape == (None, 1)
+    assert pt.atleast_Nd(pt.dmatrix()).ndim == 2
+
+
+def test_tensor_methods():
+    a = rng.uniform(0.1, 0.9, size=(2, 3))
+    x = pt.dmatrix("x")
+    for name in ("arccos", "arcsin", "arctan", "arctanh", "ceil", "cos", "cosh", "deg2rad", "exp", "exp2",
+                 "expm1", "floor", "log", "log10", "log1p", "log2", "rad2deg", "sin", "sinh", "sqrt", "tan",
+                 "tanh", "trunc"):
+        np.testing.assert_allclose(getattr(x, name)().eval({x: a}), getattr(np, name)(a), err_msg=name)
+    np.testing.assert_allclose((x + 1).arccosh().eval({x: a}), np.arccosh(a + 1))
+    np.testing.assert_allclose(x.arcsinh().eval({x: a}), np.arcsinh(a))
+    assert x.mT.type.shape == (None, None) and pt.dtensor3().mT.ndim == 3
+    np.testing.assert_array_equal(x.mT.eval({x: a}), a.T)
+    np.testing.assert_array_equal(x.ravel().eval({x: a}), a.ravel())
+    np.testing.assert_array_equal(x.zeros_like().eval({x: a}), np.zeros_like(a))
+    np.testing.assert_array_equal(x.ones_like().eval({x: a}), np.ones_like(a))
+    np.testing.assert_array_equal(x.fill(3.0).eval({x: a}), np.full_like(a, 3.0))
+    v = pt.dvector("v")
+    b = np.array([0.0, 1.5, 0.0, 2.0])
+    np.testing.assert_array_equal(v.nonzero_values().eval({v: b}), b[b != 0])
+    np.testing.assert_array_equal(v.compress([True, False, True, True]).eval({v: b}), b.compress([1, 0, 1, 1]))
+    np.testing.assert_array_equal(v.searchsorted(1.0).eval({v: np.sort(b)}), np.searchsorted(np.sort(b), 1.0))
+    i = pt.lvector("i")
+    np.testing.assert_array_equal(i.choose([[1, 2], [3, 4]]).eval({i: np.array([1, 0])}), [3, 2])
+    assert pt.constant(2.0).get_underlying_scalar_constant() == 2.0
+
+
+def test_eval_by_input_name():
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    assert (x * y).eval({"x": 2.0, y: 3.0}) == 6.0
+    with pytest.raises(ValueError, match="no input named"):
+        (x * y).eval({"z": 2.0})
+
+
+@pytest.mark.parametrize("build,ref,dtype", [
+    (lambda r: pt.random.betabinom(5, 2.0, 3.0, size=4, rng=r),
+     lambda g: g.binomial(5, g.beta(2.0, 3.0, size=4)), "int64"),
+    (lambda r: pt.random.chisquare(3.0, size=4, rng=r), lambda g: g.chisquare(3.0, size=4), "float64"),
+    (lambda r: pt.random.gengamma(2.0, 1.5, 3.0, size=4, rng=r),
+     lambda g: 3.0 * g.gamma(2.0 / 1.5, size=4) ** (1 / 1.5), "float64"),
+    (lambda r: pt.random.geometric(0.3, size=4, rng=r), lambda g: g.geometric(0.3, size=4), "int64"),
+    (lambda r: pt.random.gumbel(1.0, 2.0, size=4, rng=r), lambda g: g.gumbel(1.0, 2.0, size=4), "float64"),
+    (lambda r: pt.random.hypergeometric(5, 6, 4, size=4, rng=r),
+     lambda g: g.hypergeometric(5, 6, 4, size=4), "int64"),
+    (lambda r: pt.random.invgamma(2.0, 3.0, size=4, rng=r), lambda g: 3.0 / g.gamma(2.0, size=4), "float64"),
+    (lambda r: pt.random.negative_binomial(3, 0.4, size=4, rng=r),
+     lambda g: g.negative_binomial(3, 0.4, size=4), "int64"),
+    (lambda r: pt.random.nbinom(3, 0.4, size=4, rng=r), lambda g: g.negative_binomial(3, 0.4, size=4), "int64"),
+    (lambda r: pt.random.pareto(2.0, 3.0, size=4, rng=r), lambda g: 3.0 * (1 + g.pareto(2.0, size=4)), "float64"),
+    (lambda r: pt.random.triangular(0.0, 1.0, 3.0, size=4, rng=r),
+     lambda g: g.triangular(0.0, 1.0, 3.0, size=4), "float64"),
+    (lambda r: pt.random.vonmises(0.5, 2.0, size=4, rng=r), lambda g: g.vonmises(0.5, 2.0, size=4), "float64"),
+    (lambda r: pt.random.wald(size=4, rng=r), lambda g: g.wald(1.0, 1.0, size=4), "float64"),
+    (lambda r: pt.random.weibull(2.0, size=4, rng=r), lambda g: g.weibull(2.0, size=4), "float64"),
+])
+def test_more_random_variables(build, ref, dtype):
+    r = pt.random.random_generator_type("rng")
+    draws = build(r)
+    assert draws.dtype == dtype and draws.type.shape == (4,)
+    out = tensorsmith.function([r], draws)(np.random.default_rng(11))
+    np.testing.assert_allclose(out, ref(np.random.default_rng(11)))
+    assert out.dtype == dtype
+
+
+def test_truncexpon_support_and_stream():
+    draws = pt.random.truncexpon(2.0, 1.0, 3.0, size=2000, rng=np.random.default_rng(0)).eval()
+    assert draws.min() >= 1.0 and draws.max() <= 1.0 + 3.0 * 2.0
+    # the mean of exp(-x)/(1-exp(-b)) on [0, b]
+    mean = 1 - 2.0 * np.exp(-2.0) / (1 - np.exp(-2.0))
+    assert abs(draws.mean() - (1.0 + 3.0 * mean)) < 0.1
+    srng = pt.random.RandomStream(3)
+    assert srng.weibull(2.0, size=3).eval().shape == (3,)
+    with pytest.raises(TypeError):
+        pt.random.weibull()
+
+
+def test_broadcast_to_grad_runtime_length_one():
+    # static shapes (None, None) on both sides; the value has a run-time length 1
+    x, y = pt.dmatrix("x"), pt.dmatrix("y")
+    b = pt.broadcast_to(x, (y.shape[0], y.shape[1]))
+    g = tensorsmith.function([x, y], pt.grad((b * y).sum(), x))
+    yv = rng.normal(size=(2, 3))
+    np.testing.assert_allclose(g(np.ones((2, 1)), yv), yv.sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(g(np.ones((2, 3)), yv), yv)

@@ -1,0 +1,273 @@
+"""PyTensor API parity report: which user-facing names of PyTensor exist in
+TensorSmith, which are missing although in scope, and which are out of scope.
+
+Two steps, because the two libraries live in different interpreters:
+
+    # 1. dump the public names of each library (each in its own environment)
+    /tmp/ptv/bin/python tools/pytensor_parity.py dump pytensor    > /tmp/names_pytensor.json
+    /tmp/v1/bin/python  tools/pytensor_parity.py dump tensorsmith > /tmp/names_tensorsmith.json
+    # 2. compare them (any Python 3, imports neither library)
+    python tools/pytensor_parity.py report /tmp/names_pytensor.json /tmp/names_tensorsmith.json \
+        > docs/PYTENSOR_PARITY.md
+
+The dump covers ``<lib>.tensor``, ``<lib>.tensor.linalg``, ``<lib>.tensor.random``,
+the user functions of ``<lib>.gradient``, the top-level user entry points and
+the methods/attributes of a tensor variable.  Each name is recorded with its
+kind (module, class, callable, other) and the module that defines it, which is
+what the report uses to sort a missing name into a category."""
+import inspect
+import json
+import sys
+
+NAMESPACES = ("tensor", "tensor.linalg", "tensor.random")
+# PyTensor submodules users import names from; TensorSmith keeps these names
+# flat in ``pt``, so the report counts a name as present when ``pt`` has it.
+USER_SUBMODULES = {"tensor.special": ("beta", "betaln", "factorial", "log_softmax", "logit", "poch",
+                                      "softmax", "xlog1py", "xlogy"),
+                   "tensor.signal": ("convolve1d", "convolve2d"),
+                   "tensor.xlogx": ("xlogx", "xlogy0"),
+                   "tensor.extra_ops": ("bartlett", "bincount", "broadcast_arrays", "broadcast_shape",
+                                        "broadcast_to", "compress", "cumprod", "cumsum", "diff",
+                                        "fill_diagonal", "fill_diagonal_offset", "geomspace",
+                                        "linspace", "logspace", "ravel_multi_index", "repeat",
+                                        "searchsorted", "squeeze", "unique", "unravel_index")}
+GRADIENT_USER = ("grad", "jacobian", "hessian", "Lop", "Rop", "verify_grad", "zero_grad",
+                 "disconnected_grad", "grad_clip", "grad_scale", "consider_constant",
+                 "hessian_vector_product")
+TOP_USER = ("function", "grad", "shared", "config", "Mode", "In", "Out", "Lop", "Rop",
+            "dprint", "get_mode", "printing", "pullback", "pushforward")
+
+
+def _kind(obj):
+    if inspect.ismodule(obj):
+        return "module"
+    if inspect.isclass(obj):
+        return "class"
+    if callable(obj):
+        return "callable"
+    return "other"
+
+
+def _describe(obj):
+    return {"kind": _kind(obj), "module": getattr(obj, "__module__", "") or ""}
+
+
+def dump(lib):
+    import importlib
+
+    root = importlib.import_module(lib)
+    importlib.import_module(f"{lib}.tensor")
+    out = {}
+    for ns in NAMESPACES:
+        mod = root
+        for part in ns.split("."):   # attribute access: works for re-exported subpackages too
+            mod = getattr(mod, part)
+        out[ns] = {n: _describe(getattr(mod, n)) for n in dir(mod) if not n.startswith("_")}
+    for ns, names in USER_SUBMODULES.items():
+        try:
+            mod = importlib.import_module(f"{lib}.{ns}")
+        except ImportError:
+            continue
+        out[ns] = {n: _describe(getattr(mod, n)) for n in names if hasattr(mod, n)}
+    grad_mod = importlib.import_module(f"{lib}.gradient")
+    out["gradient"] = {n: _describe(getattr(grad_mod, n)) for n in GRADIENT_USER if hasattr(grad_mod, n)}
+    out["toplevel"] = {n: _describe(getattr(root, n)) for n in TOP_USER if hasattr(root, n)}
+    tensor = importlib.import_module(f"{lib}.tensor")
+    var = tensor.matrix("x")
+    out["TensorVariable"] = {n: {"kind": "method" if callable(getattr(type(var), n, None)) else "attribute",
+                                 "module": ""}
+                             for n in dir(var) if not n.startswith("_")}
+    json.dump(out, sys.stdout, indent=0, sort_keys=True)
+
+
+# ---------------------------------------------------------------------------
+# classification
+
+# names PyTensor's namespace re-exports by accident of its imports (typing,
+# functools) or that expose graph internals / other subsystems we do not
+# provide under ``tensor``.
+OUT_OF_SCOPE_NAMES = {
+    "TYPE_CHECKING": "typing re-export",
+    "Sequence": "typing re-export",
+    "Union": "typing re-export",
+    "TensorLike": "typing alias",
+    "singledispatch": "functools re-export",
+    "Constant": "graph internals (tensorsmith_graphcore.Constant)",
+    "Variable": "graph internals (tensorsmith_graphcore.Variable)",
+    "Op": "graph internals (tensorsmith_graphcore.Op)",
+    "NoneConst": "graph internals (NoneType constant)",
+    "NoneSliceConst": "graph internals (slice constant)",
+    "make_slice": "graph internals (symbolic slice type)",
+    "slicetype": "graph internals (symbolic slice type)",
+    "none_type_t": "graph internals (NoneType type)",
+    "values_eq_approx_always_true": "graph internals (type comparison hook)",
+    "transfer": "device transfer (GPU backend)",
+    "scalar_from_tensor": "scalar graph types (pytensor.scalar)",
+    "tensor_from_scalar": "scalar graph types (pytensor.scalar)",
+    "owner_op": "graph internals",
+    "owner_op_and_inputs": "graph internals",
+    "dprint": "printing (tensorsmith.printing.debugprint)",
+    # linalg op base classes and helper submodules
+    "BaseBlockDiagonal": "op base class",
+    "SolveBase": "op base class",
+    "summary": "helper submodule",
+    # random: graph plumbing
+    "rng": "submodule", "shared_rng": "helper submodule",
+}
+OUT_OF_SCOPE_MODULES = {
+    "blas", "blas_c", "blas_headers", "elemwise_cgen", "rewriting", "optimize", "pytensor",
+    "exceptions", "symbolic", "utils", "type_other", "basic", "elemwise", "math", "shape",
+    "subtensor", "sharedvar", "type", "variable", "extra_ops", "blockwise", "functional",
+    "interpolate", "special", "signal", "xlogx", "sort", "einsum", "nlinalg", "slinalg",
+    "constructors", "decomposition", "dtype_utils", "products", "solvers", "op", "var",
+}
+OUT_OF_SCOPE_SUBSYSTEMS = ("scan", "ifelse", "sparse", "xtensor", "typed_list", "graph", "link",
+                           "compile", "d3viz", "raise_op", "wrap_jax", "wrap_py", "OpFromGraph")
+
+CATEGORY_BY_MODULE = (
+    ("pytensor.tensor.random", "random"),
+    ("pytensor.tensor.linalg", "linalg"),
+    ("pytensor.tensor.nlinalg", "linalg"),
+    ("pytensor.tensor.slinalg", "linalg"),
+    ("pytensor.tensor.blas", "products"),
+    ("pytensor.tensor.einsum", "products"),
+    ("pytensor.tensor.special", "nnet"),
+    ("pytensor.tensor.signal", "nnet"),
+    ("pytensor.tensor.xlogx", "elementwise"),
+    ("pytensor.tensor.elemwise", "elementwise"),
+    ("pytensor.tensor.math", "elementwise / reductions / products"),
+    ("pytensor.tensor.subtensor", "indexing"),
+    ("pytensor.tensor.sort", "sorting"),
+    ("pytensor.tensor.extra_ops", "creation/shape"),
+    ("pytensor.tensor.reshape", "creation/shape"),
+    ("pytensor.tensor.shape", "creation/shape"),
+    ("pytensor.tensor.basic", "creation/shape"),
+    ("pytensor.tensor.interpolate", "elementwise"),
+    ("pytensor.tensor.functional", "vectorization"),
+    ("pytensor.tensor.blockwise", "vectorization"),
+    ("pytensor.tensor.type", "tensor types/ops"),
+    ("pytensor.tensor.variable", "tensor types/ops"),
+    ("pytensor.gradient", "gradients"),
+)
+
+# where a missing name would live in TensorSmith (file that owns the family)
+OWNER_BY_CATEGORY = {
+    "random": "packages/tensorops/src/tensorsmith_tensorops/random/",
+    "linalg": "packages/tensorops/src/tensorsmith_tensorops/linalg/",
+    "products": "products_extra.py",
+    "nnet": "nnet.py",
+    "elementwise": "scalar_math.py / math_extra.py",
+    "elementwise / reductions / products": "math_extra.py / reduction_extra.py / products_extra.py",
+    "indexing": "subtensor.py",
+    "sorting": "sort.py",
+    "creation/shape": "creation.py / shape_extra.py / extra_ops.py",
+    "vectorization": "vectorize.py / blockwise.py",
+    "tensor types/ops": "basic.py / type.py",
+    "tensor methods": "variable.py",
+    "gradients": "gradient.py",
+    "top-level API": "packages/frontend/src/tensorsmith/",
+}
+
+
+def _category(section, name, info):
+    if section == "TensorVariable":
+        return "tensor methods"
+    if section == "gradient":
+        return "gradients"
+    if section == "toplevel":
+        return "top-level API"
+    if section == "tensor.linalg":
+        return "linalg"
+    if section == "tensor.random":
+        return "random"
+    mod = info.get("module", "")
+    for prefix, cat in CATEGORY_BY_MODULE:
+        if mod.startswith(prefix):
+            return cat
+    return "tensor types/ops"   # constants and dtype lists
+
+
+def _out_of_scope_reason(section, name, info):
+    if name in OUT_OF_SCOPE_NAMES:
+        return OUT_OF_SCOPE_NAMES[name]
+    if name in OUT_OF_SCOPE_SUBSYSTEMS:
+        return "other subsystem, not provided"
+    if info["kind"] == "module":
+        return "implementation submodule (its user names are in the namespace itself)"
+    mod = info.get("module", "")
+    if any(f".{s}" in mod for s in OUT_OF_SCOPE_SUBSYSTEMS) or mod.startswith(("typing", "functools",
+                                                                              "collections")):
+        return "other subsystem, not provided"
+    return None
+
+
+def report(ref_path, ours_path):
+    ref = json.load(open(ref_path))
+    ours = json.load(open(ours_path))
+    present, missing, out_scope = {}, {}, {}
+    for section in ref:
+        have = dict(ours.get(section, {}))
+        if section in USER_SUBMODULES:
+            have.update(ours.get("tensor", {}))
+        for name, info in sorted(ref[section].items()):
+            reason = _out_of_scope_reason(section, name, info)
+            if name in have:
+                present.setdefault(section, []).append(name)
+            elif reason is not None:
+                out_scope.setdefault(section, []).append((name, reason))
+            else:
+                cat = _category(section, name, info)
+                missing.setdefault(cat, []).append((section, name, info))
+    n_present = sum(map(len, present.values()))
+    n_missing = sum(map(len, missing.values()))
+    n_out = sum(map(len, out_scope.values()))
+    extra = {s: sorted(set(ours[s]) - set(ref.get(s, {}))) for s in ours}
+    w = sys.stdout.write
+    w("# PyTensor API parity\n\n")
+    w("Generated by `tools/pytensor_parity.py` (see its docstring for how to run it) from the\n"
+      "public names of PyTensor (reference) and TensorSmith. Sections: `tensor` (pt), `tensor.linalg`,\n"
+      "`tensor.random`, the user functions of `gradient`, the top-level entry points and the\n"
+      "methods/attributes of a tensor variable (`TensorVariable`).\n\n")
+    w("Names of PyTensor's user submodules (`tensor.special`, `tensor.signal`, `tensor.xlogx`,\n"
+      "`tensor.extra_ops`) count as present when `pt` has them: TensorSmith keeps them flat in `pt`.\n\n")
+    w(f"**Present: {n_present} · missing in scope: {n_missing} · out of scope: {n_out}**\n\n")
+    w("| section | present | missing in scope | out of scope |\n|---|---|---|---|\n")
+    for section in ref:
+        nm = sum(1 for c in missing.values() for s, _, _ in c if s == section)  # noqa: E741
+        w(f"| `{section}` | {len(present.get(section, []))} | {nm} | {len(out_scope.get(section, []))} |\n")
+    w("\n## Missing in scope\n\nGrouped by family, with the TensorSmith file the name belongs in.\n")
+    if not missing:
+        w("\nNone.\n")
+    for cat in sorted(missing):
+        w(f"\n### {cat} (`{OWNER_BY_CATEGORY.get(cat, '?')}`)\n\n")
+        for section, name, info in missing[cat]:
+            where = f" — PyTensor `{info['module']}`" if info.get("module") else ""
+            w(f"- `{section}.{name}` ({info['kind']}){where}\n")
+    w("\n## Out of scope (not provided)\n\n")
+    w("Graph internals, implementation submodules, typing re-exports, and other subsystems\n"
+      "(scan, ifelse, sparse, xtensor, typed_list, optimize, ...), which TensorSmith does not provide\n"
+      "under these namespaces.\n\n")
+    for section in ref:
+        for name, reason in out_scope.get(section, []):
+            w(f"- `{section}.{name}`: {reason}\n")
+    w("\n## Present\n\n")
+    for section in ref:
+        names = present.get(section, [])
+        w(f"**`{section}`** ({len(names)}): " + ", ".join(f"`{n}`" for n in names) + "\n\n")
+    w("## TensorSmith names PyTensor does not have\n\n")
+    for section, names in extra.items():
+        if names:
+            w(f"**`{section}`** ({len(names)}): " + ", ".join(f"`{n}`" for n in names) + "\n\n")
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == "dump":
+        dump(argv[1])
+    elif len(argv) == 3 and argv[0] == "report":
+        report(argv[1], argv[2])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
