@@ -265,14 +265,15 @@ def _arange_grad(op, node, inputs, g):
 
 def arange(start, stop=None, step=1, dtype=None):
     """``numpy.arange(start, stop, step)`` as a vector; bounds may be symbolic
-    scalars.  The dtype is NumPy's for the bounds (Python ints: int64, floats:
-    ``floatX``) unless given."""
+    scalars.  Unless given, the dtype is int64 for integer bounds (as NumPy),
+    else the bounds' float dtype (Python floats: ``floatX``)."""
     if stop is None:
         start, stop = 0, start
     ins = resolve_weak([as_tensor_variable(v) for v in (start, stop, step)])
     if dtype is None:
         dtype = np.result_type(*[np.dtype(v.type.dtype) for v in ins]).name
-        if dtype == "bool":
+        if dtype == "bool" or (np.dtype(dtype).kind in "iu" and dtype != "uint64"):
+            # as NumPy and PyTensor: integer ranges are int64 whatever the bounds' width
             dtype = "int64"
     return ARange(normalize_dtype(dtype))(*ins)
 
