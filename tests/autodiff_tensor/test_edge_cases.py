@@ -157,8 +157,6 @@ def test_filter_gradient_rejects_a_wrong_rank():
         pt.grad(pt.sum(BadGradOp()(x)), x)
 
 
-@pytest.mark.xfail(reason="autodiff's double-VJP fallback passes the first pullback's gradients as known_grads, "
-                          "so a gradient built from another input's gradient loses that path (reported)")
 def test_double_vjp_fallback_when_one_gradient_is_built_from_another():
     from tensorsmith_autodiff import pushforward, register_grad
     from tensorsmith_graphcore import Apply, Op

@@ -212,3 +212,13 @@ def test_pytensor_module_layout_imports():
                        ("nlinalg", "inv"), ("random", "normal"), ("random.utils", "RandomStream")]:
         mod = importlib.import_module(f"tensorsmith.tensor.{name}")
         assert hasattr(mod, attr), (name, attr)
+
+
+def test_importing_submodules_keeps_functions_of_the_same_name():
+    import importlib
+
+    for name in ("shape", "subtensor", "basic", "math"):
+        importlib.import_module(f"tensorsmith.tensor.{name}")
+    x = pt.dmatrix("x")
+    assert callable(pt.shape) and pt.shape(x).type.ndim == 1
+    assert callable(pt.subtensor)

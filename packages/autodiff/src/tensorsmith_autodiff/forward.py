@@ -87,7 +87,8 @@ def jvp_via_double_vjp(node, tangents):
     # J v = d<g(u), v>/du
     u_list = [us[j] for j in diff_outs]
     block2 = list(ins) + list(outs) + [t for t in tangents if t is not None]
-    total2, _ = _backprop(gs, u_list, block2)
+    # additive: g_j may be built from g_i, and <g_j, v_j> then also flows through g_i
+    total2, _ = _backprop(gs, u_list, block2, additive=True)
     res = [None] * len(outs)
     found = []
     for j in diff_outs:

@@ -142,7 +142,7 @@ def _no_rule_terms(op, ins):
 # ---------------------------------------------------------------------------
 
 
-def _backprop(known, wrt, consider_constant):
+def _backprop(known, wrt, consider_constant, additive=False):
     """Run the reverse pass (with the cyclic garbage collector paused: building
     a large gradient graph allocates only live objects, and collections over
     a graph of millions of nodes would dominate the time).
@@ -150,17 +150,20 @@ def _backprop(known, wrt, consider_constant):
     ``known``: list of (variable, gradient) pairs (gradients may be ``disconnected``
     or ``NullGrad``; a variable given twice gets the sum).  These are the total
     gradients of those variables (PyTensor's ``known_grads`` meaning).
+    With ``additive``, the given gradients are contributions instead: what
+    flows into such a variable from the other roots is added to them (the
+    gradient of sum_i <root_i, g_i>).
     Returns (totals function, set of variables the roots truly depend on)."""
     if gc.isenabled():
         gc.disable()
         try:
-            return _backprop_impl(known, wrt, consider_constant)
+            return _backprop_impl(known, wrt, consider_constant, additive)
         finally:
             gc.enable()
-    return _backprop_impl(known, wrt, consider_constant)
+    return _backprop_impl(known, wrt, consider_constant, additive)
 
 
-def _backprop_impl(known, wrt, consider_constant):
+def _backprop_impl(known, wrt, consider_constant, additive=False):
     block = set(consider_constant) if consider_constant else set()
     roots = []
     known_vals = {}
@@ -202,7 +205,10 @@ def _backprop_impl(known, wrt, consider_constant):
         return type_hook(v.type, "add_gradients")(vals)
 
     for v, lst in known_vals.items():
-        totals[v] = combine(v, lst)
+        if additive:
+            contribs[v] = list(lst)
+        else:
+            totals[v] = combine(v, lst)
 
     def total(v):
         t = totals.get(v, _MISSING)
