@@ -459,6 +459,26 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
     return results
 
 
+def _gc_paused(fn):
+    """Run ``fn`` with the cyclic garbage collector paused: a pass over a large
+    graph allocates only live objects, and a full collection triggered midway
+    would cost time proportional to the whole heap (not to the graph)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if not gc.isenabled():
+            return fn(*args, **kwargs)
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            gc.enable()
+
+    return wrapper
+
+
+@_gc_paused
 def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_names=True,
          known_grads=None, return_disconnected="zero", null_gradients="raise"):
     """Symbolic gradient of ``cost`` with respect to ``wrt``.
@@ -498,6 +518,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
     return _restructure(wrt, res)
 
 
+@_gc_paused
 def pullback(outputs, wrt, output_grads, consider_constant=None, disconnected_inputs="raise",
              return_disconnected="zero", null_gradients="raise"):
     """Vector-Jacobian product: the gradients with respect to ``wrt`` of
