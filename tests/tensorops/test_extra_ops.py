@@ -283,3 +283,72 @@ def test_broadcast_to_grad_runtime_length_one():
     yv = rng.normal(size=(2, 3))
     np.testing.assert_allclose(g(np.ones((2, 1)), yv), yv.sum(axis=1, keepdims=True))
     np.testing.assert_allclose(g(np.ones((2, 3)), yv), yv)
+
+
+@pytest.mark.parametrize("mode", ["full", "valid", "same"])
+@pytest.mark.parametrize("na,nb", [(5, 3), (3, 5), (4, 4), (1, 3), (6, 1)])
+def test_convolve1d(mode, na, nb):
+    a, b = rng.normal(size=na), rng.normal(size=nb)
+    assert_op_matches(lambda x, y: pt.signal.convolve1d(x, y, mode), lambda x, y: np.convolve(x, y, mode), [a, b])
+    check_grad(lambda x, y: pt.convolve1d(x, y, mode), [a, b])
+
+
+def test_convolve1d_batched_dtypes_and_static_shape():
+    a, b = rng.normal(size=(2, 1, 5)), rng.normal(size=(3, 4))
+    ref = lambda x, y: np.stack([[np.convolve(x[i, 0], y[j]) for j in range(3)] for i in range(2)])  # noqa: E731
+    assert_op_matches(pt.convolve1d, ref, [a, b])
+    check_grad(pt.convolve1d, [a, b])
+    ai, bi = np.array([1, 2, 3], dtype="int32"), np.array([1, -1], dtype="int8")
+    assert_op_matches(pt.convolve1d, np.convolve, [ai, bi])
+    assert pt.convolve1d(pt.tensor(dtype="float32", shape=(2, 5)), pt.tensor(dtype="float64", shape=(3,))).type.shape \
+        == (2, 7)
+    assert pt.convolve1d(pt.fvector(), pt.fvector()).dtype == "float32"
+    with pytest.raises(ValueError):
+        pt.convolve1d(pt.dscalar(), pt.dvector())
+    with pytest.raises(ValueError):
+        pt.convolve1d(pt.dvector(), pt.dvector(), mode="bogus")
+
+
+@pytest.mark.parametrize("mode", ["full", "valid", "same"])
+@pytest.mark.parametrize("sa,sb", [((5, 6), (3, 2)), ((3, 3), (3, 3)), ((2, 4), (1, 1))])
+def test_convolve2d(mode, sa, sb):
+    from scipy import signal as ss
+
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+    assert_op_matches(lambda x, y: pt.signal.convolve2d(x, y, mode), lambda x, y: ss.convolve2d(x, y, mode),
+                      [a, b])
+    check_grad(lambda x, y: pt.convolve2d(x, y, mode), [a, b])
+    if mode == "same":
+        assert_op_matches(lambda x, y: pt.convolve2d(x, y, mode), lambda x, y: ss.convolve2d(x, y, mode), [b, a])
+    with pytest.raises(ValueError):
+        pt.convolve2d(pt.dmatrix(), pt.dmatrix(), boundary="wrap")
+
+
+def test_convolve_jvp_and_batched_grad():
+    a, b = pt.dmatrix("a"), pt.dvector("b")
+    va, vb = pt.dmatrix("va"), pt.dvector("vb")
+    out = pt.convolve1d(a, b)
+    jv = tensorsmith.gradient.Rop(out, [a, b], [va, vb])
+    f = tensorsmith.function([a, b, va, vb], jv)
+    A, B, VA, VB = rng.normal(size=(2, 4)), rng.normal(size=3), rng.normal(size=(2, 4)), rng.normal(size=3)
+    ref = np.stack([np.convolve(VA[i], B) + np.convolve(A[i], VB) for i in range(2)])
+    np.testing.assert_allclose(f(A, B, VA, VB), ref)
+    # b broadcast over the batch: its gradient sums over it
+    g = tensorsmith.function([a, b], pt.grad(out.sum(), b))(A, B)
+    np.testing.assert_allclose(g, np.full(3, A.sum()))
+
+
+@pytest.mark.parametrize("kw", [{}, {"left": -5.0, "right": 7.0}, {"period": 2.5}])
+def test_interp(kw):
+    xp, fp = np.array([0.0, 1.0, 3.0, 3.5]), rng.normal(size=4)
+    x = np.array([[-1.0, 0.0, 0.5], [1.0, 2.0, 3.0], [3.2, 3.5, 4.0]])
+    assert_op_matches(lambda a, b, c: pt.interp(a, b, c, **kw), lambda a, b, c: np.interp(a, b, c, **kw),
+                      [x, xp, fp])
+    xi = np.array([-0.5, 0.3, 1.7, 3.1, 4.6])  # away from the knots (also mod period)
+    check_grad(lambda a, c: pt.interp(a, pt.constant(xp), c, **kw), [xi, fp])
+    assert_op_matches(lambda a: pt.interp(a, pt.constant([1.0]), pt.constant([2.0])),
+                      lambda a: np.interp(a, [1.0], [2.0]), [x])
+    assert_op_matches(lambda a: pt.interp(a, pt.constant([0, 2]), pt.constant([0, 4])),
+                      lambda a: np.interp(a, [0, 2], [0, 4]), [np.array([1, 3], dtype="int32")])
+    with pytest.raises(ValueError):
+        pt.interp(pt.dvector(), pt.dmatrix(), pt.dvector())

@@ -2,15 +2,20 @@
 lists, constant folding helpers (``get_scalar_constant_value``), index
 helpers (``tril_indices``/``triu_indices``), ``choose``, ``stacklists``,
 ``cov``, ``batched_dot``/``batched_tensordot``, ``join_dims``/``split_dims``,
-``bartlett``, ``xlogx``/``xlogy0`` and the ``special`` namespace.
+``bartlett``, ``xlogx``/``xlogy0``, ``interp`` and the ``special`` and
+``signal`` namespaces.
 
-Every function here builds a graph of ops defined elsewhere, so gradients
-come from those ops' rules; this module defines no op class."""
+Functions build graphs of ops defined elsewhere, so their gradients come from
+those ops' rules.  One op is defined here: ``Convolve``, the full discrete
+convolution over the last 1 or 2 axes (``signal.convolve1d``/``convolve2d``
+take the 'valid' and 'same' parts of it)."""
 import math as _math
 import types as _types
 
 import numpy as np
-from tensorsmith_graphcore import Constant
+from scipy import signal as _scipy_signal
+from tensorsmith_autodiff import register_grad, register_jvp
+from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant
 from .type import TensorType
@@ -25,6 +30,7 @@ __all__ = [
     "stacklists", "choose", "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
     "bartlett", "concat_with_broadcast", "cov", "largest", "smallest", "batched_dot",
     "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0", "special",
+    "Convolve", "convolve1d", "convolve2d", "signal", "interp",
 ]
 
 e = _math.e
@@ -490,3 +496,229 @@ def _special_namespace():
 
 
 special = _special_namespace()
+
+
+# ---------------------------------------------------------------------------
+# signal: convolve1d / convolve2d
+# ---------------------------------------------------------------------------
+
+class Convolve(Op):
+    """``Convolve(ndim)(a, b)``: the full discrete convolution of ``a`` and
+    ``b`` over their last ``ndim`` axes (length ``n + k - 1`` on each), the
+    leading (batch) axes broadcast as NumPy does."""
+
+    __props__ = ("ndim",)
+
+    def __init__(self, ndim):
+        if ndim not in (1, 2):
+            raise ValueError(f"Convolve: ndim must be 1 or 2, got {ndim}")
+        self.ndim = ndim
+
+    def make_node(self, a, b):
+        from .elemwise import broadcast_static_shape
+
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        nd = self.ndim
+        for name, v in (("in1", a), ("in2", b)):
+            if v.type.ndim < nd:
+                raise ValueError(f"convolve{nd}d: {name} needs at least {nd} dimensions, got {v.type}")
+            if v.type.dtype == "bool":
+                raise TypeError(f"convolve{nd}d: {name} is boolean; cast it to a number type")
+            if any(s == 0 for s in v.type.shape[-nd:]):
+                raise ValueError(f"convolve{nd}d: {name} of static shape {v.type.shape} is empty")
+        batch = broadcast_static_shape([a.type.shape[:-nd], b.type.shape[:-nd]], f"in convolve{nd}d")
+        core = tuple(None if None in (n, k) else n + k - 1
+                     for n, k in zip(a.type.shape[-nd:], b.type.shape[-nd:]))
+        dtype = np.result_type(a.type.dtype, b.type.dtype).name
+        return Apply(self, [a, b], [TensorType(dtype, tuple(batch) + core).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        a, b = inputs
+        nd = self.ndim
+        if 0 in a.shape[-nd:] or 0 in b.shape[-nd:]:
+            raise ValueError(f"Convolve: empty input (shapes {a.shape} and {b.shape})")
+        try:
+            batch = np.broadcast_shapes(a.shape[:-nd], b.shape[:-nd])
+        except ValueError:
+            raise ValueError(f"Convolve: batch shapes of {a.shape} and {b.shape} do not broadcast") from None
+        dtype = node.outputs[0].type.dtype
+        core = tuple(n + k - 1 for n, k in zip(a.shape[-nd:], b.shape[-nd:]))
+        out = np.empty(batch + core, dtype=dtype)
+        a = np.broadcast_to(a, batch + a.shape[-nd:])
+        b = np.broadcast_to(b, batch + b.shape[-nd:])
+        for idx in np.ndindex(*batch):
+            out[idx] = _scipy_signal.convolve(a[idx], b[idx], mode="full", method="direct")
+        output_storage[0][0] = out
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        a_shp, b_shp = input_shapes
+        nd = self.ndim
+        out = node.outputs[0]
+        batch = [out.type.shape[i] if out.type.shape[i] is not None else _shape_of(out, i)
+                 for i in range(out.type.ndim - nd)]
+        return [tuple(batch) + tuple(n + k - 1 for n, k in zip(a_shp[-nd:], b_shp[-nd:]))]
+
+
+def _shape_of(v, i):
+    from tensorsmith_tensorops import shape_i
+
+    return shape_i(v, i)
+
+
+def _flip_core(x, nd):
+    return x[(Ellipsis,) + (slice(None, None, -1),) * nd]
+
+
+def _core_slice(x, starts, lengths):
+    nd = len(starts)
+    return x[(Ellipsis,) + tuple(slice(s, s + n) for s, n in zip(starts, lengths))]
+
+
+@register_grad(Convolve)
+def _convolve_grad(op, node, inputs, g):
+    # d out / d a is the valid correlation of g with b: the middle n entries of
+    # the full convolution of g with b reversed (each axis); same for b
+    from tensorsmith_autodiff import disconnected
+
+    from .elemwise import SumToShape, sum_to_shape
+
+    a, b = inputs
+    gz = g[0]
+    nd = op.ndim
+    res = []
+    for x, other in ((a, b), (b, a)):
+        if not x.type.differentiable:
+            res.append(disconnected)
+            continue
+        full = op(gz, _flip_core(other, nd))
+        starts = [_shape_of(other, other.type.ndim - nd + i) - 1 for i in range(nd)]
+        lengths = [_shape_of(x, x.type.ndim - nd + i) for i in range(nd)]
+        gx = _core_slice(full, starts, lengths)
+        if x.type.ndim > nd and None in x.type.shape[:-nd]:
+            gx = SumToShape()(gx, x)   # batch lengths known at run time only (may be 1)
+        else:
+            gx = sum_to_shape(gx, x)
+        res.append(gx.astype(x.type.dtype) if gx.type.dtype != x.type.dtype else gx)
+    return res
+
+
+@register_jvp(Convolve)
+def _convolve_jvp(op, node, inputs, t):
+    a, b = inputs
+    parts = []
+    if t[0] is not None:
+        parts.append(op(t[0], b))
+    if t[1] is not None:
+        parts.append(op(a, t[1]))
+    if not parts:
+        return [None]
+    return [parts[0] if len(parts) == 1 else parts[0] + parts[1]]
+
+
+def _convolve_mode(full, a, b, nd, mode, what, same_as_in1):
+    from tensorsmith_tensorops import maximum, minimum
+
+    if mode == "full":
+        return full
+    if mode not in ("valid", "same"):
+        raise ValueError(f"{what}: mode must be 'full', 'valid' or 'same', got {mode!r}")
+    starts, lengths = [], []
+    for i in range(nd):
+        n, k = _shape_of(a, a.type.ndim - nd + i), _shape_of(b, b.type.ndim - nd + i)
+        lo, hi = minimum(n, k), maximum(n, k)
+        if mode == "valid":
+            starts.append(lo - 1)
+            lengths.append(hi - lo + 1)
+        elif same_as_in1:      # scipy.signal.convolve2d: the size of in1, centred
+            starts.append((k - 1) // 2)
+            lengths.append(n)
+        else:                  # numpy.convolve: the longer length, centred
+            starts.append((lo - 1) // 2)
+            lengths.append(hi)
+    return _core_slice(full, starts, lengths)
+
+
+def convolve1d(in1, in2, mode="full"):
+    """``numpy.convolve(in1, in2, mode)`` over the last axis, leading axes
+    broadcast; mode 'full', 'valid' or 'same'."""
+    a, b = as_tensor_variable(in1), as_tensor_variable(in2)
+    return _convolve_mode(Convolve(1)(a, b), a, b, 1, mode, "convolve1d", False)
+
+
+def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="auto"):
+    """``scipy.signal.convolve2d(in1, in2, mode)`` over the last two axes,
+    leading axes broadcast; 'same' has the size of ``in1``.  Only
+    ``boundary='fill'`` with ``fillvalue=0`` (zero padding) is supported;
+    ``method`` is accepted for compatibility (the convolution is direct)."""
+    if boundary != "fill" or not (isinstance(fillvalue, (int, float)) and fillvalue == 0):
+        raise ValueError(f"convolve2d: only boundary='fill' with fillvalue=0 is supported, got "
+                         f"boundary={boundary!r}, fillvalue={fillvalue!r}")
+    if method not in ("auto", "direct", "fft"):
+        raise ValueError(f"convolve2d: method must be 'auto', 'direct' or 'fft', got {method!r}")
+    a, b = as_tensor_variable(in1), as_tensor_variable(in2)
+    return _convolve_mode(Convolve(2)(a, b), a, b, 2, mode, "convolve2d", True)
+
+
+def _namespace(name, names, doc):
+    import tensorsmith_tensorops as ns
+
+    mod = _types.ModuleType(name, doc)
+
+    def __getattr__(attr):
+        if attr in names:
+            return getattr(ns, attr)
+        raise AttributeError(f"{name} has no attribute {attr!r}")
+
+    mod.__getattr__ = __getattr__
+    mod.__all__ = list(names)
+    return mod
+
+
+signal = _namespace("signal", ("convolve1d", "convolve2d"),
+                    "PyTensor's ``pytensor.tensor.signal`` names (also in ``pt``).")
+
+
+# ---------------------------------------------------------------------------
+# interp
+# ---------------------------------------------------------------------------
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """``numpy.interp``: piecewise-linear interpolation of the points
+    ``(xp, fp)`` (``xp`` increasing) at ``x``; ``left``/``right`` for ``x``
+    outside (default ``fp[0]``/``fp[-1]``); ``period`` for periodic ``xp``.
+    Differentiable in ``x`` and ``fp`` (and ``xp``)."""
+    from tensorsmith_tensorops import (
+        argsort, cast, clip, concatenate, eq, gt, lt, maximum, minimum, searchsorted, switch,
+    )
+
+    x, xp, fp = as_tensor_variable(x), as_tensor_variable(xp), as_tensor_variable(fp)
+    if xp.type.ndim != 1 or fp.type.ndim != 1:
+        raise ValueError(f"interp: xp and fp must be vectors, got {xp.type} and {fp.type}")
+    if None not in (xp.type.shape[0], fp.type.shape[0]) and xp.type.shape[0] != fp.type.shape[0]:
+        raise ValueError(f"interp: xp and fp have different lengths ({xp.type.shape[0]}, {fp.type.shape[0]})")
+    if any(v.type.dtype.startswith("complex") for v in (x, xp)):
+        raise TypeError("interp: x and xp must be real")
+    out_dtype = "complex128" if fp.type.dtype.startswith("complex") else "float64"
+    x, xp, fp = cast(x, "float64"), cast(xp, "float64"), cast(fp, out_dtype)
+    if period is not None:
+        period = as_tensor_variable(period)
+        x = x % period
+        xp = xp % period
+        order = argsort(xp)
+        xp, fp = xp[order], fp[order]
+        xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
+        fp = concatenate([fp[-1:], fp, fp[:1]])
+        left = right = None
+    n = _shape_of(xp, 0)
+    j = clip(searchsorted(xp, x, side="right") - 1, 0, maximum(n - 2, 0))
+    j1 = minimum(j + 1, n - 1)
+    x0, x1, y0, y1 = xp[j], xp[j1], fp[j], fp[j1]
+    span = x1 - x0
+    same = eq(span, 0)
+    t = (x - x0) / switch(same, 1.0, span)
+    y = switch(same, y0, y0 + cast(t, out_dtype) * (y1 - y0))
+    if period is None:
+        lo = fp[0] if left is None else cast(as_tensor_variable(left), out_dtype)
+        hi = fp[-1] if right is None else cast(as_tensor_variable(right), out_dtype)
+        y = switch(lt(x, xp[0]), lo, switch(gt(x, xp[-1]), hi, y))
+    return y
