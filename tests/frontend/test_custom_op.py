@@ -63,3 +63,22 @@ def test_as_op_decorator_and_missing_gradient():
     assert float(tensorsmith.function([x], y)([0.0, 0.0])) == pytest.approx(np.log(2))
     with pytest.raises(NotImplementedError, match="numpy_logsumexp"):
         tensorsmith.grad(y, x)
+
+
+def test_pytensor_style_disconnected_type_in_grad_method():
+    from tensorsmith.gradient import DisconnectedType
+
+    class Scale(Op):
+        def make_node(self, x, k):
+            x, k = pt.as_tensor_variable(x), pt.as_tensor_variable(k)
+            return Apply(self, [x, k], [x.type()])
+
+        def perform(self, node, inputs, out):
+            out[0][0] = inputs[0] * inputs[1]
+
+        def grad(self, inputs, g):
+            return [g[0] * inputs[1], DisconnectedType()()]
+
+    x, k = pt.dvector("x"), pt.iscalar("k")
+    g = tensorsmith.function([x, k], tensorsmith.grad(Scale()(x, k).sum(), x))
+    np.testing.assert_array_equal(g([1.0, 2.0], 3), [3.0, 3.0])
