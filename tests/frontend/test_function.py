@@ -222,3 +222,21 @@ def test_importing_submodules_keeps_functions_of_the_same_name():
     x = pt.dmatrix("x")
     assert callable(pt.shape) and pt.shape(x).type.ndim == 1
     assert callable(pt.subtensor)
+
+
+def test_keyword_arguments_and_defaults():
+    from tensorsmith import In
+
+    x, y = pt.dscalar("x"), pt.dscalar("y")
+    f = function([x, In(y, value=10.0)], x - y)
+    assert float(f(1.0)) == -9.0
+    assert float(f(1.0, 2.0)) == -1.0
+    assert float(f(y=1.0, x=5.0)) == 4.0
+    assert float(f(3.0, y=1.0)) == 2.0
+    with pytest.raises(TypeError, match="no input named 'z'"):
+        f(1.0, z=2.0)
+    with pytest.raises(TypeError, match="given twice"):
+        f(1.0, x=2.0)
+    g = function([x, y], x - y)
+    with pytest.raises(TypeError, match="missing: argument 1 \\('y'\\)"):
+        g(x=1.0)

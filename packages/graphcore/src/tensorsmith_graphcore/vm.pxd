@@ -20,4 +20,5 @@ cdef class VM:
     cdef public object describe
     cdef public Py_ssize_t n_inputs
     cdef public list alias_cells
+    cdef public object defaults
     cdef dict __dict__

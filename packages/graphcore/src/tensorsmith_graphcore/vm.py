@@ -30,6 +30,9 @@ class PerformThunk:
         self.perform(self.node, vals, self.output_cells)
 
 
+_MISSING = object()
+
+
 def _describe_node(node, cells):
     s = f"Apply node that caused the error: {node}"
     if node is not None and node.trace is not None:
@@ -46,6 +49,8 @@ class VM:
       value itself rather than a one-element list).
     * ``updates``: (source cell, destination cell) pairs copied after the run.
     * ``clear_cells``: cells reset to None after each run (intermediates).
+    * ``defaults``: per input None (required) or ``(value,)``; arguments may
+      also be given by input name (``arg_names``).
     * ``alias_cells``: cells of values the caller must never be able to write
       through (arguments, constants, shared values).  An output that is one of
       those values, or a view (its ``base`` is set), is returned as
@@ -55,7 +60,7 @@ class VM:
 
     def __init__(self, thunks, nodes, input_cells, filters, output_cells, arg_names=None,
                  updates=None, clear_cells=None, unpack_single=False, describe=None,
-                 alias_cells=None):
+                 alias_cells=None, defaults=None):
         if len(thunks) != len(nodes):
             raise ValueError("VM: one node per thunk")
         if len(input_cells) != len(filters):
@@ -72,6 +77,9 @@ class VM:
         self.describe = describe
         self.n_inputs = len(self.input_cells)
         self.alias_cells = list(alias_cells) if alias_cells else []
+        # per input: None (required) or a one-element tuple (default value)
+        self.defaults = list(defaults) if defaults is not None and any(
+            d is not None for d in defaults) else None
 
     def _arg_label(self, i):
         name = self.arg_names[i]
@@ -79,13 +87,46 @@ class VM:
             return f"argument {i}"
         return f"argument {i} ({name!r})"
 
-    def __call__(self, *args):
-        n = len(args)
-        if n != self.n_inputs:
+    def _bind(self, args, kwargs):
+        """Positional arguments from ``args``, keyword arguments (by input
+        name) and ``defaults`` (None entries: required)."""
+        n = self.n_inputs
+        if len(args) > n:
             names = ", ".join(str(x) for x in self.arg_names)
-            raise TypeError(
-                f"This function takes {self.n_inputs} argument(s) ({names}); {n} were given"
-            )
+            raise TypeError(f"This function takes {n} argument(s) ({names}); {len(args)} were given")
+        vals = list(args) + [_MISSING] * (n - len(args))
+        for k, v in kwargs.items():
+            try:
+                i = self.arg_names.index(k)
+            except ValueError:
+                names = ", ".join(str(x) for x in self.arg_names)
+                raise TypeError(f"This function has no input named {k!r} (inputs: {names})") from None
+            if vals[i] is not _MISSING:
+                raise TypeError(f"{self._arg_label(i)} was given twice")
+            vals[i] = v
+        defaults = self.defaults
+        missing = []
+        for i in range(n):
+            if vals[i] is _MISSING:
+                d = defaults[i] if defaults is not None else None
+                if d is None:
+                    missing.append(self._arg_label(i))
+                else:
+                    vals[i] = d[0]
+        if missing:
+            raise TypeError(f"This function takes {n} argument(s); missing: {', '.join(missing)}")
+        return vals
+
+    def __call__(self, *args, **kwargs):
+        n = len(args)
+        if kwargs or n != self.n_inputs:
+            if not kwargs and self.defaults is None:
+                names = ", ".join(str(x) for x in self.arg_names)
+                raise TypeError(
+                    f"This function takes {self.n_inputs} argument(s) ({names}); {n} were given"
+                )
+            args = self._bind(args, kwargs)
+            n = len(args)
         cells = self.input_cells
         filters = self.filters
         i = 0

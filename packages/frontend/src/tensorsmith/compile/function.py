@@ -49,7 +49,9 @@ class Out:
 
 
 class Function(VM):
-    """A compiled function: call it with one value per input, in order.
+    """A compiled function: call it with one value per input, in order, or by
+    input name (``f(x=1.0)``); inputs given as ``In(var, value=...)`` may be
+    left out.
 
     ``f.inputs``/``f.outputs``: the user's variables; ``f.fgraph``: the
     rewritten graph that runs; ``f.maker.mode``: the mode."""
@@ -57,30 +59,6 @@ class Function(VM):
     def __repr__(self):
         names = ", ".join(str(n) for n in self.arg_names)
         return f"<tensorsmith.Function {self.name or ''}({names})>"
-
-    def _call_kw(self, *args, **kwargs):
-        if not kwargs:
-            return self(*args)
-        vals = list(args)
-        names = list(self.arg_names)
-        for k, v in kwargs.items():
-            if k not in names:
-                raise TypeError(f"Unknown keyword argument {k!r}; inputs are {names}")
-            i = names.index(k)
-            while len(vals) <= i:
-                vals.append(_MISSING)
-            if vals[i] is not _MISSING:
-                raise TypeError(f"Argument {k!r} given twice")
-            vals[i] = v
-        return self(*vals)
-
-    def call(self, *args, **kwargs):
-        """Call with positional and keyword (input name) arguments."""
-        return self._call_kw(*args, **kwargs)
-
-
-_MISSING = object()
-
 
 class _Maker:
     def __init__(self, mode, fgraph, inputs, outputs):
@@ -272,6 +250,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
         # the VM returns only the user's outputs
         vm.output_cells = vm.output_cells[:n_out]
         # updates were wired to the full output list before truncation
+    if any(o.value is not None for o in in_objs):
+        vm.defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
     vm.inputs = in_vars
     vm.outputs = out_vars
     vm.fgraph = fgraph
