@@ -352,3 +352,77 @@ def test_interp(kw):
                       lambda a: np.interp(a, [0, 2], [0, 4]), [np.array([1, 3], dtype="int32")])
     with pytest.raises(ValueError):
         pt.interp(pt.dvector(), pt.dmatrix(), pt.dvector())
+
+
+@pytest.mark.parametrize("keep,shapes,ref_shape", [
+    (None, ((2, 3), (4, 5, 6)), (126,)),
+    (0, ((2, 3), (2, 5, 6)), (2, 33)),
+    (-1, ((2, 3), (5, 3)), (7, 3)),
+    ([0, -1], ((2, 3, 4), (2, 5, 4)), (2, 8, 4)),
+    ([0, -1], ((2, 4), (2, 1, 2, 4)), (2, 3, 4)),
+])
+def test_pack_unpack_round_trip(keep, shapes, ref_shape):
+    vals = [rng.normal(size=s) for s in shapes]
+    syms = [pt.tensor(dtype="float64", shape=s) for s in shapes]
+    packed, packed_shapes = pt.pack(*syms, keep_axes=keep)
+    assert packed.type.shape == ref_shape                 # static lengths kept (PyTensor 3.0.7 gives these)
+    out = pt.unpack(packed, packed_shapes, keep_axes=keep)
+    f = tensorsmith.function(syms, [packed] + out)
+    got = f(*vals)
+    lead = 0 if keep is None else len([a for a in np.atleast_1d(keep) if a >= 0])
+    trail = 0 if keep is None else len([a for a in np.atleast_1d(keep) if a < 0])
+    ref = np.concatenate([v.reshape(v.shape[:lead] + (-1,) + v.shape[v.ndim - trail:]) for v in vals], axis=lead)
+    np.testing.assert_array_equal(got[0], ref)
+    for g, v in zip(got[1:], vals):
+        np.testing.assert_array_equal(g, v)
+    # symbolic shapes too, and a gradient through the round trip
+    dyn = [sym_like_any(v) for v in vals]
+    p2, s2 = pt.pack(*dyn, keep_axes=keep)
+    u2 = pt.unpack(p2 * 2, s2, keep_axes=keep)
+    g = tensorsmith.function(dyn, pt.grad(sum((u * u).sum() for u in u2), dyn))(*vals)
+    for gi, v in zip(g, vals):
+        np.testing.assert_allclose(gi, 8 * v)
+
+
+def sym_like_any(v):
+    return pt.tensor(dtype=v.dtype, shape=(None,) * v.ndim)
+
+
+def test_pack_errors():
+    with pytest.raises(ValueError, match="start at 0"):
+        pt.pack(pt.dtensor3(), keep_axes=1)
+    with pytest.raises(ValueError, match="end at -1"):
+        pt.pack(pt.dtensor3(), keep_axes=[-2])
+    with pytest.raises(ValueError):
+        pt.pack(pt.dvector(), keep_axes=[0, -1])
+    with pytest.raises(ValueError):
+        pt.unpack(pt.dmatrix(), [(2,)], keep_axes=None)
+
+
+@pytest.mark.parametrize("inverse", [False, True])
+def test_permute_row_elements(inverse):
+    x = rng.normal(size=(2, 3))
+    p1 = np.array([2, 0, 1])
+    p2 = np.array([[2, 0, 1], [1, 2, 0]])
+
+    def ref(a, p):
+        a, p = np.broadcast_arrays(a, p)
+        if inverse:
+            out = np.empty_like(a)
+            np.put_along_axis(out, p, a, axis=-1)
+            return out
+        return np.take_along_axis(a, p, axis=-1)
+
+    for p in (p1, p2):
+        assert_op_matches(lambda a, q: pt.permute_row_elements(a, q, inverse=inverse), ref, [x, p])
+    assert_op_matches(lambda a, q: pt.permute_row_elements(a, q, inverse=inverse), ref, [x[0], p2])
+    check_grad(lambda a: pt.permute_row_elements(a, pt.constant(p2), inverse=inverse), [x])
+    with pytest.raises(TypeError):
+        pt.permute_row_elements(pt.dmatrix(), pt.dvector())
+
+
+def test_kn():
+    from scipy import special
+
+    x = np.array([0.5, 1.5, 3.0])
+    assert_op_matches(lambda v: pt.kn(2, v), lambda v: special.kn(2, v), [x])

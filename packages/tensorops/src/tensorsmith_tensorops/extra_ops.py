@@ -30,7 +30,8 @@ __all__ = [
     "stacklists", "choose", "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
     "bartlett", "concat_with_broadcast", "cov", "largest", "smallest", "batched_dot",
     "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0", "special",
-    "Convolve", "convolve1d", "convolve2d", "signal", "interp",
+    "Convolve", "convolve1d", "convolve2d", "signal", "interp", "kn", "permute_row_elements",
+    "pack", "unpack",
 ]
 
 e = _math.e
@@ -426,6 +427,19 @@ def batched_dot(a, b):
     return batched_tensordot(a, b, [[a.type.ndim - 1], [1 if b.type.ndim <= 2 else b.type.ndim - 2]])
 
 
+def _shape_product(x, axes):
+    """The product of ``x``'s lengths on ``axes``: an int when they are all
+    static, else a symbolic int64 scalar."""
+    axes = list(axes)
+    static = [x.type.shape[i] for i in axes]
+    if None not in static:
+        return int(np.prod(static, dtype="int64"))
+    out = constant(np.int64(1))
+    for i in axes:
+        out = out * x.shape[i]
+    return out
+
+
 def join_dims(x, start_axis=0, n_axes=None):
     """``x`` with axes ``start_axis .. start_axis + n_axes - 1`` merged into one
     (all the remaining axes when ``n_axes`` is None)."""
@@ -439,9 +453,7 @@ def join_dims(x, start_axis=0, n_axes=None):
         raise ValueError(f"join_dims: axes {start}..{start + n - 1} are not all in a {nd}-d tensor")
     if n == 1:
         return x
-    merged = constant(np.int64(1))
-    for i in range(start, start + n):
-        merged = merged * x.shape[i]
+    merged = _shape_product(x, range(start, start + n))
     shape = [x.shape[i] for i in range(start)] + [merged] + [x.shape[i] for i in range(start + n, nd)]
     return reshape(x, shape, ndim=nd - n + 1)
 
@@ -722,3 +734,108 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         hi = fp[-1] if right is None else cast(as_tensor_variable(right), out_dtype)
         y = switch(lt(x, xp[0]), lo, switch(gt(x, xp[-1]), hi, y))
     return y
+
+
+# ---------------------------------------------------------------------------
+# kn, permute_row_elements, pack/unpack
+# ---------------------------------------------------------------------------
+
+def kn(n, x):
+    """Modified Bessel function of the second kind of integer order ``n``
+    (``scipy.special.kn``), computed as ``kv(n, x)``."""
+    from tensorsmith_tensorops import kv
+
+    return kv(n, x)
+
+
+def permute_row_elements(x, y, inverse=False):
+    """Permute the last axis of ``x`` by the permutation(s) ``y`` (an integer
+    tensor whose last axis is a permutation; leading axes broadcast with
+    ``x``'s): ``out[..., i] = x[..., y[..., i]]``, or with ``inverse``
+    ``out[..., y[..., i]] = x[..., i]``."""
+    from tensorsmith_tensorops import argsort, broadcast_arrays, take_along_axis
+
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.type.ndim < 1 or y.type.ndim < 1:
+        raise ValueError(f"permute_row_elements: x and y need at least one axis, got {x.type} and {y.type}")
+    if y.type.dtype[:3] not in ("int", "uin"):
+        raise TypeError(f"permute_row_elements: y must hold integer indices, got {y.type}")
+    if inverse:
+        y = argsort(y, axis=-1)
+    m = max(x.type.ndim, y.type.ndim)
+    x = x.dimshuffle(["x"] * (m - x.type.ndim) + list(range(x.type.ndim)))
+    y = y.dimshuffle(["x"] * (m - y.type.ndim) + list(range(y.type.ndim)))
+    # broadcast the leading axes only: the last axes are the rows
+    lead_x, lead_y = broadcast_arrays(x[..., 0], y[..., 0])
+    from tensorsmith_tensorops import broadcast_to
+
+    x = broadcast_to(x, [lead_x.shape[i] for i in range(m - 1)] + [x.shape[m - 1]])
+    y = broadcast_to(y, [lead_y.shape[i] for i in range(m - 1)] + [y.shape[m - 1]])
+    return take_along_axis(x, y, axis=-1)
+
+
+def _pack_axes(keep_axes, ndims, what):
+    """(number of leading, number of trailing) kept axes for ``keep_axes``."""
+    if keep_axes is None:
+        return 0, 0
+    axes = [int(keep_axes)] if isinstance(keep_axes, (int, np.integer)) else [int(a) for a in keep_axes]
+    pos = sorted(a for a in axes if a >= 0)
+    neg = sorted(a for a in axes if a < 0)
+    if pos and pos != list(range(len(pos))):
+        raise ValueError(f"{what}: kept positive axes must be contiguous and start at 0, got {keep_axes}")
+    if neg and neg != list(range(-len(neg), 0)):
+        raise ValueError(f"{what}: kept negative axes must be contiguous and end at -1, got {keep_axes}")
+    lead, trail = len(pos), len(neg)
+    for nd in ndims:
+        if lead + trail > nd:
+            raise ValueError(f"{what}: cannot keep {lead + trail} axes of a {nd}-d tensor (keep_axes={keep_axes})")
+    return lead, trail
+
+
+def pack(*tensors, keep_axes=None):
+    """Ravel the axes of each tensor that ``keep_axes`` does not keep (leading
+    axes 0, 1, ... and/or trailing axes -1, -2, ...) and concatenate the
+    results along the raveled axis.  Returns ``(packed, packed_shapes)``,
+    ``packed_shapes`` holding each tensor's raveled shape (int64 vectors), for
+    ``unpack``."""
+    from tensorsmith_tensorops import concatenate, reshape
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    ts = [as_tensor_variable(t) for t in tensors]
+    if not ts:
+        raise ValueError("pack: needs at least one tensor")
+    lead, trail = _pack_axes(keep_axes, [t.type.ndim for t in ts], "pack")
+    flat, shapes = [], []
+    for t in ts:
+        nd = t.type.ndim
+        shapes.append(t.shape[lead:nd - trail])
+        merged = _shape_product(t, range(lead, nd - trail))
+        new = [t.shape[i] for i in range(lead)] + [merged] + [t.shape[i] for i in range(nd - trail, nd)]
+        flat.append(reshape(t, new, ndim=lead + 1 + trail))
+    return concatenate(flat, axis=lead), shapes
+
+
+def unpack(packed_input, packed_shapes, keep_axes=None):
+    """The inverse of ``pack``: split ``packed_input`` along its raveled axis
+    into pieces of the sizes of ``packed_shapes`` and give each its shape back."""
+    from tensorsmith_tensorops import reshape
+
+    x = as_tensor_variable(packed_input)
+    lead, trail = _pack_axes(keep_axes, [x.type.ndim], "unpack")
+    if x.type.ndim != lead + 1 + trail:
+        raise ValueError(f"unpack: a packed tensor with keep_axes={keep_axes} has {lead + 1 + trail} "
+                         f"dimensions, got {x.type}")
+    out, start = [], constant(np.int64(0))
+    for shp in packed_shapes:
+        if isinstance(shp, (int, np.integer)):
+            shp = (shp,)
+        entries = list(shp) if isinstance(shp, (list, tuple)) else [shp[i] for i in range(get_vector_length(shp))]
+        size = constant(np.int64(1))
+        for e in entries:
+            size = size * e
+        piece = x[(slice(None),) * lead + (slice(start, start + size),)]
+        new = [x.shape[i] for i in range(lead)] + entries + [x.shape[i] for i in range(lead + 1, x.type.ndim)]
+        out.append(reshape(piece, new, ndim=lead + len(entries) + trail))
+        start = start + size
+    return out
