@@ -426,3 +426,43 @@ def test_kn():
 
     x = np.array([0.5, 1.5, 3.0])
     assert_op_matches(lambda v: pt.kn(2, v), lambda v: special.kn(2, v), [x])
+
+
+# values from PyTensor 3.0.7's interpolate1d on these points
+_XH = np.array([-1.0, 0.0, 0.4, 0.5, 0.6, 1.0, 2.0, 2.9, 3.0, 4.0])
+_INTERP1D = {
+    ("linear", True): [0.0, 1.0, 1.4, 1.5, 1.6, 2.0, 1.0, 0.1, 0.0, -1.0],
+    ("linear", False): [1.0, 1.0, 1.4, 1.5, 1.6, 2.0, 1.0, 0.1, 0.0, 0.0],
+    ("nearest", True): [1, 1, 1, 1, 2, 2, 2, 0, 0, 0],
+    ("first", True): [1, 1, 1, 1, 1, 1, 2, 2, 2, 0],
+    ("last", True): [1, 1, 2, 2, 2, 2, 0, 0, 0, 0],
+    ("mean", True): [1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1, 1, 1, 1],
+    ("mean", False): [1, 1, 1.5, 1.5, 1.5, 1.5, 1, 1, 1, 0],
+}
+_INTERP1D_PADS = {
+    "linear": [-9, -9, 1.4, 1.5, 1.6, 2, 1, 0.1, 0, 9],
+    "nearest": [-9, -9, 1, 1, 2, 2, 2, 0, 0, 9],
+    "first": [-9, -9, 1, 1, 1, 1, 2, 2, 2, 9],
+    "last": [-9, -9, 2, 2, 2, 2, 0, 0, 0, 9],
+    "mean": [-9, -9, 1.5, 1.5, 1.5, 1.5, 1, 1, 1, 9],
+}
+
+
+@pytest.mark.parametrize("method,extrapolate", sorted(_INTERP1D))
+def test_interpolate1d(method, extrapolate):
+    x, y = np.array([3.0, 0.0, 1.0]), np.array([0.0, 1.0, 2.0])   # unsorted: sorted by x first
+    xh = pt.dvector("xh")
+    f = tensorsmith.function([xh], pt.interpolate1d(x, y, method=method, extrapolate=extrapolate)(xh))
+    np.testing.assert_allclose(f(_XH), _INTERP1D[method, extrapolate])
+    g = pt.interpolate1d(x, y, method=method, extrapolate=False, left_pad=-9.0, right_pad=9.0)
+    np.testing.assert_allclose(tensorsmith.function([xh], g(xh))(_XH), _INTERP1D_PADS[method])
+
+
+def test_interpolate1d_dtype_grad_errors():
+    x32 = np.array([0.0, 1.0, 3.0], dtype="float32")
+    assert pt.interpolate1d(x32, x32 * 2)(pt.fvector()).dtype == "float32"
+    xh = np.array([-0.5, 0.3, 2.0, 3.5])
+    check_grad(lambda y, h: pt.interpolate1d(pt.constant([0.0, 1.0, 3.0]), y)(h),
+               [np.array([1.0, 2.0, 0.0]), xh])
+    with pytest.raises(ValueError):
+        pt.interpolate1d(x32, x32, method="cubic")

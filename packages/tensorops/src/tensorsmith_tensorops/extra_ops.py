@@ -30,7 +30,7 @@ __all__ = [
     "stacklists", "choose", "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
     "bartlett", "concat_with_broadcast", "cov", "largest", "smallest", "batched_dot",
     "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0", "special",
-    "Convolve", "convolve1d", "convolve2d", "signal", "interp", "kn", "permute_row_elements",
+    "Convolve", "convolve1d", "convolve2d", "signal", "interp", "interpolate1d", "kn", "permute_row_elements",
     "pack", "unpack",
 ]
 
@@ -839,3 +839,51 @@ def unpack(packed_input, packed_shapes, keep_axes=None):
         out.append(reshape(piece, new, ndim=lead + len(entries) + trail))
         start = start + size
     return out
+
+
+def interpolate1d(x, y, method="linear", left_pad=None, right_pad=None, extrapolate=True):
+    """A function ``f(x_hat)`` interpolating the points ``(x, y)`` (sorted by
+    ``x`` first), as PyTensor's ``interpolate1d``.  ``method``: 'linear',
+    'nearest' (ties go left), 'first' (the value at the closest ``x`` strictly
+    left of ``x_hat``), 'last' (the closest at or right of it) or 'mean' (the
+    mean of the two values around it).  With ``extrapolate`` False, ``x_hat <=
+    x[0]`` gives ``left_pad`` (default ``y[0]``) and ``x_hat > x[-1]`` gives
+    ``right_pad`` (default ``y[-1]``); else linear extrapolation from the end
+    segments (the stepwise methods take the end values)."""
+    from tensorsmith_tensorops import argsort, cast, clip, gt, le, lt, searchsorted, switch
+
+    methods = ("linear", "nearest", "first", "last", "mean")
+    if method not in methods:
+        raise ValueError(f"interpolate1d: method must be one of {methods}, got {method!r}")
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.type.ndim != 1 or y.type.ndim != 1:
+        raise ValueError(f"interpolate1d: x and y must be vectors, got {x.type} and {y.type}")
+    dtype = np.result_type(x.type.dtype, y.type.dtype, np.float16).name
+    if dtype == "float16":
+        dtype = "float32"
+    order = argsort(x)
+    xs, ys = cast(x[order], dtype), cast(y[order], dtype)
+    lo = ys[0] if left_pad is None else cast(as_tensor_variable(left_pad), dtype)
+    hi = ys[-1] if right_pad is None else cast(as_tensor_variable(right_pad), dtype)
+
+    def f(x_hat):
+        xh = cast(as_tensor_variable(x_hat), dtype)
+        n = _shape_of(xs, 0)
+        pos = searchsorted(xs, xh, side="left")
+        j = clip(pos - 1, 0, n - 2)
+        x0, x1, y0, y1 = xs[j], xs[j + 1], ys[j], ys[j + 1]
+        if method == "linear":
+            out = y0 + (xh - x0) * (y1 - y0) / (x1 - x0)
+        elif method == "nearest":
+            out = switch(lt(x1 - xh, xh - x0), y1, y0)
+        elif method == "first":
+            out = ys[clip(pos - 1, 0, n - 1)]
+        elif method == "last":
+            out = ys[clip(pos, 0, n - 1)]
+        else:
+            out = (y0 + y1) / 2
+        if not extrapolate:
+            out = switch(le(xh, xs[0]), lo, switch(gt(xh, xs[-1]), hi, out))
+        return cast(out, dtype)
+
+    return f
