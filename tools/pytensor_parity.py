@@ -48,8 +48,31 @@ def _kind(obj):
     return "other"
 
 
+def _params(obj):
+    """Parameter names of a callable (``*`` marks a ``*args``, ``**`` a
+    ``**kwargs``), or None when it has no inspectable signature."""
+    target = obj
+    if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)):
+        target = getattr(type(obj), "__call__", None)   # op instances, RandomVariables, ...
+        if target is None:
+            return None
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None
+    out = []
+    for p in sig.parameters.values():
+        if p.name == "self":
+            continue
+        out.append("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else p.name)
+    return out
+
+
 def _describe(obj):
-    return {"kind": _kind(obj), "module": getattr(obj, "__module__", "") or ""}
+    d = {"kind": _kind(obj), "module": getattr(obj, "__module__", "") or ""}
+    if d["kind"] == "callable":
+        d["params"] = _params(obj)
+    return d
 
 
 def dump(lib):
@@ -254,7 +277,23 @@ def report(ref_path, ours_path):
     for section in ref:
         names = present.get(section, [])
         w(f"**`{section}`** ({len(names)}): " + ", ".join(f"`{n}`" for n in names) + "\n\n")
-    w("## TensorSmith names PyTensor does not have\n\n")
+    w("## Signature differences\n\n"
+      "Names present in both whose PyTensor parameters (by name) TensorSmith's callable does not\n"
+      "accept (ours has no `**kwargs` to take them). Elementwise ops (`*inputs`) are skipped.\n\n")
+    for section in ref:
+        have = ours.get(section, {})
+        for name, info in sorted(ref[section].items()):
+            mine = have.get(name)
+            theirs = info.get("params")
+            if not mine or theirs is None or mine.get("params") is None:
+                continue
+            if "**" in mine["params"] or theirs[:1] == ["*"]:
+                continue
+            lacking = [p for p in theirs if p not in ("*", "**") and p not in mine["params"]]
+            if lacking:
+                w(f"- `{section}.{name}`: PyTensor `({', '.join(theirs)})`, TensorSmith "
+                  f"`({', '.join(mine['params'])})`; lacks {', '.join(f'`{p}`' for p in lacking)}\n")
+    w("\n## TensorSmith names PyTensor does not have\n\n")
     for section, names in extra.items():
         if names:
             w(f"**`{section}`** ({len(names)}): " + ", ".join(f"`{n}`" for n in names) + "\n\n")

@@ -466,3 +466,28 @@ def test_interpolate1d_dtype_grad_errors():
                [np.array([1.0, 2.0, 0.0]), xh])
     with pytest.raises(ValueError):
         pt.interpolate1d(x32, x32, method="cubic")
+
+
+def test_pytensor_parameter_names():
+    # keyword names of PyTensor 3.0.7 (tools/pytensor_parity.py lists the differences)
+    x = pt.dmatrix("x")
+    v = np.arange(6.0).reshape(2, 3)
+    assert pt.zeros_like(model=x).type == x.type and pt.ones_like(model=x, dtype="int8").dtype == "int8"
+    assert pt.empty_like(prototype=x).type == x.type
+    c = pt.zeros_like(pt.tensor(dtype="float32", shape=(2, 3)), opt=True)
+    assert isinstance(c, pt.TensorConstant) and c.data.shape == (2, 3) and c.dtype == "float32"
+    assert not isinstance(pt.ones_like(x, opt=True), pt.TensorConstant)   # unknown shape: a graph
+    assert pt.shape_padleft(t=x).type.shape == (1, None, None)
+    assert pt.shape_padright(t=x, n_ones=2).type.shape == (None, None, 1, 1)
+    assert pt.atleast_Nd(arry=pt.dvector(), n=2).type.shape == (1, None)
+    np.testing.assert_array_equal(pt.repeat(a=x, repeats=2, axis=0).eval({x: v}), np.repeat(v, 2, axis=0))
+    np.testing.assert_array_equal(pt.tile(A=x, reps=(1, 2)).eval({x: v}), np.tile(v, (1, 2)))
+    np.testing.assert_allclose(pt.special.softmax(c=x, axis=-1).eval({x: v}),
+                               np.exp(v) / np.exp(v).sum(-1, keepdims=True))
+    assert pt.log_softmax(c=x, axis=0).type.shape == (None, None)
+    w = np.array([3.0, 1.0, 2.0, 1.0])
+    y = pt.dvector("y")
+    np.testing.assert_array_equal(pt.sort(y, stable=True).eval({y: w}), np.sort(w, stable=True))
+    np.testing.assert_array_equal(y.argsort(stable=True).eval({y: w}), np.argsort(w, stable=True))
+    with pytest.raises(ValueError):
+        pt.sort(y, kind="heapsort", stable=True)

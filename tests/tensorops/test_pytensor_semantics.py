@@ -554,22 +554,14 @@ def test_function_input_conversion_and_errors():
         function(a, a * 2)                 # inputs must be a list
 
 
-@pytest.mark.xfail(reason="compile/function.py: PyTensor 3.0.7 accepts inputs by name, f(y=1.0, x=5.0) and "
-                          "f(5.0, y=1.0); TensorSmith's Function.__call__ (the VM's) takes no keywords "
-                          "(f.call(...) does)")
 def test_function_keyword_arguments():
+    # PyTensor 3.0.7 accepts inputs by name
     x, y = pt.dscalar("x"), pt.dscalar("y")
     f = function([x, y], x - y)
     assert float(f(y=1.0, x=5.0)) == 4.0
     assert float(f(5.0, y=1.0)) == 4.0
     with pytest.raises(TypeError):
         f(5.0, z=1.0)
-
-
-def test_function_call_with_keywords_method():
-    x, y = pt.dscalar("x"), pt.dscalar("y")
-    f = function([x, y], x - y)
-    assert float(f.call(y=1.0, x=5.0)) == 4.0 and float(f.call(5.0, y=1.0)) == 4.0
 
 
 @pytest.mark.xfail(reason="compile/function.py: PyTensor's Function has copy() (and trust_input, "

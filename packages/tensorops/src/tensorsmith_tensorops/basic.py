@@ -234,21 +234,27 @@ for _p in [""] + list(_PREFIX_DTYPES):
     del globals()[_p + "matrixs"]
 
 
-def zeros_like(x, dtype=None):
-    """Zeros with the shape of ``x`` (dtype of ``x`` unless given)."""
+def _filled_like(model, dtype, opt, value):
     from .math import second
 
-    x = as_tensor_variable(x)
+    x = as_tensor_variable(model)
     dt = x.type.dtype if dtype is None else normalize_dtype(dtype)
-    return second(x, constant(np.zeros((), dtype=dt)))
+    if opt and None not in x.type.shape:
+        return constant(np.full(x.type.shape, value, dtype=dt))
+    return second(x, constant(np.full((), value, dtype=dt)))
 
 
-def ones_like(x, dtype=None):
-    from .math import second
+def zeros_like(model, dtype=None, opt=False):
+    """Zeros with the shape of ``model`` (its dtype unless given).  With
+    ``opt``, a constant when ``model``'s shape is static (``model`` is then
+    not in the graph), as PyTensor."""
+    return _filled_like(model, dtype, opt, 0)
 
-    x = as_tensor_variable(x)
-    dt = x.type.dtype if dtype is None else normalize_dtype(dtype)
-    return second(x, constant(np.ones((), dtype=dt)))
+
+def ones_like(model, dtype=None, opt=False):
+    """Ones with the shape of ``model`` (its dtype unless given); ``opt`` as
+    for ``zeros_like``."""
+    return _filled_like(model, dtype, opt, 1)
 
 
 __all__ += ["zeros_like", "ones_like"]

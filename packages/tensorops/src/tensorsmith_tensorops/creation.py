@@ -144,9 +144,9 @@ def full_like(a, fill_value, dtype=None):
     return second(a, v)
 
 
-def empty_like(a, dtype=None):
-    """An array shaped like ``a`` whose values are unspecified (zeros here)."""
-    return zeros_like(a, dtype=dtype)
+def empty_like(prototype, dtype=None):
+    """An array shaped like ``prototype`` whose values are unspecified (zeros here)."""
+    return zeros_like(prototype, dtype=dtype)
 
 
 # ---------------------------------------------------------------------------

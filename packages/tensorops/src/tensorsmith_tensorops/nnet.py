@@ -185,17 +185,17 @@ def _softmax_axes(x, axis, what):
     return normalize_axis(axis, x.type.ndim, what)
 
 
-def softmax(x, axis=None):
-    """Softmax of ``x`` along ``axis`` (an int, a tuple, or None for all
+def softmax(c, axis=None):
+    """Softmax of ``c`` along ``axis`` (an int, a tuple, or None for all
     axes), as ``scipy.special.softmax``; integer inputs become floatX."""
-    x = _as_float(x, "softmax")
+    x = _as_float(c, "softmax")
     return Softmax(_softmax_axes(x, axis, "softmax"))(x)
 
 
-def log_softmax(x, axis=None):
-    """Log of the softmax of ``x`` along ``axis``, as ``scipy.special.log_softmax``
+def log_softmax(c, axis=None):
+    """Log of the softmax of ``c`` along ``axis``, as ``scipy.special.log_softmax``
     (stable: finite for finite inputs of any magnitude)."""
-    x = _as_float(x, "log_softmax")
+    x = _as_float(c, "log_softmax")
     return LogSoftmax(_softmax_axes(x, axis, "log_softmax"))(x)
 
 

@@ -347,18 +347,20 @@ def _fmt(vals):
     return "(" + ", ".join("?" if v is None else str(v) for v in vals) + ("," if len(vals) == 1 else "") + ")"
 
 
-def shape_padleft(x, n_ones=1):
+def shape_padleft(t, n_ones=1):
+    """``t`` with ``n_ones`` length-1 axes added on the left."""
     from .elemwise import DimShuffle
 
-    x = as_tensor_variable(x)
-    return DimShuffle(x.type.ndim, ["x"] * n_ones + list(range(x.type.ndim)))(x)
+    t = as_tensor_variable(t)
+    return DimShuffle(t.type.ndim, ["x"] * n_ones + list(range(t.type.ndim)))(t)
 
 
-def shape_padright(x, n_ones=1):
+def shape_padright(t, n_ones=1):
+    """``t`` with ``n_ones`` length-1 axes added on the right."""
     from .elemwise import DimShuffle
 
-    x = as_tensor_variable(x)
-    return DimShuffle(x.type.ndim, list(range(x.type.ndim)) + ["x"] * n_ones)(x)
+    t = as_tensor_variable(t)
+    return DimShuffle(t.type.ndim, list(range(t.type.ndim)) + ["x"] * n_ones)(t)
 
 
 def shape_padaxis(t, axis):

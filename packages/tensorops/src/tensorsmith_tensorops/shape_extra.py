@@ -122,9 +122,9 @@ def squeeze(x, axis=None):
     return DimShuffle(nd, [i for i in range(nd) if i not in axes])(x)
 
 
-def atleast_Nd(x, n=1, left=True):
-    """``x`` with length-1 axes added on the left (or right) up to ``n`` axes."""
-    x = as_tensor_variable(x)
+def atleast_Nd(arry, n=1, left=True):
+    """``arry`` with length-1 axes added on the left (or right) up to ``n`` axes."""
+    x = as_tensor_variable(arry)
     if x.type.ndim >= n:
         return x
     k = n - x.type.ndim
@@ -213,11 +213,11 @@ def broadcast_arrays(*args):
 # ---------------------------------------------------------------------------
 
 
-def tile(x, reps, ndim=None):
-    """``x`` repeated ``reps`` times along each axis (as ``numpy.tile``);
+def tile(A, reps, ndim=None):
+    """``A`` repeated ``reps`` times along each axis (as ``numpy.tile``);
     ``reps`` holds ints or integer scalars, or is an integer vector."""
 
-    x = as_tensor_variable(x)
+    x = as_tensor_variable(A)
     if isinstance(reps, (int, np.integer)) or getattr(getattr(reps, "type", None), "ndim", 1) == 0:
         reps = [reps]
     reps = shape_to_scalars(reps, "tile")
@@ -350,10 +350,10 @@ def _repeat_sum_grad(op, node, inputs, g):
 register_jvp(Repeat, lambda op, node, inputs, t: [None if t[0] is None else op(t[0], inputs[1])])
 
 
-def repeat(x, repeats, axis=None):
-    """Each element of ``x`` repeated ``repeats`` times along ``axis`` (the
+def repeat(a, repeats, axis=None):
+    """Each element of ``a`` repeated ``repeats`` times along ``axis`` (the
     flattened array when None), as ``numpy.repeat``."""
-    x = as_tensor_variable(x)
+    x = as_tensor_variable(a)
     if isinstance(repeats, (int, np.integer)):
         repeats = constant(np.int64(repeats))
     if axis is None:

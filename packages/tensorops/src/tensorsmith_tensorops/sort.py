@@ -83,28 +83,34 @@ register_jvp(SortOp, lambda op, node, inputs, t: [
 mark_not_differentiable(ArgSortOp)
 
 
-def _sort_args(a, axis, kind, order, what):
+def _sort_args(a, axis, kind, order, what, stable=None):
+    if stable:
+        if kind not in (None, "quicksort", "stable"):
+            raise ValueError(f"{what}: stable=True cannot be combined with kind={kind!r}")
+        kind = "stable"
     if order is not None:
         raise ValueError(f"{what}: the order argument (structured arrays) is not supported")
     if kind not in _KINDS:
         raise ValueError(f"{what}: kind must be one of {_KINDS}, got {kind!r}")
     a = as_tensor_variable(a)
     if axis is None:
-        return flatten(a), 0
+        return flatten(a), 0, kind
     if a.type.ndim == 0:
         raise ValueError(f"{what}: axis {axis} is out of range for a 0-d array (use axis=None)")
-    return a, normalize_axis(axis, a.type.ndim, what)[0]
+    return a, normalize_axis(axis, a.type.ndim, what)[0], kind
 
 
-def sort(a, axis=-1, kind="quicksort", order=None):
-    """``a`` sorted along ``axis`` (the flattened array when None)."""
-    a, axis = _sort_args(a, axis, kind, order, "sort")
+def sort(a, axis=-1, kind="quicksort", order=None, stable=None):
+    """``a`` sorted along ``axis`` (the flattened array when None);
+    ``stable=True`` is ``kind="stable"``."""
+    a, axis, kind = _sort_args(a, axis, kind, order, "sort", stable)
     return SortOp(axis, kind)(a)
 
 
-def argsort(a, axis=-1, kind="quicksort", order=None):
-    """The int64 indices that sort ``a`` along ``axis`` (flattened when None)."""
-    a, axis = _sort_args(a, axis, kind, order, "argsort")
+def argsort(a, axis=-1, kind="quicksort", order=None, stable=None):
+    """The int64 indices that sort ``a`` along ``axis`` (flattened when None);
+    ``stable=True`` is ``kind="stable"``."""
+    a, axis, kind = _sort_args(a, axis, kind, order, "argsort", stable)
     return ArgSortOp(axis, kind)(a)
 
 
@@ -117,7 +123,7 @@ def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):
 
     if not isinstance(kth, (int, np.integer)) or kth == 0:
         raise ValueError(f"topk: kth must be a non-zero Python int, got {kth!r}")
-    x, axis = _sort_args(x, axis, "quicksort", None, "topk")
+    x, axis, _ = _sort_args(x, axis, "quicksort", None, "topk")
     n = x.type.shape[axis]
     if n is not None and abs(kth) > n:
         raise ValueError(f"topk: kth={kth} is larger than the length {n} of axis {axis} of {x.type}")

@@ -189,11 +189,11 @@ class _TensorOperators:
     def take(self, indices, axis=None, mode="raise"):
         return _ns().take(self, indices, axis=axis, mode=mode)
 
-    def sort(self, axis=-1, kind="quicksort", order=None):
-        return _ns().sort(self, axis=axis, kind=kind, order=order)
+    def sort(self, axis=-1, kind="quicksort", order=None, stable=None):
+        return _ns().sort(self, axis=axis, kind=kind, order=order, stable=stable)
 
-    def argsort(self, axis=-1, kind="quicksort", order=None):
-        return _ns().argsort(self, axis=axis, kind=kind, order=order)
+    def argsort(self, axis=-1, kind="quicksort", order=None, stable=None):
+        return _ns().argsort(self, axis=axis, kind=kind, order=order, stable=stable)
 
     def dot(self, other):
         return _ns().dot(self, other)
