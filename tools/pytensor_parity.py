@@ -52,20 +52,20 @@ def _params(obj):
     """Parameter names of a callable (``*`` marks a ``*args``, ``**`` a
     ``**kwargs``), or None when it has no inspectable signature."""
     target = obj
+    drop_self = False
     if not (inspect.isfunction(obj) or inspect.ismethod(obj) or inspect.isclass(obj)):
         target = getattr(type(obj), "__call__", None)   # op instances, RandomVariables, ...
         if target is None:
             return None
+        drop_self = True
     try:
         sig = inspect.signature(target)
     except (TypeError, ValueError):
         return None
     out = []
     for p in sig.parameters.values():
-        if p.name == "self":
-            continue
         out.append("*" if p.kind is p.VAR_POSITIONAL else "**" if p.kind is p.VAR_KEYWORD else p.name)
-    return out
+    return out[1:] if drop_self and out and out[0] not in ("*", "**") else out
 
 
 def _describe(obj):
@@ -97,9 +97,18 @@ def dump(lib):
     out["toplevel"] = {n: _describe(getattr(root, n)) for n in TOP_USER if hasattr(root, n)}
     tensor = importlib.import_module(f"{lib}.tensor")
     var = tensor.matrix("x")
-    out["TensorVariable"] = {n: {"kind": "method" if callable(getattr(type(var), n, None)) else "attribute",
-                                 "module": ""}
-                             for n in dir(var) if not n.startswith("_")}
+    out["TensorVariable"] = {}
+    for n in dir(var):
+        if n.startswith("_"):
+            continue
+        attr = getattr(type(var), n, None)
+        if callable(attr):
+            params = _params(attr)   # the first parameter is the variable itself, whatever its name
+            out["TensorVariable"][n] = {"kind": "callable", "module": "",
+                                        "params": params[1:] if params and params[0] not in ("*", "**")
+                                        else params}
+        else:
+            out["TensorVariable"][n] = {"kind": "attribute", "module": ""}
     json.dump(out, sys.stdout, indent=0, sort_keys=True)
 
 

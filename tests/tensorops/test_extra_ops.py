@@ -491,3 +491,53 @@ def test_pytensor_parameter_names():
     np.testing.assert_array_equal(y.argsort(stable=True).eval({y: w}), np.argsort(w, stable=True))
     with pytest.raises(ValueError):
         pt.sort(y, kind="heapsort", stable=True)
+
+
+def test_tensor_method_parameter_names():
+    x = pt.dvector("x")
+    v = np.arange(6.0)
+    assert x.reshape(2, 3).type.shape == x.reshape((2, 3)).type.shape == (2, 3)
+    assert x.reshape(shape=(6,)).type.shape == (6,) and x.reshape(6).type.shape == (6,)
+    assert x.reshape(pt.lvector(), ndim=2).type.shape == (None, None)
+    m = pt.dmatrix("m")
+    assert m.swapaxes(axis1=0, axis2=1).ndim == 2
+    np.testing.assert_allclose(m.norm(2, axis=1, keepdims=True).eval({m: v.reshape(2, 3)}),
+                               np.linalg.norm(v.reshape(2, 3), axis=1, keepdims=True))
+    np.testing.assert_array_equal(x[1:].set(y=2.0).eval({x: v}), [0, 2, 2, 2, 2, 2])
+    np.testing.assert_array_equal(x[:2].inc(y=1.0).eval({x: v}), [1, 2, 2, 3, 4, 5])
+    assert float(x.dot(right=x).eval({x: v})) == float(v @ v)
+
+
+def test_shared_rng_and_generator_methods():
+    # PyTensor 3.0.7: shared_rng(seed=153).normal() under updates draws 1.45769255 first
+    g = pt.random.shared_rng(seed=153, name="rng")
+    assert isinstance(g, pt.random.RandomGeneratorSharedVariable) and g.name == "rng"
+    nxt, x = g.normal()
+    f = tensorsmith.function([], x, updates={g: nxt})
+    np.testing.assert_allclose([f(), f()], np.random.default_rng(153).normal(size=2))
+    np.testing.assert_allclose(f(), 1.0 * np.random.default_rng(153).normal(size=3)[2])
+    g.set_value(seed=153)
+    assert float(f()) == pytest.approx(1.45769255)
+    g.set_value(np.random.default_rng(153))
+    assert float(f()) == pytest.approx(1.45769255)
+    h = pt.random.shared_rng(np.random.default_rng(3))
+    assert h.get_value().bit_generator.state == np.random.default_rng(3).bit_generator.state
+    with pytest.raises(ValueError):
+        pt.random.shared_rng(np.random.default_rng(3), seed=3)
+    with pytest.raises(TypeError):
+        g.normal(rng=g)
+
+
+def test_symbolic_rng_methods():
+    s = pt.random.rng("s")
+    assert isinstance(s, pt.random.RandomGeneratorVariable) and s.name == "s"
+    n2, y = s.uniform(0, 1, size=3)
+    fn = tensorsmith.function([tensorsmith.In(s, mutable=True)], [n2, y])
+    gen, draws = fn(np.random.default_rng(0))
+    np.testing.assert_array_equal(draws, np.random.default_rng(0).uniform(0, 1, size=3))
+    assert isinstance(gen, np.random.Generator)
+    assert s.gamma(2.0, scale=1.0)[1].type.shape == ()
+    assert s.choice(5, size=2)[1].type.shape == (2,) and s.permutation(4)[1].dtype == "int64"
+    assert s.weibull(2.0, size=(2, 2))[1].type.shape == (2, 2)
+    nr, d = pt.random.normal(0, 1, rng=s, return_next_rng=True)
+    assert nr.type == s.type and d is nr.owner.outputs[1]

@@ -114,9 +114,10 @@ class _TensorOperators:
         return _ns().imag(self)
 
     # -- methods -------------------------------------------------------------
-    def reshape(self, *shape, ndim=None):
-        if len(shape) == 1 and not isinstance(shape[0], int):
-            shape = shape[0]
+    def reshape(self, shape, *more, ndim=None):
+        """``x.reshape((2, 3))``, ``x.reshape(2, 3)`` or ``x.reshape(shape=...)``."""
+        if more or isinstance(shape, (int, np.integer)):
+            shape = (shape,) + more
         return _ns().reshape(self, shape, ndim=ndim)
 
     def dimshuffle(self, *pattern):
@@ -183,8 +184,8 @@ class _TensorOperators:
             axes = axes[0]
         return _ns().transpose(self, axes or None)
 
-    def swapaxes(self, a, b):
-        return _ns().swapaxes(self, a, b)
+    def swapaxes(self, axis1, axis2):
+        return _ns().swapaxes(self, axis1, axis2)
 
     def take(self, indices, axis=None, mode="raise"):
         return _ns().take(self, indices, axis=axis, mode=mode)
@@ -195,8 +196,8 @@ class _TensorOperators:
     def argsort(self, axis=-1, kind="quicksort", order=None, stable=None):
         return _ns().argsort(self, axis=axis, kind=kind, order=order, stable=stable)
 
-    def dot(self, other):
-        return _ns().dot(self, other)
+    def dot(self, right):
+        return _ns().dot(self, right)
 
     def nonzero(self, return_matrix=False):
         return _ns().nonzero(self, return_matrix=return_matrix)
@@ -212,8 +213,8 @@ class _TensorOperators:
 
     conjugate = conj
 
-    def norm(self, L, axis=None):
-        return _ns().linalg.norm(self, ord=L, axis=axis)
+    def norm(self, L, axis=None, keepdims=False):
+        return _ns().linalg.norm(self, ord=L, axis=axis, keepdims=keepdims)
 
     def repeat(self, repeats, axis=None):
         return _ns().repeat(self, repeats, axis=axis)
@@ -261,13 +262,15 @@ class _TensorOperators:
     def get_underlying_scalar_constant(self):
         return _ns().get_underlying_scalar_constant_value(self)
 
-    def set(self, value):
-        """For ``x[idx].set(v)``: ``x`` with ``x[idx]`` set to ``v``."""
-        return _ns().set_subtensor(self, value)
+    def set(self, y, **kwargs):
+        """For ``x[idx].set(y)``: ``x`` with ``x[idx]`` set to ``y``
+        (keyword arguments as ``set_subtensor``)."""
+        return _ns().set_subtensor(self, y, **kwargs)
 
-    def inc(self, value):
-        """For ``x[idx].inc(v)``: ``x`` with ``v`` added to ``x[idx]``."""
-        return _ns().inc_subtensor(self, value)
+    def inc(self, y, **kwargs):
+        """For ``x[idx].inc(y)``: ``x`` with ``y`` added to ``x[idx]``
+        (keyword arguments as ``inc_subtensor``)."""
+        return _ns().inc_subtensor(self, y, **kwargs)
 
     def eval(self, inputs_to_values=None):
         """Compute this variable with the reference Python linker, given values

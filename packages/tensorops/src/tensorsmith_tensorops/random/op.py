@@ -100,9 +100,10 @@ class RandomVariable(Op):
             self.dtype = dtype
 
     # -- building ------------------------------------------------------------
-    def __call__(self, *params, size=None, rng=None, dtype=None, name=None):
-        """Draws (a tensor); ``draws.owner.outputs[0]`` is the next generator.
-        Without ``rng`` a new shared generator (fresh entropy) is used."""
+    def __call__(self, *params, size=None, rng=None, dtype=None, name=None, return_next_rng=False):
+        """Draws (a tensor); ``draws.owner.outputs[0]`` is the next generator
+        (``return_next_rng=True`` returns ``(next_rng, draws)``).  Without
+        ``rng`` a new shared generator (fresh entropy) is used."""
         op = self
         if dtype is not None and normalize_dtype(dtype) != self._resolve_dtype(None):
             op = copy.copy(self)
@@ -113,7 +114,7 @@ class RandomVariable(Op):
         out = node.outputs[1]
         if name is not None:
             out.name = name
-        return out
+        return (node.outputs[0], out) if return_next_rng else out
 
     def _resolve_dtype(self, params):
         if self.dtype == "floatX":
