@@ -2,8 +2,9 @@
 lists, constant folding helpers (``get_scalar_constant_value``), index
 helpers (``tril_indices``/``triu_indices``), ``choose``, ``stacklists``,
 ``cov``, ``batched_dot``/``batched_tensordot``, ``join_dims``/``split_dims``,
-``bartlett``, ``xlogx``/``xlogy0``, ``interp`` and the ``special`` and
-``signal`` namespaces.
+``bartlett``, ``xlogx``/``xlogy0``, ``interp``, ``interpolate1d``,
+``pack``/``unpack`` and the ``signal`` namespace (``pt.signal.convolve1d``;
+the frontend's ``tensorsmith.tensor.special`` module is the ``special`` one).
 
 Functions build graphs of ops defined elsewhere, so their gradients come from
 those ops' rules.  One op is defined here: ``Convolve``, the full discrete
@@ -29,7 +30,7 @@ __all__ = [
     "get_underlying_scalar_constant_value", "extract_diag", "is_flat", "identity", "dense_dot",
     "stacklists", "choose", "tril_indices", "triu_indices", "tril_indices_from", "triu_indices_from",
     "bartlett", "concat_with_broadcast", "cov", "largest", "smallest", "batched_dot",
-    "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0", "special",
+    "batched_tensordot", "join_dims", "split_dims", "xlogx", "xlogy0",
     "Convolve", "convolve1d", "convolve2d", "signal", "interp", "interpolate1d", "kn", "permute_row_elements",
     "pack", "unpack",
 ]
@@ -491,23 +492,6 @@ def xlogy0(x, y):
     return x * log(switch(eq(x, 0), 1, y))
 
 
-def _special_namespace():
-    import tensorsmith_tensorops as ns
-
-    names = ("beta", "betaln", "factorial", "log_softmax", "logit", "poch", "softmax", "xlog1py", "xlogy")
-    mod = _types.ModuleType("special", "PyTensor's ``pytensor.tensor.special`` names (also in ``pt``).")
-
-    def __getattr__(name):
-        if name in names:
-            return getattr(ns, name)
-        raise AttributeError(f"special has no attribute {name!r}")
-
-    mod.__getattr__ = __getattr__
-    mod.__all__ = list(names)
-    return mod
-
-
-special = _special_namespace()
 
 
 # ---------------------------------------------------------------------------
@@ -686,6 +670,8 @@ def _namespace(name, names, doc):
     return mod
 
 
+# ``pt.signal`` until the frontend has a ``tensorsmith.tensor.signal`` module
+# (then this name should leave ``__all__`` so it does not hide that module)
 signal = _namespace("signal", ("convolve1d", "convolve2d"),
                     "PyTensor's ``pytensor.tensor.signal`` names (also in ``pt``).")
 
