@@ -109,6 +109,15 @@ def dump(lib):
                                         else params}
         else:
             out["TensorVariable"][n] = {"kind": "attribute", "module": ""}
+    # the tensor type and shared variables: what users call on them
+    import numpy as np
+
+    out["TensorType"] = {n: {"kind": "callable" if callable(getattr(var.type, n)) else "attribute", "module": ""}
+                         for n in dir(var.type) if not n.startswith("_")}
+    sv = root.shared(np.zeros(2))
+    out["SharedVariable"] = {n: {"kind": "callable" if callable(getattr(type(sv), n, None)) else "attribute",
+                                 "module": ""}
+                             for n in dir(sv) if not n.startswith("_") and n not in out["TensorVariable"]}
     subsystems = {}
     for sub in SUBSYSTEMS:
         try:
@@ -228,12 +237,17 @@ OWNER_BY_CATEGORY = {
     "tensor methods": "variable.py",
     "gradients": "gradient.py",
     "top-level API": "packages/frontend/src/tensorsmith/",
+    "shared variables": "sharedvar.py",
 }
 
 
 def _category(section, name, info):
     if section == "TensorVariable":
         return "tensor methods"
+    if section == "TensorType":
+        return "tensor types/ops"
+    if section == "SharedVariable":
+        return "shared variables"
     if section == "gradient":
         return "gradients"
     if section == "toplevel":
@@ -250,6 +264,10 @@ def _category(section, name, info):
 
 
 def _out_of_scope_reason(section, name, info):
+    if section == "TensorType" and (name.startswith("c_") or name in (
+            "context_name", "dtype_specs", "dtype_specs_map", "to_scalar_type", "filter_inplace",
+            "get_shape_info", "get_size", "filter_checks_isfinite")):
+        return "C backend / memory internals / scalar graph types"
     if name in OUT_OF_SCOPE_NAMES:
         return OUT_OF_SCOPE_NAMES[name]
     if name in OUT_OF_SCOPE_SUBSYSTEMS:
