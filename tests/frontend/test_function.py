@@ -240,3 +240,13 @@ def test_keyword_arguments_and_defaults():
     g = function([x, y], x - y)
     with pytest.raises(TypeError, match="missing: argument 1 \\('y'\\)"):
         g(x=1.0)
+
+
+def test_import_is_cheap():
+    """No compiler probe, CUDA or heavy SciPy submodules at import."""
+    code = ("import sys, tensorsmith, tensorsmith.tensor; "
+            "bad = [m for m in ('scipy.signal', 'scipy.stats', 'scipy.optimize', 'pycuda', "
+            "'tensorsmith_gpucuda') if m in sys.modules]; print(bad)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[]"

@@ -14,12 +14,19 @@ import math as _math
 import types as _types
 
 import numpy as np
-from scipy import signal as _scipy_signal
 from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant
 from .type import TensorType
+
+
+
+def _scipy_signal():
+    """scipy.signal, imported on first use (it costs ~0.5 s at import)."""
+    from scipy import signal
+
+    return signal
 
 __all__ = [
     "e", "pi", "inf", "nan", "euler_gamma", "newaxis",
@@ -543,7 +550,7 @@ class Convolve(Op):
         a = np.broadcast_to(a, batch + a.shape[-nd:])
         b = np.broadcast_to(b, batch + b.shape[-nd:])
         for idx in np.ndindex(*batch):
-            out[idx] = _scipy_signal.convolve(a[idx], b[idx], mode="full", method="direct")
+            out[idx] = _scipy_signal().convolve(a[idx], b[idx], mode="full", method="direct")
         output_storage[0][0] = out
 
     def infer_shape(self, fgraph, node, input_shapes):
