@@ -303,8 +303,6 @@ def test_str_of_variables_and_tensortype():
     assert (t23.shape, t23.broadcastable, t23.ndim) == ((2, 1), (False, True), 2)
 
 
-@pytest.mark.xfail(reason="type.py: repr(TensorType) is 'TensorType(float64, shape=(None, None))' in PyTensor "
-                          "3.0.7; TensorSmith's repr is the same as str: 'Matrix(float64, shape=(?, ?))'")
 def test_repr_of_type():
     assert repr(pt.matrix().type) == "TensorType(float64, shape=(None, None))"
 
@@ -452,8 +450,6 @@ def test_grad_errors_and_options():
     assert function([xv], g)([1.0, 2.0]).tolist() == [2.0, 2.0]
 
 
-@pytest.mark.xfail(reason="autodiff grad(): PyTensor spells return_disconnected 'zero', 'None', 'Disconnected' "
-                          "(and returns None entries for 'None'); TensorSmith accepts only lower case")
 def test_grad_return_disconnected_pytensor_spelling():
     x, y = pt.dscalar("x"), pt.dscalar("y")
     g = pt.grad(x * 2, [x, y], disconnected_inputs="ignore", return_disconnected="None")
@@ -602,8 +598,6 @@ def test_shared_get_set_value():
     assert (shared(np.ones(2)) * 2).eval().tolist() == [2.0, 2.0]
 
 
-@pytest.mark.xfail(reason="sharedvar.py: PyTensor 3.0.7 refuses set_value of float64 data into a float32 "
-                          "shared variable (TypeError); TensorSmith casts it silently")
 def test_shared_set_value_no_downcast():
     s = shared(np.zeros(3, dtype="float32"))
     with pytest.raises(TypeError):

@@ -133,6 +133,8 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
     (``return_disconnected="zero"``) or None (``"none"``).  Ops without a forward
     rule use the double-VJP fallback unless ``use_fallback`` is False (then
     ``NotImplementedError``)."""
+    if isinstance(return_disconnected, str):
+        return_disconnected = return_disconnected.lower()
     if return_disconnected not in ("zero", "none"):
         raise ValueError(f"return_disconnected must be 'zero' or 'none', got {return_disconnected!r}")
     outs = _as_wrt_list(outputs, "outputs")
@@ -205,4 +207,7 @@ def _forward(outs, wrt_list, tans, return_disconnected, use_fallback):
     return res
 
 
-Rop = pushforward
+def Rop(f, wrt, eval_points, disconnected_outputs="raise", return_disconnected="zero"):
+    """``pushforward`` under PyTensor's name and parameter names: the
+    Jacobian-vector product of ``f`` with ``eval_points``."""
+    return pushforward(f, wrt, eval_points, return_disconnected=return_disconnected)

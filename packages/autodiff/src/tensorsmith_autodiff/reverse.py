@@ -415,6 +415,8 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
             null_gradients, known_keys):
     if disconnected_inputs not in ("raise", "warn", "ignore"):
         raise ValueError(f"disconnected_inputs must be 'raise', 'warn' or 'ignore', got {disconnected_inputs!r}")
+    if isinstance(return_disconnected, str):
+        return_disconnected = return_disconnected.lower()  # PyTensor spells 'None', 'Disconnected'
     if return_disconnected not in ("zero", "none", "disconnected"):
         raise ValueError(
             f"return_disconnected must be 'zero', 'none' or 'disconnected', got {return_disconnected!r}"
@@ -544,4 +546,8 @@ def pullback(outputs, wrt, output_grads, consider_constant=None, disconnected_in
     return _restructure(wrt, res)
 
 
-Lop = pullback
+def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"):
+    """``pullback`` under PyTensor's name and parameter names: the
+    vector-Jacobian product of ``f`` with ``eval_points``."""
+    return pullback(f, wrt, eval_points, consider_constant=consider_constant,
+                    disconnected_inputs=disconnected_inputs)

@@ -13,7 +13,7 @@ _register_library_path(_os.path.dirname(_os.path.abspath(__file__)))
 
 from tensorsmith_tensorops.config import config, change_flags  # noqa: E402,F401
 from tensorsmith_tensorops.sharedvar import shared  # noqa: E402,F401
-from tensorsmith_autodiff import grad, Lop, Rop  # noqa: E402,F401
+from tensorsmith_autodiff import grad, Lop, Rop, pullback, pushforward  # noqa: E402,F401
 
 from .compile import Function, In, Mode, Out, function, get_mode  # noqa: E402,F401
 from . import printing  # noqa: E402,F401
@@ -22,7 +22,8 @@ from .printing import debugprint, dprint, pprint  # noqa: E402,F401
 __version__ = "0.1.0"
 
 __all__ = ["function", "grad", "shared", "config", "change_flags", "Mode", "In", "Out",
-           "Function", "debugprint", "dprint", "pprint", "Lop", "Rop", "tensor", "gradient"]
+           "Function", "debugprint", "dprint", "pprint", "Lop", "Rop", "pullback", "pushforward", "tensor",
+           "gradient"]
 
 
 def __getattr__(name):

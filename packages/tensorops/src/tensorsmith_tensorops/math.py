@@ -66,13 +66,14 @@ __all__ += ["less", "greater", "less_equal", "greater_equal", "equal", "not_equa
             "square"]
 
 
-def where(cond, a=None, b=None):
-    """``where(cond, a, b)`` as NumPy (``switch``); one-argument form is ``nonzero``."""
-    if a is None and b is None:
+def where(cond, ift=None, iff=None):
+    """``where(cond, ift, iff)`` as NumPy (``switch``); the one-argument form is
+    ``nonzero``."""
+    if ift is None and iff is None:
         from . import nonzero
 
         return nonzero(cond)
-    return switch(cond, a, b)
+    return switch(cond, ift, iff)
 
 
 _cast_ops = {}

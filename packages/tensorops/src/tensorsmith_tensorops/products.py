@@ -114,11 +114,11 @@ def _dot_jvp(op, node, inputs, t):
     return [terms[0] if len(terms) == 1 else terms[0] + terms[1]]
 
 
-def dot(x, y):
+def dot(l, r):  # noqa: E741  (PyTensor's parameter names)
     """``numpy.dot``: for 0-d operands an elementwise product, for N-d ones
-    the sum over the last axis of ``x`` and the second-to-last of ``y``."""
-    x = as_tensor_variable(x)
-    y = as_tensor_variable(y)
+    the sum over the last axis of ``l`` and the second-to-last of ``r``."""
+    x = as_tensor_variable(l)
+    y = as_tensor_variable(r)
     if x.type.ndim == 0 or y.type.ndim == 0:
         from .math import mul
 

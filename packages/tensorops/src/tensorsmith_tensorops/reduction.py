@@ -268,14 +268,14 @@ def _reduce(cls, x, axis, keepdims, dtype=None, what=None):
     return out
 
 
-def sum(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     """Sum over ``axis`` (as ``numpy.sum``)."""
-    return _reduce(Sum, x, axis, keepdims, dtype, "sum")
+    return _reduce(Sum, input, axis, keepdims, dtype, "sum")
 
 
-def prod(x, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None, no_zeros_in_input=False):
     """Product over ``axis`` (as ``numpy.prod``)."""
-    return _reduce(Prod, x, axis, keepdims, dtype, "prod")
+    return _reduce(Prod, input, axis, keepdims, dtype, "prod")
 
 
 def max(x, axis=None, keepdims=False):
@@ -321,13 +321,13 @@ register_grad(AxesSize, lambda op, node, inputs, g: [disconnected])
 register_jvp(AxesSize, lambda op, node, inputs, t: [None])
 
 
-def mean(x, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
+def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
     """Mean over ``axis`` (as ``numpy.mean``: integers and bool give float64,
     float16/float32/complex64 keep their dtype).  ``op`` is accepted for
     PyTensor compatibility and ignored."""
     from .math import cast, true_div
 
-    x = as_tensor_variable(x)
+    x = as_tensor_variable(input)
     axes = normalize_axis(axis, x.type.ndim, "mean")
     s = sum(x, axis=axes, keepdims=keepdims, dtype=dtype)
     n = AxesSize(axes)(x)

@@ -25,10 +25,21 @@ class SharedVariable:
         return v if borrow else copy.deepcopy(v)
 
     def set_value(self, value, borrow=False):
-        v = self.type.filter(value, strict=False, allow_downcast=True)
+        """Store ``value`` (copied unless ``borrow``).  Like a function argument,
+        it must fit the variable's type: an array whose dtype would lose
+        precision raises TypeError (Python numbers are converted)."""
+        v = self.type.filter(value, strict=False, allow_downcast=None)
         if not borrow and v is value:
             v = copy.deepcopy(v)
         self.container[0] = v
+
+    def zero(self, borrow=False):
+        """Set the value to zeros of the same shape."""
+        v = self.container[0]
+        if borrow and hasattr(v, "fill"):
+            v.fill(0)
+        else:
+            self.container[0] = v * 0 if not hasattr(v, "dtype") else np.zeros_like(v)
 
     def clone(self, name=None):
         cp = super().clone(name)

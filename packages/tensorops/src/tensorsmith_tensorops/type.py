@@ -120,7 +120,34 @@ class TensorType(Type):
             shp += ","
         return f"{kind}({self.dtype}, shape=({shp}))"
 
-    __repr__ = __str__
+    def __repr__(self):
+        return f"TensorType({self.dtype}, shape={self.shape})"
+
+    def in_same_class(self, otype):
+        """True when ``otype`` is a TensorType of the same dtype and static
+        shape (PyTensor's notion of interchangeable types)."""
+        return isinstance(otype, TensorType) and otype.dtype == self.dtype and otype.shape == self.shape
+
+    def filter_variable(self, other, allow_convert=True):
+        """``other`` (a variable or a value) as a variable of this type, or
+        TypeError saying why it cannot be."""
+        from tensorsmith_graphcore import Variable
+
+        from .basic import as_tensor_variable
+
+        if not isinstance(other, Variable):
+            other = as_tensor_variable(other, dtype=self.dtype)
+        if other.type == self:
+            return other
+        if allow_convert:
+            conv = self.convert_variable(other)
+            if conv is not None:
+                return conv
+        raise TypeError(f"Cannot convert {other} of type {other.type} to {self}")
+
+    @staticmethod
+    def may_share_memory(a, b):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.may_share_memory(a, b)
 
     # -- values --------------------------------------------------------------
     def _describe(self):
