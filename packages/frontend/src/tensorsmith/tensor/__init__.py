@@ -9,7 +9,8 @@ import importlib as _importlib
 # Load the submodules first: importing one later would set its name on this
 # package and hide the function of the same name (pt.shape, pt.subtensor...).
 for _m in ("basic", "blockwise", "elemwise", "extra_ops", "linalg", "math", "nlinalg", "nnet", "random",
-           "random.utils", "random.basic", "shape", "sharedvar", "slinalg", "special", "subtensor",
+           "random.utils", "random.basic", "shape", "sharedvar", "signal", "slinalg", "sort", "special",
+           "subtensor", "xlogx",
            "type", "variable"):
     _importlib.import_module(f"{__name__}.{_m}")
 
