@@ -250,3 +250,15 @@ def test_import_is_cheap():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_trust_input_and_copy():
+    x = pt.dvector("x")
+    w = tensorsmith.shared(np.ones(2), name="w")
+    f = function([x], (x * w).sum(), updates=[(w, w * 2)])
+    g = f.copy()
+    assert float(g(np.ones(2))) == 2.0 and float(f(np.ones(2))) == 4.0  # w is shared by both
+    f.trust_input = True
+    assert float(f(np.ones(2))) == 8.0
+    t = function([x], x * 2, trust_input=True)
+    np.testing.assert_array_equal(t(np.array([1.0, 2.0])), [2.0, 4.0])

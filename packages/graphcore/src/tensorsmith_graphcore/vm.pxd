@@ -21,4 +21,5 @@ cdef class VM:
     cdef public Py_ssize_t n_inputs
     cdef public list alias_cells
     cdef public object defaults
+    cdef public bint trust_input
     cdef dict __dict__

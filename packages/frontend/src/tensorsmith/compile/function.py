@@ -60,6 +60,14 @@ class Function(VM):
         names = ", ".join(str(n) for n in self.arg_names)
         return f"<tensorsmith.Function {self.name or ''}({names})>"
 
+    def copy(self, name=None):
+        """A new function computing the same thing with storage of its own
+        (shared variables stay shared)."""
+        f = self._rebuild()
+        f.name = name if name is not None else self.name
+        f.trust_input = self.trust_input
+        return f
+
 class _Maker:
     def __init__(self, mode, fgraph, inputs, outputs):
         self.mode = mode
@@ -250,6 +258,10 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
         # the VM returns only the user's outputs
         vm.output_cells = vm.output_cells[:n_out]
         # updates were wired to the full output list before truncation
+    vm._rebuild = lambda: function(
+        inputs, outputs, mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
+        name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input)
+    vm.trust_input = bool(trust_input)
     if any(o.value is not None for o in in_objs):
         vm.defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
     vm.inputs = in_vars
