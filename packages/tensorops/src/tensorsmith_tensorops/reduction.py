@@ -19,11 +19,16 @@ def normalize_axis(axis, ndim, what="reduction"):
     non-negative axes; ValueError naming the axis when out of range."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
+    if isinstance(axis, np.ndarray) and axis.ndim == 0:
+        axis = axis[()]
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
         axis = (int(axis),)
+    elif isinstance(axis, (str, bytes, bool, np.bool_)) or not hasattr(axis, "__iter__"):
+        raise TypeError(f"{what}: axis must be None, an int or a tuple of ints, got "
+                        f"{type(axis).__name__} {axis!r}")
     res = []
     for a in axis:
-        if not isinstance(a, (int, np.integer)):
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
             raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {a!r}")
         a = int(a)
         if not -ndim <= a < ndim:
