@@ -1,0 +1,270 @@
+"""Property-based tests (hypothesis) of elementwise binary ops, reductions and
+gradients on random shapes and dtypes, against NumPy and finite differences."""
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tensorsmith
+import tensorsmith.tensor as pt
+from tests.tensorops.utils import check_grad
+
+SETTINGS = settings(max_examples=30, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+DTYPES = ["bool", "int8", "int32", "int64", "uint8", "float32", "float64"]
+
+
+def random_array(shape, dtype, seed, low=-3, high=3):
+    """Reproducible values of ``dtype``: small integers (non-negative for
+    unsigned), booleans, or uniform floats in [low, high)."""
+    rng = np.random.default_rng(seed)
+    dt = np.dtype(dtype)
+    if dt.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(dt)
+    if dt.kind in "iu":
+        lo = 0 if dt.kind == "u" else int(low)
+        return rng.integers(lo, int(high) + 1, size=shape).astype(dt)
+    return rng.uniform(low, high, size=shape).astype(dt)
+
+
+def numpy_outcome(fn, *args):
+    """``fn(*args)`` with warnings silenced, or the exception it raises."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return np.asarray(fn(*args)), None
+        except Exception as e:  # noqa: BLE001 - we compare the failure itself
+            return None, e
+
+
+def run_silenced(f, *args):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(f(*args))
+
+
+def assert_same(out, expected):
+    assert out.shape == expected.shape, (out.shape, expected.shape)
+    assert out.dtype == expected.dtype, (out.dtype, expected.dtype)
+    rtol = 1e-5 if expected.dtype in (np.float32, np.float16) else 1e-10
+    np.testing.assert_allclose(out, expected, rtol=rtol, atol=rtol, equal_nan=True)
+
+
+def assert_static_compatible(static_shape, runtime_shape):
+    assert len(static_shape) == len(runtime_shape), (static_shape, runtime_shape)
+    for s, r in zip(static_shape, runtime_shape):
+        assert s is None or s == r, (static_shape, runtime_shape)
+
+
+# ------------------------------------------------------------------ elementwise binary
+
+BINARY = {
+    "add": (pt.add, np.add),
+    "sub": (pt.sub, np.subtract),
+    "mul": (pt.mul, np.multiply),
+    "true_div": (pt.true_div, np.true_divide),
+    "maximum": (pt.maximum, np.maximum),
+    "minimum": (pt.minimum, np.minimum),
+    "floor_div": (pt.floor_div, np.floor_divide),
+    "mod": (pt.mod, np.mod),
+    "and_": (pt.and_, np.bitwise_and),
+    "or_": (pt.or_, np.bitwise_or),
+    "xor": (pt.xor, np.bitwise_xor),
+    "arctan2": (pt.arctan2, np.arctan2),
+    "logaddexp": (pt.logaddexp, np.logaddexp),
+    "lt": (pt.lt, np.less),
+    "le": (pt.le, np.less_equal),
+    "gt": (pt.gt, np.greater),
+    "ge": (pt.ge, np.greater_equal),
+    "eq": (pt.eq, np.equal),
+    "neq": (pt.neq, np.not_equal),
+}
+
+
+def check_binary(build, ref, shapes, dtypes, seed, low=-3, high=3):
+    (sa, sb), _ = shapes
+    a = random_array(sa, dtypes[0], seed, low, high)
+    b = random_array(sb, dtypes[1], seed + 1, low, high)
+    expected, np_error = numpy_outcome(ref, a, b)
+    xa, xb = pt.tensor("a", dtype=a.dtype, shape=sa), pt.tensor("b", dtype=b.dtype, shape=sb)
+    if np_error is not None:
+        # NumPy refuses the dtype combination (e.g. bool - bool): so must we, at build time
+        with pytest.raises(type(np_error)):
+            build(xa, xb)
+        return
+    out = build(xa, xb)
+    assert out.type.dtype == expected.dtype, (out.type.dtype, expected.dtype)
+    assert_static_compatible(out.type.shape, expected.shape)
+    f = tensorsmith.function([xa, xb], out)
+    assert_same(run_silenced(f, a, b), expected)
+    # the same with unknown, and with partly known, static shapes
+    rng = np.random.default_rng(seed)
+    for known in (0.0, 0.5):
+        ya = pt.tensor("a", dtype=a.dtype, shape=partly_known(sa, known, rng))
+        yb = pt.tensor("b", dtype=b.dtype, shape=partly_known(sb, known, rng))
+        out = build(ya, yb)
+        assert_static_compatible(out.type.shape, expected.shape)
+        g = tensorsmith.function([ya, yb], out)
+        assert_same(run_silenced(g, a, b), expected)
+
+
+def partly_known(shape, fraction, rng):
+    """``shape`` with each length kept (statically known) with probability ``fraction``."""
+    return tuple(n if rng.random() < fraction else None for n in shape)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
+       dtypes=st.tuples(st.sampled_from(DTYPES), st.sampled_from(DTYPES)),
+       seed=st.integers(0, 2**16))
+def test_binary_elemwise_matches_numpy(name, shapes, dtypes, seed):
+    build, ref = BINARY[name]
+    check_binary(build, ref, shapes, dtypes, seed)
+
+
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4),
+       dtypes=st.tuples(st.sampled_from(["float32", "float64"]),
+                        st.sampled_from(["float32", "float64"])),
+       seed=st.integers(0, 2**16))
+def test_pow_positive_floats_matches_numpy(shapes, dtypes, seed):
+    check_binary(pt.pow, np.power, shapes, dtypes, seed, low=0.1, high=3)
+
+
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=3, max_side=4),
+       seed=st.integers(0, 2**16))
+def test_incompatible_static_shapes_raise_at_build(shapes, seed):
+    """Make one dimension of the second shape disagree (neither 1): build-time ValueError."""
+    (sa, sb), _ = shapes
+    assume(len(sa) >= 1 and len(sb) >= 1)
+    sa = tuple(sa)
+    sb = list(sb)
+    bad = sa[-1] + 2 if sa[-1] > 1 else 3
+    sb[-1] = bad
+    sa = sa[:-1] + (max(sa[-1], 2),)
+    xa = pt.tensor(dtype="float64", shape=sa)
+    xb = pt.tensor(dtype="float64", shape=tuple(sb))
+    with pytest.raises(ValueError, match="broadcast"):
+        pt.add(xa, xb)
+
+
+# ------------------------------------------------------------------ reductions
+
+def axes_strategy(ndim, single=False):
+    if single:
+        return st.one_of(st.none(), st.integers(-ndim, ndim - 1)) if ndim else st.none()
+    return st.one_of(
+        st.none(),
+        st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).flatmap(
+            lambda axes: st.tuples(*[st.sampled_from([a, a - ndim]) for a in axes])
+        ) if ndim else st.just(()),
+    )
+
+
+REDUCTIONS = {
+    "sum": (pt.sum, np.sum, False),
+    "prod": (pt.prod, np.prod, False),
+    "max": (pt.max, np.max, False),
+    "min": (pt.min, np.min, False),
+    "mean": (pt.mean, np.mean, False),
+    "any": (pt.any, np.any, False),
+    "all": (pt.all, np.all, False),
+    "argmax": (pt.argmax, np.argmax, True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+@SETTINGS
+@given(data=st.data(),
+       shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4),
+       dtype=st.sampled_from(DTYPES),
+       keepdims=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_reduction_matches_numpy(name, data, shape, dtype, keepdims, seed):
+    build, ref, single = REDUCTIONS[name]
+    axis = data.draw(axes_strategy(len(shape), single), label="axis")
+    x = random_array(shape, dtype, seed)
+    expected, np_error = numpy_outcome(lambda v: ref(v, axis=axis, keepdims=keepdims), x)
+    sx = pt.tensor("x", dtype=x.dtype, shape=(None,) * x.ndim)
+    out = build(sx, axis=axis, keepdims=keepdims)
+    f = tensorsmith.function([sx], out)
+    if np_error is not None:
+        # empty reduced axis for max/min/argmax: NumPy raises, so must we (at run time)
+        assert name in ("max", "min", "argmax") and x.size == 0
+        with pytest.raises(ValueError) as ei:
+            f(x)
+        assert ei.value.__notes__
+        return
+    assert out.type.dtype == expected.dtype, (out.type.dtype, expected.dtype)
+    assert_same(run_silenced(f, x), expected)
+    # with static input shape: the static output shape agrees
+    tx = pt.tensor("x", dtype=x.dtype, shape=x.shape)
+    assert_static_compatible(build(tx, axis=axis, keepdims=keepdims).type.shape, expected.shape)
+
+
+# ------------------------------------------------------------------ gradients
+
+UNARY = {
+    "exp": pt.exp,
+    "sin": pt.sin,
+    "tanh": pt.tanh,
+    "log": pt.log,
+    "sqrt": pt.sqrt,
+    "sigmoid": pt.sigmoid,
+    "square": lambda x: x * x,
+    "cube_div": lambda x: x ** 3 / (1 + x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@settings(max_examples=10, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_unary_grad_matches_finite_differences(name, shape, seed):
+    x = random_array(shape, "float64", seed, low=0.5, high=2.0)
+    check_grad(UNARY[name], [x])
+
+
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
+                                                max_side=3),
+       seed=st.integers(0, 2**16))
+def test_grad_through_broadcasting_has_input_shapes(shapes, seed):
+    (sa, sb), _ = shapes
+    a = random_array(sa, "float64", seed, 0.5, 2.0)
+    b = random_array(sb, "float64", seed + 1, 0.5, 2.0)
+    xa = pt.tensor("a", dtype="float64", shape=(None,) * a.ndim)
+    xb = pt.tensor("b", dtype="float64", shape=(None,) * b.ndim)
+    cost = (xa * xb + pt.exp(xa) - xb).sum()
+    ga, gb = pt.grad(cost, [xa, xb])
+    assert ga.type.ndim == a.ndim and gb.type.ndim == b.ndim
+    va, vb = tensorsmith.function([xa, xb], [ga, gb])(a, b)
+    assert va.shape == a.shape and vb.shape == b.shape
+    assert va.dtype == np.float64 and vb.dtype == np.float64
+    full = np.broadcast_shapes(a.shape, b.shape)
+    bb = np.broadcast_to(b, full)
+    ab = np.broadcast_to(a, full)
+    exp_a = (bb + np.exp(ab)).sum(axis=tuple(range(len(full) - a.ndim))) if full else bb + np.exp(ab)
+    exp_b = (ab - 1).sum(axis=tuple(range(len(full) - b.ndim))) if full else ab - 1
+    # sum the broadcast (length-1) axes back
+    exp_a = exp_a.sum(axis=tuple(i for i, n in enumerate(a.shape) if n == 1 and exp_a.shape[i] != 1),
+                      keepdims=True) if a.ndim else exp_a
+    exp_b = exp_b.sum(axis=tuple(i for i, n in enumerate(b.shape) if n == 1 and exp_b.shape[i] != 1),
+                      keepdims=True) if b.ndim else exp_b
+    np.testing.assert_allclose(va, exp_a, rtol=1e-10)
+    np.testing.assert_allclose(vb, exp_b, rtol=1e-10)
+
+
+@settings(max_examples=15, deadline=None)
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=2, max_side=3),
+       seed=st.integers(0, 2**16))
+def test_broadcast_binary_grad_matches_finite_differences(shapes, seed):
+    (sa, sb), _ = shapes
+    a = random_array(sa, "float64", seed, 0.5, 2.0)
+    b = random_array(sb, "float64", seed + 1, 0.5, 2.0)
+    check_grad(lambda x, y: x * y / (x + y) + pt.maximum(x, y), [a, b])
