@@ -262,3 +262,20 @@ def test_trust_input_and_copy():
     assert float(f(np.ones(2))) == 8.0
     t = function([x], x * 2, trust_input=True)
     np.testing.assert_array_equal(t(np.array([1.0, 2.0])), [2.0, 4.0])
+
+
+def test_zero_versus_disconnected_gradients_as_in_pytensor():
+    """Through comparisons, rounding, argmax and integer casts the gradient is
+    zero (the cost depends on x); through shape, disconnected_grad or
+    consider_constant there is no gradient path and grad raises."""
+    from tensorsmith.gradient import DisconnectedInputError, disconnected_grad
+
+    x = pt.dvector("x")
+    for cost in (pt.cast(x > 0, "float64").sum(), pt.cast(pt.argmax(x), "float64"), pt.floor(x).sum(),
+                 pt.cast(pt.cast(x, "int32"), "float64").sum()):
+        np.testing.assert_array_equal(function([x], pt.grad(cost, x))([1.0, 2.0]), [0.0, 0.0])
+    y = x * 2
+    for cost, kw in ((pt.cast(x.shape[0], "float64"), {}), (disconnected_grad(x).sum(), {}),
+                     (y.sum(), {"consider_constant": [y]})):
+        with pytest.raises(DisconnectedInputError):
+            pt.grad(cost, x, **kw)

@@ -151,6 +151,16 @@ def test_reduction_axis_wrong_type(axis):
     assert_build_error(ei, "axis", repr(axis) if not isinstance(axis, tuple) else "1.0")
 
 
+def test_reduction_symbolic_axis():
+    with pytest.raises(TypeError) as ei:
+        pt.sum(pt.matrix(), axis=pt.lscalar("k"))
+    assert_build_error(ei, "axis", "symbolic", "k")
+
+
+def test_reduction_constant_axis_accepted():
+    assert pt.sum(static((2, 3)), axis=pt.constant(1)).type.shape == (2,)
+
+
 def test_reduction_bad_dtype():
     with pytest.raises(TypeError) as ei:
         pt.sum(pt.vector(), dtype="float128")
@@ -180,6 +190,39 @@ def test_tensordot_static_misaligned():
     with pytest.raises(ValueError) as ei:
         pt.tensordot(static((2, 3)), static((4, 5)), axes=1)
     assert_build_error(ei, "tensordot", "(2, 3)", "(4, 5)")
+
+
+@pytest.mark.parametrize("fn", [pt.isclose, pt.allclose])
+def test_isclose_static_shapes_mismatch(fn):
+    with pytest.raises(ValueError) as ei:
+        fn(static((3,)), static((4,)))
+    assert_build_error(ei, "isclose", "(3,)", "(4,)")
+
+
+@pytest.mark.parametrize("build,fragments", [
+    (lambda: pt.einsum("ij,jk->ik", static((2, 3)), static((4, 5))), ["(2, 3)", "(4, 5)"]),
+    (lambda: pt.einsum("ij,jk->ik", pt.matrix(), pt.vector()), ["jk", "1 dimensions"]),
+    (lambda: pt.einsum("ij,jk->il", pt.matrix(), pt.matrix()), ["'l'"]),
+    (lambda: pt.vecdot(static((3,)), static((4,))), ["(3,)", "(4,)"]),
+    (lambda: pt.matvec(static((2, 3)), static((4,))), ["(2, 3)", "(4,)"]),
+    (lambda: pt.vecmat(static((3,)), static((4, 2))), ["(3,)", "(4, 2)"]),
+    (lambda: pt.tensordot(pt.matrix(), pt.matrix(), axes=[[0], [5]]), ["axis 5"]),
+    (lambda: pt.tensordot(pt.matrix(), pt.matrix(), axes=[[0, 1], [0]]), ["2 axes", "1"]),
+    (lambda: pt.tensordot(pt.matrix(), pt.matrix(), axes=3), ["axes=3"]),
+    (lambda: pt.dot(static((2, 3, 4)), static((5, 6))), ["(2, 3, 4)", "(5, 6)"]),
+    (lambda: pt.matmul(static((2, 3, 4)), static((3, 4, 5))), ["(2,)", "(3,)"]),
+])
+def test_product_family_static_errors(build, fragments):
+    with pytest.raises(ValueError) as ei:
+        build()
+    assert_build_error(ei, *fragments)
+
+
+@pytest.mark.xfail(strict=True, reason="extra_ops.py (batched_tensordot/batched_dot): statically "
+                   "different batch lengths (2 vs 3) are not checked at build time; the graph builds")
+def test_batched_dot_static_batch_mismatch():
+    with pytest.raises(ValueError):
+        pt.batched_dot(static((2, 3, 4)), static((3, 4, 5)))
 
 
 def test_matmul_scalar_operand():

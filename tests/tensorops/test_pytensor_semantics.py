@@ -560,8 +560,6 @@ def test_function_keyword_arguments():
         f(5.0, z=1.0)
 
 
-@pytest.mark.xfail(reason="compile/function.py: PyTensor's Function has copy() (and trust_input, "
-                          "input_storage); TensorSmith's has none of these")
 def test_function_copy():
     s = shared(1.0)
     x = pt.dscalar()
@@ -690,9 +688,6 @@ def test_grad_of_max_with_ties():
     np.testing.assert_array_equal(function([x], pt.grad(pt.max(x), x))(np.array([1.0, 3.0, 3.0])), [0, 1, 1])
 
 
-@pytest.mark.xfail(reason="reduction.py (Argmax): PyTensor 3.0.7 treats argmax as connected with a zero "
-                          "gradient (pt.grad(cast(argmax(x)), x) is zeros); TensorSmith raises "
-                          "DisconnectedInputError")
 def test_grad_through_argmax_is_zero():
     x = pt.dvector("x")
     g = pt.grad(pt.argmax(x).astype("float64"), x)

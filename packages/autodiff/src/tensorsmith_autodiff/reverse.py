@@ -364,6 +364,9 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
                     g = ogs[j]
                     if isinstance(g, Variable):
                         passed.append(g)
+                    elif not is_differentiable(outs[j]):
+                        # no gradient exists for such an output (e.g. a generator)
+                        passed.append(disconnected)
                     else:
                         passed.append(zeros_like(outs[j]))
                 terms = rule(op, node, list(ins), passed)
@@ -430,6 +433,13 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
             g = disconnected if w not in relevant else zeros_like(w)
         else:
             g = total(w)
+            if isinstance(g, DisconnectedGrad) and w in relevant and w not in known_keys:
+                # the cost depends on w, but only through operations whose
+                # gradient is zero (comparisons, rounding, argmax, integer
+                # casts...): a zero gradient, as in PyTensor.  Ops that do not
+                # connect an input (shape, disconnected_grad) say so with
+                # connection_pattern, and consider_constant blocks the walk.
+                g = zeros_like(w)
         if isinstance(g, DisconnectedGrad) and disconnected_inputs != "ignore":
             msg = (
                 f"grad was asked for the gradient with respect to wrt[{idx}] ({w}), which is not "

@@ -63,6 +63,10 @@ class DisconnectedGradOp(_GradControl):
     disconnected-input error, as with PyTensor's ``disconnected_grad``)."""
 
     def connection_pattern(self, node):
+        """The output does not depend on the input's values: no gradient path."""
+        return [[False] * len(node.outputs) for _ in node.inputs]
+
+    def connection_pattern(self, node):
         return [[False]]
 
 

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import scalar_math as sm
 from .basic import as_tensor_variable, constant
-from .elemwise import Elemwise
+from .elemwise import Elemwise, broadcast_static_shape
 from .math import (abs, add, and_, cast, cos, eq, floor_div, le, maximum, minimum, mod, mul, neq, or_, sign,
                    sin, sub, switch, true_div)
 
@@ -207,6 +207,7 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """``|a - b| <= atol + rtol * |b|`` elementwise, as ``numpy.isclose``:
     infinities are close to themselves only, NaNs only if ``equal_nan``."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
+    broadcast_static_shape([a.type.shape, b.type.shape], "in isclose")
     if a.dtype[0] in "biu" and b.dtype[0] in "biu":
         # NumPy compares integers as float64
         a, b = cast(a, "float64"), cast(b, "float64")

@@ -4,7 +4,7 @@ import builtins
 
 import numpy as np
 from tensorsmith_autodiff import disconnected, register_grad, register_jvp
-from tensorsmith_graphcore import Apply, Op
+from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from . import scalar as ps
 from .basic import as_tensor_variable, constant
@@ -19,6 +19,11 @@ def normalize_axis(axis, ndim, what="reduction"):
     non-negative axes; ValueError naming the axis when out of range."""
     if axis is None:
         return tuple(range(ndim))
+    if isinstance(axis, Constant):
+        axis = axis.data
+    elif isinstance(axis, Variable):
+        raise TypeError(f"{what}: axis must be known when the graph is built (None, an int or a "
+                        f"tuple of ints), got the symbolic {axis}")
     if isinstance(axis, np.ndarray) and axis.ndim == 0:
         axis = axis[()]
     if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
@@ -301,6 +306,10 @@ def any(x, axis=None, keepdims=False):
 
 class AxesSize(Op):
     """The number of elements of ``x`` along ``axis`` (an int64 scalar)."""
+
+    def connection_pattern(self, node):
+        """The output does not depend on the input's values: no gradient path."""
+        return [[False] * len(node.outputs) for _ in node.inputs]
 
     __props__ = ("axis",)
 

@@ -14,6 +14,10 @@ __all__ = ["shape", "specify_shape", "reshape", "shape_padleft", "shape_padright
 class Shape(Op):
     """The shape of ``x`` as an int64 vector."""
 
+    def connection_pattern(self, node):
+        """The output does not depend on the input's values: no gradient path."""
+        return [[False] * len(node.outputs) for _ in node.inputs]
+
     def make_node(self, x):
         x = as_tensor_variable(x)
         return Apply(self, [x], [TensorType("int64", (x.type.ndim,)).make_variable()])
@@ -36,6 +40,10 @@ def shape(x):
 
 class Shape_i(Op):
     """The length of axis ``i`` of ``x`` as an int64 scalar."""
+
+    def connection_pattern(self, node):
+        """The output does not depend on the input's values: no gradient path."""
+        return [[False] * len(node.outputs) for _ in node.inputs]
 
     __props__ = ("i",)
 

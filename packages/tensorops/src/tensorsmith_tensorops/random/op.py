@@ -9,7 +9,7 @@ variable's update) advances the stream."""
 import copy
 
 import numpy as np
-from tensorsmith_autodiff import mark_not_differentiable
+from tensorsmith_autodiff import disconnected, grad_undefined, register_grad
 from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from ..basic import as_tensor_variable, constant
@@ -218,4 +218,17 @@ class RandomVariable(Op):
         return f"{self.name}_rv" if self.name else type(self).__name__
 
 
-mark_not_differentiable(RandomVariable)
+@register_grad(RandomVariable)
+def _rv_grad(op, node, inputs, output_grads):
+    """The generator and size get no gradient; the draws' gradient with
+    respect to the parameters is undefined (as in PyTensor: asking for it
+    raises, naming the op and the parameter)."""
+    res = [disconnected, disconnected]
+    for i in range(2, len(inputs)):
+        x = inputs[i]
+        if getattr(x.type, "differentiable", False):
+            res.append(grad_undefined(op, i, x, "random draws are not differentiable with respect to "
+                                               "their parameters"))
+        else:
+            res.append(disconnected)
+    return res
