@@ -443,8 +443,8 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
         if isinstance(g, DisconnectedGrad) and disconnected_inputs != "ignore":
             msg = (
                 f"grad was asked for the gradient with respect to wrt[{idx}] ({w}), which is not "
-                "part of the graph of the cost, or is used only through non-differentiable "
-                "operations, unconnected op inputs or consider_constant. Pass "
+                "part of the graph of the cost, or reaches it only through op inputs that have no "
+                "gradient path (connection_pattern, e.g. shape) or through consider_constant. Pass "
                 "disconnected_inputs='ignore' to get a zero gradient, or 'warn'."
             )
             if disconnected_inputs == "raise":
