@@ -268,3 +268,63 @@ def test_broadcast_binary_grad_matches_finite_differences(shapes, seed):
     a = random_array(sa, "float64", seed, 0.5, 2.0)
     b = random_array(sb, "float64", seed + 1, 0.5, 2.0)
     check_grad(lambda x, y: x * y / (x + y) + pt.maximum(x, y), [a, b])
+
+
+# ------------------------------------------------------------------ weak Python scalars
+
+WEAK_OPS = dict(BINARY, pow=(pt.pow, np.power))
+WEAK_SCALARS = st.one_of(st.booleans(), st.integers(-(2**40), 2**40),
+                         st.sampled_from([0, 1, -1, 127, 128, 255, 256, -129, 2**31, 2**63 - 1]),
+                         st.floats(-1e3, 1e3, allow_nan=False), st.complex_numbers(max_magnitude=10))
+
+
+@pytest.mark.parametrize("name", sorted(WEAK_OPS))
+@SETTINGS
+@given(dtype=st.sampled_from(DTYPES), scalar=WEAK_SCALARS, reverse=st.booleans(),
+       seed=st.integers(0, 2**16))
+def test_binary_with_python_scalar_matches_numpy(name, dtype, scalar, reverse, seed):
+    """NumPy 2 weak-scalar promotion: ``x op 3`` keeps x's dtype; an int out
+    of range raises OverflowError where NumPy does (``int8 + 300``) and not
+    where it does not (``int8 < 300``, ``int8 / 300``)."""
+    build, ref = WEAK_OPS[name]
+    assume(not (dtype == "float16" and isinstance(scalar, complex)))  # see the xfail below
+    x = random_array((3,), dtype, seed)
+    if name == "pow" and np.dtype(dtype).kind in "iu":
+        assume(not isinstance(scalar, int) or isinstance(scalar, bool) or 0 <= scalar <= 3)
+        if not reverse:
+            x = np.abs(x)
+    args = (scalar, x) if reverse else (x, scalar)
+    expected, np_error = numpy_outcome(ref, *args)
+    sx = pt.tensor("x", dtype=dtype, shape=(None,))
+    sargs = (scalar, sx) if reverse else (sx, scalar)
+    if np_error is not None:
+        # at build time (dtypes) or at run time (values, e.g. int ** negative int)
+        with pytest.raises(type(np_error)):
+            run_silenced(tensorsmith.function([sx], build(*sargs)), x)
+        return
+    out = build(*sargs)
+    assert out.type.dtype == expected.dtype, (out.type.dtype, expected.dtype)
+    assert_same(run_silenced(tensorsmith.function([sx], out), x), expected)
+
+
+@pytest.mark.xfail(strict=True, reason="basic.py (resolve_weak): float16 array op Python complex "
+                   "gives complex128; NumPy 2 gives complex64")
+def test_float16_with_python_complex_is_complex64():
+    assert (pt.tensor(dtype="float16", shape=(None,)) * 1j).type.dtype == "complex64"
+
+
+@pytest.mark.xfail(strict=True, reason="basic.py (resolve_weak): float32 array + 1e300 raises "
+                   "FloatingPointError at build time; NumPy 2 gives inf (with an overflow warning)")
+def test_float32_plus_huge_python_float_is_inf():
+    x = pt.tensor("x", dtype="float32", shape=(None,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = x + 1e300
+    assert np.isinf(tensorsmith.function([x], out)(np.ones(2, "float32"))).all()
+
+
+@pytest.mark.xfail(strict=True, reason="basic.py (constant): a Python int beyond int64 (2**70) "
+                   "raises OverflowError even where NumPy 2 accepts it (int64_array < 2**70)")
+def test_comparison_with_python_int_beyond_int64():
+    x = pt.tensor("x", dtype="int64", shape=(None,))
+    assert tensorsmith.function([x], pt.lt(x, 2**70))(np.ones(2, "int64")).all()

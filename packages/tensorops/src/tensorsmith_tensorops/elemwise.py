@@ -40,6 +40,69 @@ def broadcast_static_shape(shapes, what="operands"):
     return tuple(out)
 
 
+def _numpy_accepts_weak(ufunc, inputs):
+    """Whether NumPy 2 evaluates ``ufunc`` on these operands, the weak
+    constants as the Python scalars they came from (tried on one element)."""
+    import warnings
+
+    args = [v.data.item() if getattr(v, "weak", False) else np.zeros(1, v.type.dtype) for v in inputs]
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            ufunc(*args)
+    except Exception:  # noqa: BLE001 - the usual path then reports the problem
+        return False
+    return True
+
+
+def _widen_out_of_range_weak_ints(scalar_op, inputs):
+    """Python ints (weak constants) that do not fit the integer dtype of the
+    other operands, made strong constants where NumPy 2 accepts them:
+    functions without integer loops take them at their float loop's dtype
+    (``int8_array / 300``: float64, ``logaddexp(uint8_array, 300)``: float16),
+    comparisons at a dtype holding them (int64, uint64, else float64), so that
+    ``int8_array < 300`` is valid while ``int8_array + 300`` raises."""
+    from .basic import constant
+
+    def weak_int(v):
+        return getattr(v, "weak", False) and isinstance(v.data.item(), int) and v.type.dtype != "bool"
+
+    if not any(weak_int(v) for v in inputs):
+        return inputs
+    strong = [np.dtype(v.type.dtype) for v in inputs if not getattr(v, "weak", False)]
+    if not strong or any(d.kind not in "biu" for d in strong):
+        return inputs
+    target = np.result_type(*strong)
+    if target.kind not in "iu":  # bool, or float64 from uint64 with a signed int
+        return inputs
+    info = np.iinfo(target)
+    bad = [weak_int(v) and not info.min <= v.data.item() <= info.max for v in inputs]
+    uf = scalar_op.ufunc
+    if not any(bad) or uf is None or not _numpy_accepts_weak(uf, inputs):
+        return inputs
+    try:
+        loop = uf.resolve_dtypes(tuple(type(v.data.item()) if getattr(v, "weak", False)
+                                       else np.dtype(v.type.dtype) for v in inputs) + (None,) * uf.nout)
+    except Exception:  # noqa: BLE001 - no loop: leave the usual path to report it
+        return inputs
+    out = []
+    for v, b, ldt in zip(inputs, bad, loop):
+        if b:
+            val = v.data.item()
+            if ldt.kind in "fc":  # a float loop (true_divide, arctan2, ...): the int is a float there
+                dt = ldt
+            elif np.iinfo("int64").min <= val <= np.iinfo("int64").max:
+                dt = "int64"
+            elif 0 <= val <= np.iinfo("uint64").max:
+                dt = "uint64"
+            else:
+                dt = "float64"
+            with np.errstate(all="ignore"):
+                v = constant(np.asarray(val, dtype=dt))
+        out.append(v)
+    return out
+
+
 class Elemwise(Op):
     """Apply ``scalar_op`` elementwise with NumPy broadcasting."""
 
@@ -57,7 +120,9 @@ class Elemwise(Op):
             raise TypeError(f"{self} takes {so.nin} inputs, got {len(inputs)}")
         if so.nin == -1 and len(inputs) == 0:
             raise TypeError(f"{self} needs at least one input")
-        inputs = resolve_weak([as_tensor_variable(i) for i in inputs])
+        inputs = [as_tensor_variable(i) for i in inputs]
+        inputs = _widen_out_of_range_weak_ints(so, inputs)
+        inputs = resolve_weak(inputs)
         out_dtypes = so.output_dtypes([i.type.dtype for i in inputs])
         shape = broadcast_static_shape([i.type.shape for i in inputs], f"in {self}")
         outputs = [TensorType(d, shape).make_variable() for d in out_dtypes]
