@@ -230,6 +230,20 @@ def test_unary_grad_matches_finite_differences(name, shape, seed):
     check_grad(UNARY[name], [x])
 
 
+GRAD_REDUCTIONS = {"sum": pt.sum, "prod": pt.prod, "max": pt.max, "min": pt.min, "mean": pt.mean,
+                   "var": pt.var, "logsumexp": pt.logsumexp}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_REDUCTIONS))
+@settings(max_examples=10, deadline=None)
+@given(data=st.data(), shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=3),
+       keepdims=st.booleans(), seed=st.integers(0, 2**16))
+def test_reduction_grad_matches_finite_differences(name, data, shape, keepdims, seed):
+    axis = data.draw(axes_strategy(len(shape)), label="axis")
+    x = random_array(shape, "float64", seed, low=0.5, high=2.0)  # distinct values: no ties
+    check_grad(lambda v: GRAD_REDUCTIONS[name](v, axis=axis, keepdims=keepdims), [x])
+
+
 @SETTINGS
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
                                                 max_side=3),
