@@ -706,3 +706,22 @@ def test_eval_missing_input_names_variable():
         (v * 2).eval()
     assert type(ei.value).__name__ == "MissingInputError"
     assert_build_error(ei, "v", f"{THIS_FILE.name}:{line}")
+
+
+# --------------------------------------------------------------------- no crash on large graphs
+
+def test_deep_elementwise_chain_compiles_and_differentiates():
+    """A 3000-op chain: no RecursionError when building, compiling, running
+    or differentiating (graph walks are iterative)."""
+    x = pt.vector("x")
+    out = x
+    ref = np.array([1.0, 0.5])
+    expected = ref.copy()
+    for i in range(3000):
+        if i % 2:
+            out, expected = pt.sin(out) * 1.0001, np.sin(expected) * 1.0001
+        else:
+            out, expected = out + 0.001, expected + 0.001
+    np.testing.assert_allclose(tensorsmith.function([x], out)(ref), expected, rtol=1e-10)
+    g = tensorsmith.function([x], pt.grad(out.sum(), x))(ref)
+    assert g.shape == (2,) and np.isfinite(g).all()
