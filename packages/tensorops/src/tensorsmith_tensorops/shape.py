@@ -296,7 +296,7 @@ class Reshape(Op):
         try:
             output_storage[0][0] = np.reshape(x, tuple(int(s) for s in shp))
         except ValueError as e:
-            raise ValueError(f"Reshape: cannot reshape array of shape {x.shape} into {tuple(shp)} ({e})") from None
+            raise ValueError(f"Reshape: cannot reshape array of shape {x.shape} into {tuple(int(k) for k in shp)} ({e})") from None
 
     def connection_pattern(self, node):
         return [[True], [False]]

@@ -155,7 +155,10 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
         upd = list(updates)
     seen_upd = set()
     upd_checked = []
-    for sv, expr in upd:
+    for k, pair in enumerate(upd):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"function: updates[{k}] must be a (shared variable, new value) pair, got {pair!r}")
+        sv, expr = pair
         if not isinstance(sv, SharedVariable):
             raise TypeError(f"function: updates must update shared variables; {sv} is not one")
         if sv in seen_upd:
@@ -216,6 +219,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
 
     if on_unused_input is None:
         on_unused_input = "raise"
+    if on_unused_input not in ("raise", "warn", "ignore"):
+        raise ValueError(f"function: on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
     if on_unused_input != "ignore":
         used = set(leaves)
         for k, v in enumerate(in_vars):
