@@ -369,7 +369,8 @@ class _NdGrid:
 
     def __getitem__(self, key):
         if not isinstance(key, tuple):
-            key = (key,)
+            # a single slice gives one tensor, as in NumPy and PyTensor
+            return self[(key,)][0]
         ranges = []
         for k in key:
             if not isinstance(k, slice):
