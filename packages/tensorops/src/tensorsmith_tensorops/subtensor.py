@@ -335,55 +335,40 @@ class _IndexOp(Op):
             raise TypeError(f"{self}: {'an' if self._advanced else 'no'} advanced index expected")
 
 
-class Subtensor(_IndexOp):
+class _ReadOp(_IndexOp):
+    """Shared by Subtensor and AdvancedSubtensor: ``x[idx]``."""
+
+    def make_node(self, x, *idx_inputs):
+        self._check_kind()
+        x = as_tensor_variable(x)
+        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
+        _check_input_count(self, self.idx_list, idx_inputs)
+        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
+        return Apply(self, [x] + idx_inputs, [TensorType(x.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        index = _numpy_index(self.idx_list, inputs[1:])
+        output_storage[0][0] = np.asarray(_run_index(self, x, index, x.__getitem__))
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False]] * (len(node.inputs) - 1)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [_symbolic_index_shape(node, input_shapes[0])]
+
+
+class Subtensor(_ReadOp):
     """Basic indexing ``x[idx]`` (ints, slices, new axes); the result is a view of ``x``."""
 
     _advanced = False
 
-    def make_node(self, x, *idx_inputs):
-        self._check_kind()
-        x = as_tensor_variable(x)
-        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
-        _check_input_count(self, self.idx_list, idx_inputs)
-        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
-        return Apply(self, [x] + idx_inputs, [TensorType(x.type.dtype, shape).make_variable()])
 
-    def perform(self, node, inputs, output_storage):
-        x = inputs[0]
-        index = _numpy_index(self.idx_list, inputs[1:])
-        output_storage[0][0] = np.asarray(_run_index(self, x, index, x.__getitem__))
-
-    def connection_pattern(self, node):
-        return [[True]] + [[False]] * (len(node.inputs) - 1)
-
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [_symbolic_index_shape(node, input_shapes[0])]
-
-
-class AdvancedSubtensor(_IndexOp):
+class AdvancedSubtensor(_ReadOp):
     """Indexing with integer arrays and/or boolean masks (NumPy advanced
     indexing), mixed with ints, slices and new axes; the result is a copy."""
 
     _advanced = True
-
-    def make_node(self, x, *idx_inputs):
-        self._check_kind()
-        x = as_tensor_variable(x)
-        idx_inputs = [as_tensor_variable(i) for i in idx_inputs]
-        _check_input_count(self, self.idx_list, idx_inputs)
-        shape = _indexed_static_shape(x.type, self.idx_list, idx_inputs)
-        return Apply(self, [x] + idx_inputs, [TensorType(x.type.dtype, shape).make_variable()])
-
-    def perform(self, node, inputs, output_storage):
-        x = inputs[0]
-        index = _numpy_index(self.idx_list, inputs[1:])
-        output_storage[0][0] = np.asarray(_run_index(self, x, index, x.__getitem__))
-
-    def connection_pattern(self, node):
-        return [[True]] + [[False]] * (len(node.inputs) - 1)
-
-    def infer_shape(self, fgraph, node, input_shapes):
-        return [_symbolic_index_shape(node, input_shapes[0])]
 
 
 class _IncOp(_IndexOp):
