@@ -33,7 +33,7 @@ class PerformThunk:
 _MISSING = object()
 
 
-def _describe_node(node, cells):
+def _describe_node(node):
     s = f"Apply node that caused the error: {node}"
     if node is not None and node.trace is not None:
         s += f"\n  created at {format_location(node.trace)}"
@@ -152,7 +152,7 @@ class VM:
                 k += 1
         except Exception as e:
             node = self.nodes[k]
-            note = _describe_node(node, None)
+            note = _describe_node(node)
             if self.describe is not None:
                 try:
                     extra = self.describe(node, thunks[k])

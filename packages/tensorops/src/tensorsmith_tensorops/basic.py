@@ -193,8 +193,6 @@ def _make_plural(single):
             names = [n.strip() for n in names[0].split(",")]
         kw = {} if dtype is None else {"dtype": dtype}
         res = [single(n, **kw) for n in names]
-        for r in res:
-            r._trace = user_location()
         if len(names) == 1 and isinstance(names[0], str):
             return res[0]   # as PyTensor: one name gives one variable
         return res

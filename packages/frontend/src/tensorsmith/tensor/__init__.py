@@ -15,11 +15,10 @@ for _m in ("basic", "blockwise", "elemwise", "extra_ops", "linalg", "math", "nli
     _importlib.import_module(f"{__name__}.{_m}")
 
 import tensorsmith_tensorops as _tto  # noqa: E402
-from tensorsmith_tensorops import *  # noqa: F401,F403,E402
 from tensorsmith_autodiff import Lop, Rop, grad, pullback, pushforward  # noqa: F401,E402
 
 for _n in dir(_tto):
-    if not _n.startswith("_") and _n not in ("linalg", "random"):
+    if not _n.startswith("_"):
         globals()[_n] = getattr(_tto, _n)
 
 from tensorsmith_autodiff import grad  # noqa: E402,F401,F811
