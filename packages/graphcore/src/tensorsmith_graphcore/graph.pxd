@@ -15,38 +15,111 @@ cdef object _is_library_file(str filename)
 cpdef object user_location()
 
 # The frame walk of user_location() through the C API (compiled module only;
-# graph.py calls it under ``if _COMPILED``).
-from cpython.ref cimport PyObject, Py_XINCREF, Py_XDECREF
+# graph.py calls it under ``if _COMPILED``).  Two direct-mapped caches make a
+# node's trace cost a few pointer compares in the common case (a node made
+# again and again at the same place, as in a loop or a library function):
+#   _lc_*: code object -> is it library code (keyed by the code object);
+#   _tc_*: (code object, last instruction offset) -> the (filename, lineno)
+#          tuple, shared by every node made there (no line-table scan, no
+#          tuple per node).
+# Each slot holds strong references to its code object and tuple, so a key's
+# address can never be reused by another object while it is cached.
+from cpython.ref cimport PyObject, Py_XINCREF, Py_XDECREF, Py_INCREF
 
 cdef extern from "Python.h":
     ctypedef struct PyFrameObject:
         pass
+    ctypedef struct PyCodeObject:
+        pass
     PyFrameObject* PyEval_GetFrame()
     PyFrameObject* PyFrame_GetBack(PyFrameObject*)
-    PyObject* PyFrame_GetCode(PyFrameObject*)
+    PyCodeObject* PyFrame_GetCode(PyFrameObject*)
     int PyFrame_GetLineNumber(PyFrameObject*)
+    int PyFrame_GetLasti(PyFrameObject*)
+
+cdef enum:
+    _LC_MASK = 255
+    _TC_MASK = 1023
+
+cdef PyObject* _lc_code[256]
+cdef char _lc_lib[256]
+cdef PyObject* _tc_code[1024]
+cdef int _tc_lasti[1024]
+cdef PyObject* _tc_val[1024]
+
+
+cdef inline void _c_clear_trace_cache():
+    """Forget both caches (library paths changed)."""
+    cdef Py_ssize_t i
+    cdef PyObject* old
+    for i in range(_LC_MASK + 1):
+        old = _lc_code[i]
+        _lc_code[i] = NULL
+        Py_XDECREF(old)
+    for i in range(_TC_MASK + 1):
+        old = _tc_code[i]
+        _tc_code[i] = NULL
+        Py_XDECREF(old)
+        old = _tc_val[i]
+        _tc_val[i] = NULL
+        Py_XDECREF(old)
+
+
+cdef inline int _c_code_is_library(PyObject* code) except -1:
+    cdef size_t s = (<size_t>code >> 4) & _LC_MASK
+    cdef PyObject* old
+    if _lc_code[s] == code:
+        return _lc_lib[s]
+    r = _is_library_file((<object>code).co_filename)
+    Py_INCREF(<object>code)
+    old = _lc_code[s]
+    _lc_code[s] = code
+    _lc_lib[s] = 1 if r else 0
+    Py_XDECREF(old)
+    return _lc_lib[s]
+
+
+cdef inline object _c_trace_of(PyFrameObject* f, PyObject* code):
+    cdef int lasti = PyFrame_GetLasti(f)
+    cdef size_t s = ((<size_t>code >> 4) ^ (<size_t>lasti * <size_t>2654435761u)) & _TC_MASK
+    cdef PyObject* old_code
+    cdef PyObject* old_val
+    if _tc_code[s] == code and _tc_lasti[s] == lasti:
+        return <object>_tc_val[s]
+    r = ((<object>code).co_filename, PyFrame_GetLineNumber(f))
+    Py_INCREF(<object>code)
+    Py_INCREF(r)
+    old_code = _tc_code[s]
+    old_val = _tc_val[s]
+    _tc_code[s] = code
+    _tc_lasti[s] = lasti
+    _tc_val[s] = <PyObject*>r
+    Py_XDECREF(old_code)
+    Py_XDECREF(old_val)
+    return r
+
 
 cdef inline object _c_user_location():
     cdef PyFrameObject* f = PyEval_GetFrame()
     cdef PyFrameObject* back
     cdef PyObject* code
-    cdef object fn, r
+    cdef object r = None
     Py_XINCREF(<PyObject*>f)
-    while f != NULL:
-        code = PyFrame_GetCode(f)
-        fn = (<object>code).co_filename
-        Py_XDECREF(code)
-        r = _lib_file_cache.get(fn)
-        if r is None:
-            r = _is_library_file(fn)
-        if r is False:
-            r = (fn, PyFrame_GetLineNumber(f))
+    try:
+        while f != NULL:
+            code = <PyObject*>PyFrame_GetCode(f)
+            try:
+                if not _c_code_is_library(code):
+                    r = _c_trace_of(f, code)
+                    break
+            finally:
+                Py_XDECREF(code)
+            back = PyFrame_GetBack(f)
             Py_XDECREF(<PyObject*>f)
-            return r
-        back = PyFrame_GetBack(f)
+            f = back
+    finally:
         Py_XDECREF(<PyObject*>f)
-        f = back
-    return None
+    return r
 
 
 cdef class Variable:
@@ -70,6 +143,7 @@ cdef class Apply:
     cdef public list inputs
     cdef public list outputs
     cdef public object trace
+    cdef Apply _copy
     cdef Py_ssize_t _mark
 
 
@@ -83,16 +157,20 @@ cdef Apply _make_apply(object op, list inputs, list outputs, object trace)
 cdef list _clone_outputs(list outputs)
 
 cdef set _block_set(object blockers)
+cdef object _walk_lock
 
-@cython.locals(expanded=Py_ssize_t, done=Py_ssize_t, m=Py_ssize_t, order=list, stack=list,
-               block=set, node=Apply, inputs=list, k=Py_ssize_t, v=Variable, parent=Apply,
-               out=Variable)
-cdef list _toposort_marks(list outputs, object blockers)
-
-
-@cython.locals(order=list, done=set, expanded=set, stack=list, block=set, node=Apply,
-               inputs=list, k=Py_ssize_t, v=Variable, parent=Apply, out=Variable)
+@cython.locals(block=set)
 cpdef list toposort(object outputs, object blockers=*)
+
+@cython.locals(expanded=Py_ssize_t, done=Py_ssize_t, m=Py_ssize_t, stack=list,
+               node=Apply, inputs=list, k=Py_ssize_t, v=Variable, parent=Apply,
+               out=Variable)
+cdef list _toposort_marks(list outputs, object block, list order, dict leaves, bint owned_leaf,
+                          bint copy_orphans)
+
+@cython.locals(order=list, done=set, expanded=set, stack=list, node=Apply,
+               inputs=list, k=Py_ssize_t, v=Variable, parent=Apply, out=Variable)
+cdef list _toposort_sets(list outputs, object block)
 
 @cython.locals(block=set, seen=set, result=list, stack=list, v=Variable, node=Apply,
                inputs=list, k=Py_ssize_t)
@@ -105,6 +183,106 @@ cpdef dict clone_get_equiv(object inputs, object outputs, bint copy_inputs=*, bi
                outs=list, new_outs=list, j=Py_ssize_t)
 cdef _clone_into(dict memo, object inputs, object outputs, bint copy_inputs, bint copy_orphans)
 
+@cython.locals(leaves=dict, owned_leaf=bint, order=list, node=Apply, new_inputs=list,
+               v=Variable, nv=Variable, new_outputs=list)
+cdef tuple _clone_scratch(list inputs, list outputs, bint copy_inputs, bint copy_orphans)
+
+@cython.locals(node_inputs=list, v=Variable)
+cdef _clone_node_scratch(Apply node, dict leaves, bint owned_leaf, bint copy_orphans)
+
+@cython.locals(p=Apply, nv=Variable, j=Py_ssize_t)
+cdef Variable _scratch_copy_of(Variable v, dict leaves, bint owned_leaf, bint copy_orphans)
+
 @cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
                memo=dict, changed=bint, j=Py_ssize_t)
 cpdef object clone_replace(object outputs, object replace=*, bint copy_inputs=*)
+
+
+# ``_toposort_marks`` of the compiled module: the same walk as in graph.py with
+# its stack in a C array (strong references, released on every exit) and a
+# prefetch of each pushed node's inputs list.
+from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
+from cpython.list cimport PyList_GET_SIZE
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__)
+    #define TS_PREFETCH(p) __builtin_prefetch((const void*)(p))
+    #else
+    #define TS_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void TS_PREFETCH(void*)
+
+
+@cython.boundscheck(True)
+@cython.wraparound(False)
+cdef inline list _c_toposort_marks(list outputs, object block, list order, Py_ssize_t expanded,
+                                   dict leaves, bint owned_leaf, bint copy_orphans):
+    cdef Py_ssize_t done = expanded + 1
+    cdef Py_ssize_t sp = 0, cap = 256, k, m
+    cdef PyObject** stack = <PyObject**>PyMem_Malloc(cap * sizeof(PyObject*))
+    cdef PyObject** grown
+    cdef Apply node, parent
+    cdef Variable v
+    cdef list inputs
+    if stack == NULL:
+        raise MemoryError()
+    try:
+        for out in reversed(outputs):
+            if block is not None and out in block:
+                continue
+            node = (<Variable?>out).owner
+            if node is not None:
+                if sp == cap:
+                    cap *= 2
+                    grown = <PyObject**>PyMem_Realloc(stack, cap * sizeof(PyObject*))
+                    if grown == NULL:
+                        raise MemoryError()
+                    stack = grown
+                Py_INCREF(node)
+                stack[sp] = <PyObject*>node
+                sp += 1
+        while sp > 0:
+            node = <Apply>stack[sp - 1]
+            m = node._mark
+            if m == done or m == expanded:
+                sp -= 1
+                Py_XDECREF(stack[sp])
+                if m == expanded:
+                    node._mark = done
+                    order.append(node)
+                    if leaves is not None:
+                        _clone_node_scratch(node, leaves, owned_leaf, copy_orphans)
+                continue
+            node._mark = expanded
+            inputs = node.inputs
+            k = PyList_GET_SIZE(inputs) - 1
+            if sp + k + 1 > cap:
+                cap = 2 * (sp + k + 1)
+                grown = <PyObject**>PyMem_Realloc(stack, cap * sizeof(PyObject*))
+                if grown == NULL:
+                    raise MemoryError()
+                stack = grown
+            while k >= 0:
+                # bounds-checked: Python code run by ``in block`` may change the list
+                v = inputs[k]
+                k -= 1
+                parent = v.owner
+                if parent is not None:
+                    if block is not None and v in block:
+                        continue
+                    m = parent._mark
+                    if m != done:
+                        if m == expanded:
+                            raise ValueError(f"The graph has a cycle through {parent}")
+                        TS_PREFETCH(<PyObject*>parent.inputs)
+                        Py_INCREF(parent)
+                        stack[sp] = <PyObject*>parent
+                        sp += 1
+        return order
+    finally:
+        while sp > 0:
+            sp -= 1
+            Py_XDECREF(stack[sp])
+        PyMem_Free(stack)

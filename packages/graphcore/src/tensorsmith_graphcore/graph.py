@@ -9,6 +9,7 @@ Every walk here is iterative (explicit stacks), so graphs of millions of nodes
 need no recursion, and every walk visits each node and edge a bounded number of
 times.
 """
+import _thread
 import gc as _gc
 import sys
 
@@ -38,6 +39,8 @@ def register_library_path(path):
     if path not in _library_dirs:
         _library_dirs.append(path)
     _lib_file_cache.clear()
+    if _COMPILED:
+        _c_clear_trace_cache()  # noqa: F821  (defined in graph.pxd)
 
 
 def set_tracing(flag):
@@ -209,6 +212,8 @@ class Apply:
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.trace = user_location() if _tracing else None
+        self._mark = 0
+        self._copy = None
         _check_apply(self)
 
     @property
@@ -299,6 +304,8 @@ def _make_apply(op, inputs, outputs, trace):
     node.inputs = inputs
     node.outputs = outputs
     node.trace = trace
+    node._mark = 0
+    node._copy = None
     i = 0
     for o in outputs:
         o.owner = node
@@ -325,19 +332,103 @@ def _as_list(x):
     return [x]
 
 
+# Walks that keep their state in the nodes themselves (``Apply._mark`` for
+# toposort, ``Apply._copy`` for clone) hold ``_walk_lock`` while they run, so
+# two of them never share those fields: a walk that finds the lock taken (a
+# second thread, or a walk started from inside another, e.g. by a Variable
+# subclass's ``clone``) uses the equivalent set/dict-based version instead.
+# Both the compiled and the plain-Python module run this same code.
+_walk_lock = _thread.allocate_lock()
+_epoch = 0
+
+
 def toposort(outputs, blockers=None):
     """Apply nodes that lead to ``outputs``, each after the nodes it depends on.
 
     ``blockers``: variables treated as leaves (their owners are not visited).
     Depth-first, inputs in order, so the result is deterministic."""
     outputs = _as_list(outputs)
+    block = _block_set(blockers)
+    if _walk_lock.acquire(False):
+        try:
+            return _toposort_marks(outputs, block, [], None, False, False)
+        finally:
+            _walk_lock.release()
+    return _toposort_sets(outputs, block)
+
+
+def _block_set(blockers):
+    """``blockers`` as a set (a set is used as it is, not copied: callers such
+    as ``FunctionGraph.import_node`` pass a large one); None when empty."""
+    if blockers is None:
+        return None
+    if isinstance(blockers, set):
+        return blockers if blockers else None
+    block = set(blockers)
+    return block if block else None
+
+
+def _toposort_marks(outputs, block, order, leaves, owned_leaf, copy_orphans):
+    """``toposort`` with the visit state in each node's ``_mark`` (2*epoch
+    when expanded, 2*epoch+1 when done): no per-walk sets.  Only called with
+    ``_walk_lock`` held.  ``block``: a set/dict of blockers, or None.  Appends
+    the nodes to ``order`` and returns it.
+
+    With ``leaves`` (a dict) it also clones each node as soon as it is done,
+    while its inputs are still in the CPU cache (see ``_clone_scratch``)."""
+    global _epoch
+    _epoch += 1
+    expanded = 2 * _epoch
+    done = expanded + 1
     if _COMPILED:
-        return _toposort_marks(outputs, blockers)
+        # the same walk with its stack in a C array (graph.pxd)
+        return _c_toposort_marks(  # noqa: F821
+            outputs, block, order, expanded, leaves, owned_leaf, copy_orphans)
+    stack = []
+    for out in reversed(outputs):
+        if block is not None and out in block:
+            continue
+        node = out.owner
+        if node is not None:
+            stack.append(node)
+    while stack:
+        node = stack[-1]
+        m = node._mark
+        if m == done:
+            stack.pop()
+            continue
+        if m == expanded:
+            stack.pop()
+            node._mark = done
+            order.append(node)
+            if leaves is not None:
+                _clone_node_scratch(node, leaves, owned_leaf, copy_orphans)
+            continue
+        node._mark = expanded
+        inputs = node.inputs
+        k = len(inputs) - 1
+        while k >= 0:
+            v = inputs[k]
+            k -= 1
+            parent = v.owner
+            if parent is not None:
+                if block is not None and v in block:
+                    continue
+                m = parent._mark
+                if m != done:
+                    if m == expanded:
+                        raise ValueError(f"The graph has a cycle through {parent}")
+                    stack.append(parent)
+    return order
+
+
+def _toposort_sets(outputs, block):
+    """``toposort`` with its visit state in two sets (for walks that cannot
+    take ``_walk_lock``); same order as ``_toposort_marks``."""
     order = []
     done = set()
     expanded = set()
     stack = []
-    block = _block_set(blockers)
     for out in reversed(outputs):
         if block is not None and out in block:
             continue
@@ -360,72 +451,12 @@ def toposort(outputs, blockers=None):
         while k >= 0:
             v = inputs[k]
             k -= 1
-            if block is not None and v in block:
-                continue
-            parent = v.owner
-            if parent is not None and parent not in done:
-                if parent in expanded:
-                    raise ValueError(f"The graph has a cycle through {parent}")
-                stack.append(parent)
-    return order
-
-
-_epoch = 0
-
-
-def _block_set(blockers):
-    """``blockers`` as a set (a set is used as it is, not copied: callers such
-    as ``FunctionGraph.import_node`` pass a large one); None when empty."""
-    if blockers is None:
-        return None
-    if isinstance(blockers, set):
-        return blockers if blockers else None
-    block = set(blockers)
-    return block if block else None
-
-
-def _toposort_marks(outputs, blockers):
-    """``toposort`` for the compiled module: the visit state lives in a C field
-    of each node (``_mark``: 2*epoch when expanded, 2*epoch+1 when done) instead
-    of two sets.  Compiled, this loop runs no Python code between marking and
-    reading, so it is atomic under the GIL; plain Python never calls it."""
-    global _epoch
-    _epoch += 1
-    expanded = 2 * _epoch
-    done = expanded + 1
-    order = []
-    stack = []
-    block = _block_set(blockers)
-    for out in reversed(outputs):
-        if block is not None and out in block:
-            continue
-        node = out.owner
-        if node is not None:
-            stack.append(node)
-    while stack:
-        node = stack[-1]
-        m = node._mark
-        if m == done:
-            stack.pop()
-            continue
-        if m == expanded:
-            stack.pop()
-            node._mark = done
-            order.append(node)
-            continue
-        node._mark = expanded
-        inputs = node.inputs
-        k = len(inputs) - 1
-        while k >= 0:
-            v = inputs[k]
-            k -= 1
             parent = v.owner
             if parent is not None:
                 if block is not None and v in block:
                     continue
-                m = parent._mark
-                if m != done:
-                    if m == expanded:
+                if parent not in done:
+                    if parent in expanded:
                         raise ValueError(f"The graph has a cycle through {parent}")
                     stack.append(parent)
     return order
@@ -527,7 +558,9 @@ def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
         outs = node.outputs
         new_outs = new_node.outputs
         for j in range(len(outs)):
-            memo[outs[j]] = new_outs[j]
+            # an output that is also one of ``inputs`` keeps its input's copy
+            if outs[j] not in memo:
+                memo[outs[j]] = new_outs[j]
     for v in outputs:
         if v not in memo:
             memo[v] = v.clone() if copy_orphans else v
@@ -535,8 +568,67 @@ def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
 
 def clone(inputs, outputs, copy_inputs=True, copy_orphans=True):
     """Copy of the graph: returns (new_inputs, new_outputs)."""
+    inputs = list(inputs)
+    outputs = list(outputs)
+    if _walk_lock.acquire(False):
+        gc_was_enabled = _gc.isenabled()
+        if gc_was_enabled:
+            _gc.disable()
+        try:
+            return _clone_scratch(inputs, outputs, copy_inputs, copy_orphans)
+        finally:
+            if gc_was_enabled:
+                _gc.enable()
+            _walk_lock.release()
     memo = clone_get_equiv(inputs, outputs, copy_inputs, copy_orphans)
     return [memo[v] for v in inputs], [memo[v] for v in outputs]
+
+
+def _clone_scratch(inputs, outputs, copy_inputs, copy_orphans):
+    """``clone`` without a memo of every variable: each visited node keeps
+    its copy in ``_copy`` while the walk runs (the copy of output ``v`` is
+    ``v.owner._copy.outputs[v.index]``); only leaves go through a dict.
+    Called with ``_walk_lock`` held; every ``_copy`` is reset before it
+    returns.  Same result as ``clone_get_equiv``."""
+    leaves = {}
+    new_inputs = []
+    owned_leaf = False
+    for v in inputs:
+        # setdefault: one lookup; a repeated input keeps its first copy
+        nv = leaves.setdefault(v, v.clone() if copy_inputs else v)
+        new_inputs.append(nv)
+        if v.owner is not None:
+            owned_leaf = True
+    order = []
+    try:
+        _toposort_marks(outputs, leaves if leaves else None, order, leaves, owned_leaf, copy_orphans)
+        new_outputs = []
+        for v in outputs:
+            new_outputs.append(_scratch_copy_of(v, leaves, owned_leaf, copy_orphans))
+    finally:
+        for node in order:
+            node._copy = None
+    return new_inputs, new_outputs
+
+
+def _clone_node_scratch(node, leaves, owned_leaf, copy_orphans):
+    node_inputs = []
+    for v in node.inputs:
+        node_inputs.append(_scratch_copy_of(v, leaves, owned_leaf, copy_orphans))
+    node._copy = _make_apply(node.op, node_inputs, _clone_outputs(node.outputs), node.trace)
+
+
+def _scratch_copy_of(v, leaves, owned_leaf, copy_orphans):
+    p = v.owner
+    if p is not None and p._copy is not None and not (owned_leaf and v in leaves):
+        j = v.index
+        return p._copy.outputs[j]
+    nv = leaves.get(v)
+    if nv is None:
+        # an orphan (constant or free variable)
+        nv = v.clone() if copy_orphans else v
+        leaves[v] = nv
+    return nv
 
 
 def clone_replace(outputs, replace=None, copy_inputs=False):
