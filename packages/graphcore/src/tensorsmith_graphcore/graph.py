@@ -651,14 +651,16 @@ def clone_replace(outputs, replace=None, copy_inputs=False):
         memo[old] = new
     keys = [p[0] for p in pairs]
     for node in toposort(outs, blockers=keys):
-        changed = False
-        new_inputs = []
-        for v in node.inputs:
-            nv = memo.get(v, v)
-            if nv is not v:
-                changed = True
-            new_inputs.append(nv)
-        if changed or copy_inputs:
+        changed = copy_inputs
+        if not changed:
+            for v in node.inputs:
+                if v in memo:
+                    changed = True
+                    break
+        if changed:
+            new_inputs = []
+            for v in node.inputs:
+                new_inputs.append(memo.get(v, v))
             new_node = node.clone_with_new_inputs(new_inputs, strict=False)
             for j in range(len(node.outputs)):
                 memo[node.outputs[j]] = new_node.outputs[j]
