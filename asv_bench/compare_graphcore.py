@@ -13,6 +13,11 @@ hits both alike, and prints the best of ``--repeat`` runs and the ratios.
 * ``toposort``, ``clone``, ``clone_replace`` (replace one input),
   ``fgraph`` (``FunctionGraph(..., clone=False)``).
 
+``floor`` times the same user loop building builtin objects in place of
+nodes (``benchmarks/common.py: build_floor``): no graph core can build the
+graph faster than that, so plain-Python build time / floor is the largest
+build ratio this machine allows.
+
 Besides wall time it prints, for the best run, the process's user and
 system CPU time and the page faults it took (``getrusage``): building and
 cloning allocate a new graph each time, and on machines where a page fault
@@ -36,7 +41,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import tensorsmith_graphcore as compiled  # noqa: E402
-from benchmarks.common import build_graph  # noqa: E402
+from benchmarks.common import build_floor, build_graph  # noqa: E402
 
 OPS = ("build", "build_via_op", "toposort", "clone", "clone_replace", "fgraph")
 
@@ -112,15 +117,19 @@ def main(argv=None):
     n_c, wc = workloads(compiled, args.size, args.kind)
     n_p, wp = workloads(pure, args.size, args.kind)
     assert n_c == n_p, (n_c, n_p)
+    wf = {"build": lambda: build_floor(args.size, args.kind)}
     best = {}
     for op in ops:
-        for side, w in (("c", wc), ("p", wp)):
+        # the floor runs in the same alternation, under the same conditions
+        sides = (("c", wc), ("p", wp), ("f", wf)) if op in wf else (("c", wc), ("p", wp))
+        for side, w in sides:
             best[op, side] = None
         for _ in range(args.repeat):
-            for side, w in (("c", wc), ("p", wp)):
+            for side, w in sides:
                 r = run_once(w[op])
                 if best[op, side] is None or r[0] < best[op, side][0]:
                     best[op, side] = r
+    floor = best.get(("build", "f"))
     print(f"graph: {args.kind} of {n_c} Apply nodes; best of {args.repeat} alternating runs; "
           f"times in ms (user/sys: CPU time of the best run)")
     print(f"{'operation':<14} {'cython':>8} {'python':>8} {'ratio':>6}   "
@@ -135,6 +144,10 @@ def main(argv=None):
               f"{c[3]:>6}/{p[3]:<7}")
         if args.min_ratio is not None and op in ("build", "toposort", "clone") and r < args.min_ratio:
             bad.append(op)
+    if floor is not None:
+        p = best["build", "p"]
+        print(f"floor (the build loop with builtin objects, no graph core): {floor[0] * 1e3:.1f} ms, "
+              f"{floor[3]} faults: the largest build ratio possible here is {p[0] / floor[0]:.1f}x")
     if args.fault_cost:
         print(f"one page fault costs about {fault_cost() * 1e6:.2f} us here")
     if bad:

@@ -87,3 +87,31 @@ def build_graph(g, n_nodes, kind="tree", via_op=False):
             nxt.append(layer[-1])
         layer = nxt
     return inputs, layer[0]
+
+
+def build_floor(n_nodes, kind="tree"):
+    """The loop of ``build_graph`` with no graph core at all: each node is a
+    builtin ``slice(op, inputs, type)`` that keeps the user's own list of
+    inputs and stands for its own output variable.  Same user code, and the
+    least a graph that keeps its edges can retain (one object and one list
+    per node): a lower bound for ``build_graph`` on this machine, whatever
+    the graph core does."""
+    op, t = "add", "float"
+    if kind == "chain":
+        inputs = [slice(t, None, f"x{i}") for i in range(min(64, n_nodes + 1))]
+        m = len(inputs)
+        y = inputs[0]
+        for i in range(1, n_nodes + 1):
+            y = slice(op, [y, inputs[i % m]], t)
+        return inputs, y
+    if kind != "tree":
+        raise ValueError(kind)
+    inputs = [slice(t, None, f"x{i}") for i in range(n_nodes + 1)]
+    layer = inputs
+    while len(layer) > 1:
+        m = len(layer)
+        nxt = [slice(op, [layer[i], layer[i + 1]], t) for i in range(0, m - 1, 2)]
+        if m % 2:
+            nxt.append(layer[-1])
+        layer = nxt
+    return inputs, layer[0]

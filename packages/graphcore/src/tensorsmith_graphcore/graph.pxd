@@ -129,13 +129,17 @@ cdef class Variable:
     cdef public object name
     cdef public object _trace
     cdef public object tag
-    @cython.locals(cp=Variable)
-    cpdef clone(self, name=*)
+    # (no cdef/cpdef methods: a vtable pointer would make every Variable
+    # 8 bytes larger, one pymalloc size class up)
+
+
+@cython.locals(cp=Variable)
+cdef Variable _copy_plain_variable(Variable v, object name)
+
 
 
 cdef class Constant(Variable):
     cdef public object data
-    cpdef clone(self, name=*)
 
 
 cdef class Apply:
@@ -153,7 +157,7 @@ cdef _check_apply(Apply node)
 @cython.locals(node=Apply, o=Variable, i=Py_ssize_t)
 cdef Apply _make_apply(object op, list inputs, list outputs, object trace)
 
-@cython.locals(res=list, o=Variable)
+@cython.locals(res=list, n=Py_ssize_t, i=Py_ssize_t, o=Variable)
 cdef list _clone_outputs(list outputs)
 
 cdef set _block_set(object blockers)
@@ -179,15 +183,15 @@ cpdef list ancestors(object outputs, object blockers=*)
 @cython.locals(gc_was_enabled=bint)
 cpdef dict clone_get_equiv(object inputs, object outputs, bint copy_inputs=*, bint copy_orphans=*, dict memo=*)
 
-@cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
-               outs=list, new_outs=list, j=Py_ssize_t)
+@cython.locals(node=Apply, new_node=Apply, ins=list, new_inputs=list, v=Variable, nv=Variable,
+               outs=list, new_outs=list, j=Py_ssize_t, n=Py_ssize_t)
 cdef _clone_into(dict memo, object inputs, object outputs, bint copy_inputs, bint copy_orphans)
 
 @cython.locals(leaves=dict, owned_leaf=bint, order=list, node=Apply, new_inputs=list,
                v=Variable, nv=Variable, new_outputs=list)
 cdef tuple _clone_scratch(list inputs, list outputs, bint copy_inputs, bint copy_orphans)
 
-@cython.locals(node_inputs=list, v=Variable)
+@cython.locals(inputs=list, node_inputs=list, n=Py_ssize_t, i=Py_ssize_t)
 cdef _clone_node_scratch(Apply node, dict leaves, bint owned_leaf, bint copy_orphans)
 
 @cython.locals(p=Apply, nv=Variable, j=Py_ssize_t)

@@ -135,13 +135,8 @@ class Variable:
     def clone(self, name=None):
         """A new variable of the same class and type, without owner."""
         if type(self) is Variable:
-            cp = Variable.__new__(Variable)
-            cp.type = self.type
-            cp.owner = None
-            cp.index = None
-            cp.name = self.name if name is None else name
-        else:
-            cp = self.__class__(self.type, None, None, self.name if name is None else name)
+            return _copy_plain_variable(self, self.name if name is None else name)
+        cp = self.__class__(self.type, None, None, self.name if name is None else name)
         cp._trace = self._trace
         cp.tag = self.tag
         return cp
@@ -171,6 +166,20 @@ class Variable:
         if self.owner is not None:
             return [self.owner]
         return []
+
+
+def _copy_plain_variable(v, name):
+    """``v.clone(name)`` for an exact ``Variable``.  The walks below call it
+    directly for plain Variables (``type(v) is Variable``): one call instead
+    of a method lookup and call, compiled and plain alike."""
+    cp = Variable.__new__(Variable)
+    cp.type = v.type
+    cp.owner = None
+    cp.index = None
+    cp.name = name
+    cp._trace = v._trace
+    cp.tag = v.tag
+    return cp
 
 
 class Constant(Variable):
@@ -315,9 +324,14 @@ def _make_apply(op, inputs, outputs, trace):
 
 
 def _clone_outputs(outputs):
-    res = []
-    for o in outputs:
-        res.append(o.clone())
+    # lists of the exact size (appending would reserve room for 4 items)
+    n = len(outputs)
+    res = [None] * n
+    i = 0
+    while i < n:
+        o = outputs[i]
+        res[i] = _copy_plain_variable(o, o.name) if type(o) is Variable else o.clone()
+        i += 1
     return res
 
 
@@ -543,16 +557,23 @@ def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=N
 def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
     for v in inputs:
         if v not in memo:
-            memo[v] = v.clone() if copy_inputs else v
+            memo[v] = (_copy_plain_variable(v, v.name) if type(v) is Variable
+                       else v.clone()) if copy_inputs else v
     for node in toposort(outputs, blockers=inputs):
-        new_inputs = []
-        for v in node.inputs:
+        ins = node.inputs
+        n = len(ins)
+        new_inputs = [None] * n
+        j = 0
+        while j < n:
+            v = ins[j]
             nv = memo.get(v)
             if nv is None:
                 # an orphan (constant or free variable)
-                nv = v.clone() if copy_orphans else v
+                nv = (_copy_plain_variable(v, v.name) if type(v) is Variable
+                      else v.clone()) if copy_orphans else v
                 memo[v] = nv
-            new_inputs.append(nv)
+            new_inputs[j] = nv
+            j += 1
         new_node = _make_apply(node.op, new_inputs, _clone_outputs(node.outputs), node.trace)
         memo[node] = new_node
         outs = node.outputs
@@ -563,7 +584,8 @@ def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
                 memo[outs[j]] = new_outs[j]
     for v in outputs:
         if v not in memo:
-            memo[v] = v.clone() if copy_orphans else v
+            memo[v] = (_copy_plain_variable(v, v.name) if type(v) is Variable
+                       else v.clone()) if copy_orphans else v
 
 
 def clone(inputs, outputs, copy_inputs=True, copy_orphans=True):
@@ -595,7 +617,11 @@ def _clone_scratch(inputs, outputs, copy_inputs, copy_orphans):
     owned_leaf = False
     for v in inputs:
         # setdefault: one lookup; a repeated input keeps its first copy
-        nv = leaves.setdefault(v, v.clone() if copy_inputs else v)
+        if copy_inputs:
+            nv = _copy_plain_variable(v, v.name) if type(v) is Variable else v.clone()
+        else:
+            nv = v
+        nv = leaves.setdefault(v, nv)
         new_inputs.append(nv)
         if v.owner is not None:
             owned_leaf = True
@@ -612,9 +638,13 @@ def _clone_scratch(inputs, outputs, copy_inputs, copy_orphans):
 
 
 def _clone_node_scratch(node, leaves, owned_leaf, copy_orphans):
-    node_inputs = []
-    for v in node.inputs:
-        node_inputs.append(_scratch_copy_of(v, leaves, owned_leaf, copy_orphans))
+    inputs = node.inputs
+    n = len(inputs)
+    node_inputs = [None] * n
+    i = 0
+    while i < n:
+        node_inputs[i] = _scratch_copy_of(inputs[i], leaves, owned_leaf, copy_orphans)
+        i += 1
     node._copy = _make_apply(node.op, node_inputs, _clone_outputs(node.outputs), node.trace)
 
 
@@ -626,7 +656,8 @@ def _scratch_copy_of(v, leaves, owned_leaf, copy_orphans):
     nv = leaves.get(v)
     if nv is None:
         # an orphan (constant or free variable)
-        nv = v.clone() if copy_orphans else v
+        nv = (_copy_plain_variable(v, v.name) if type(v) is Variable
+              else v.clone()) if copy_orphans else v
         leaves[v] = nv
     return nv
 
