@@ -221,11 +221,30 @@ def test_product_family_static_errors(build, fragments):
     assert_build_error(ei, *fragments)
 
 
-@pytest.mark.xfail(strict=True, reason="extra_ops.py (batched_tensordot/batched_dot): statically "
-                   "different batch lengths (2 vs 3) are not checked at build time; the graph builds")
 def test_batched_dot_static_batch_mismatch():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as ei:
         pt.batched_dot(static((2, 3, 4)), static((3, 4, 5)))
+    assert_build_error(ei, "batched_dot", "(2, 3, 4)", "(3, 4, 5)", "batch axis")
+
+
+@pytest.mark.parametrize("build,fragments", [
+    (lambda: pt.batched_tensordot(static((2, 3, 4)), static((3, 4, 5)), [[2], [1]]),
+     ["batched_tensordot", "(2, 3, 4)", "(3, 4, 5)", "batch axis"]),
+    (lambda: pt.batched_tensordot(static((2, 3, 4)), static((2, 5, 6)), [[2], [1]]),
+     ["batched_tensordot", "(2, 3, 4)", "(2, 5, 6)", "axes 2 and 1"]),
+    (lambda: pt.batched_dot(static((2, 3, 4)), static((2, 5, 6))), ["batched_dot", "(2, 3, 4)", "(2, 5, 6)"]),
+])
+def test_batched_tensordot_static_mismatch(build, fragments):
+    with pytest.raises(ValueError) as ei:
+        build()
+    assert_build_error(ei, *fragments)
+
+
+def test_batched_dot_unknown_batch_builds():
+    a, b = static((None, 3, 4)), static((3, 4, 5))
+    f = tensorsmith.function([a, b], pt.batched_dot(a, b))
+    x, y = np.ones((3, 3, 4)), np.ones((3, 4, 5))
+    np.testing.assert_allclose(f(x, y), np.matmul(x, y))
 
 
 def test_matmul_scalar_operand():
@@ -370,13 +389,19 @@ def test_join_static_errors(build, fragments):
     assert_build_error(ei, *fragments)
 
 
-@pytest.mark.xfail(strict=True, reason="join.py (stack): the build-time message says 'join: ... got "
-                   "shapes (1, 2, 3), (1, 4, 5)' (the padded internals) instead of naming stack and "
-                   "the user's shapes (2, 3), (4, 5)")
-def test_stack_static_message_names_stack_and_user_shapes():
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_stack_static_message_names_stack_and_user_shapes(axis):
     with pytest.raises(ValueError) as ei:
-        pt.stack([static((2, 3)), static((4, 5))])
+        pt.stack([static((2, 3)), static((4, 5))], axis=axis)
     assert_build_error(ei, "stack", "(2, 3)", "(4, 5)")
+    assert "(1, 2, 3)" not in str(ei.value)
+
+
+def test_stack_partly_unknown_shapes_build():
+    a, b = static((None, 3)), static((2, None))
+    f = tensorsmith.function([a, b], pt.stack([a, b], axis=1))
+    x, y = np.ones((2, 3)), np.zeros((2, 3))
+    np.testing.assert_array_equal(f(x, y), np.stack([x, y], axis=1))
 
 
 @pytest.mark.parametrize("fn", [pt.concatenate, pt.stack])
@@ -412,14 +437,22 @@ def test_alloc_runtime_negative_named():
     assert_run_error(ei, "Alloc", line, "int64[]")
 
 
-@pytest.mark.xfail(strict=True, reason="creation.py (Alloc.perform): a negative run-time length is "
-                   "reported as 'cannot broadcast a value of shape () to shape (-2, 3)' instead of "
-                   "naming the negative length")
 def test_alloc_runtime_negative_message():
     k = pt.lscalar("k")
     f = tensorsmith.function([k], pt.zeros((k, 3)))
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="negative length -2 in the requested shape"):
         f(-2)
+    with pytest.raises(ValueError) as np_error:
+        np.zeros((-2, 3))
+    assert "negative" in str(np_error.value)  # NumPy names the same problem
+
+
+def test_broadcast_to_runtime_negative_message():
+    k, v = pt.lscalar("k"), pt.vector("v")
+    f = tensorsmith.function([v, k], pt.broadcast_to(v, (k, 3)))
+    with pytest.raises(ValueError, match="broadcast_to|BroadcastTo") as ei:
+        f(np.ones(3), -2)
+    assert "negative length -2" in str(ei.value)
 
 
 # --------------------------------------------------------------------- linalg, nnet, random

@@ -111,17 +111,18 @@ def resolve_weak(inputs):
                 if all(s.kind in "biu" for s in strong):
                     dt = np.dtype(config.floatX)
             if isinstance(val, complex) and all(s.kind in "biuf" for s in strong):
-                dt = np.result_type(*strong, np.complex64) if any(s == np.float32 for s in strong) else np.dtype("complex128")
+                # the complex dtype of the strong operands' float precision
+                # (float16/float32: complex64), complex128 next to integers
+                rt = np.result_type(*strong)
+                dt = np.result_type(rt, np.complex64) if rt.kind == "f" else np.dtype("complex128")
             if dt != i.data.dtype:
-                try:
-                    with np.errstate(over="raise"):
-                        if dt.kind in "iu" and isinstance(val, int) and not isinstance(val, bool):
-                            info = np.iinfo(dt)
-                            if not info.min <= val <= info.max:
-                                raise OverflowError(f"Python integer {val} out of bounds for {dt.name}")
-                        arr = np.asarray(val, dtype=dt)
-                except OverflowError:
-                    raise
+                if dt.kind in "iu" and isinstance(val, int) and not isinstance(val, bool):
+                    info = np.iinfo(dt)
+                    if not info.min <= val <= info.max:
+                        raise OverflowError(f"Python integer {val} out of bounds for {dt.name}")
+                # a float beyond the dtype's range becomes inf with NumPy's
+                # "overflow encountered in cast" warning, as NumPy 2 computes it
+                arr = np.asarray(val, dtype=dt)
                 c = TensorConstant(TensorType(dt, ()), arr, i.name)
                 c.weak = True
                 c._trace = i._trace

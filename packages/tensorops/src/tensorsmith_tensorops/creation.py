@@ -60,6 +60,10 @@ class Alloc(Op):
 
     def perform(self, node, inputs, output_storage):
         value, shp = inputs[0], tuple(int(s) for s in inputs[1:])
+        negative = [s for s in shp if s < 0]
+        if negative:
+            raise ValueError(f"{type(self).__name__}: negative length {negative[0]} in the requested shape "
+                             f"{shp} (negative dimensions are not allowed)")
         try:
             res = np.broadcast_to(value, shp)
         except ValueError:

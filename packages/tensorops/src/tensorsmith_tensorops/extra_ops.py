@@ -18,6 +18,7 @@ from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant
+from .shape import _fmt
 from .type import TensorType
 
 
@@ -392,12 +393,17 @@ def batched_tensordot(x, y, axes=2):
     shared first (batch) axis.  ``axes`` is an int (the last ``axes`` axes of
     ``x`` with the first ``axes`` non-batch axes of ``y``) or a pair of axis
     lists counted in the full tensors (batch axis included)."""
+    return _batched_tensordot(x, y, axes, "batched_tensordot")
+
+
+def _batched_tensordot(x, y, axes, what):
+    """``batched_tensordot`` with errors naming ``what`` (the user's function)."""
     from tensorsmith_tensorops import matmul
     from tensorsmith_tensorops import reshape
 
     x, y = as_tensor_variable(x), as_tensor_variable(y)
     if x.type.ndim < 1 or y.type.ndim < 1:
-        raise TypeError("batched_tensordot: both inputs need a batch axis")
+        raise TypeError(f"{what}: both inputs need a batch axis")
     if isinstance(axes, (int, np.integer)):
         ax_x = list(range(x.type.ndim - int(axes), x.type.ndim))
         ax_y = list(range(1, 1 + int(axes)))
@@ -406,12 +412,14 @@ def batched_tensordot(x, y, axes=2):
     ax_x = [a % x.type.ndim for a in ax_x]
     ax_y = [a % y.type.ndim for a in ax_y]
     if len(ax_x) != len(ax_y) or 0 in ax_x or 0 in ax_y:
-        raise ValueError(f"batched_tensordot: invalid axes {axes} for inputs {x.type} and {y.type} "
+        raise ValueError(f"{what}: invalid axes {axes} for inputs {x.type} and {y.type} "
                          "(the batch axis 0 cannot be contracted)")
-    for a, b in zip(ax_x, ax_y):
-        if None not in (x.type.shape[a], y.type.shape[b]) and x.type.shape[a] != y.type.shape[b]:
-            raise ValueError(f"batched_tensordot: contracted lengths differ: axis {a} of {x.type} and "
-                             f"axis {b} of {y.type}")
+    shapes = f"shapes {_fmt(x.type.shape)} and {_fmt(y.type.shape)}"
+    for a, b in [(0, 0)] + list(zip(ax_x, ax_y)):
+        da, db = x.type.shape[a], y.type.shape[b]
+        if None not in (da, db) and da != db:
+            where = "the batch axis 0" if a == 0 else f"the contracted axes {a} and {b}"
+            raise ValueError(f"{what}: {shapes} do not match along {where} ({da} != {db})")
     free_x = [i for i in range(1, x.type.ndim) if i not in ax_x]
     free_y = [i for i in range(1, y.type.ndim) if i not in ax_y]
     xt = x.dimshuffle([0] + free_x + ax_x)
@@ -432,7 +440,8 @@ def batched_dot(a, b):
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.type.ndim < 2 or b.type.ndim < 2:
         raise TypeError(f"batched_dot: inputs need a batch axis and at least one more, got {a.type}, {b.type}")
-    return batched_tensordot(a, b, [[a.type.ndim - 1], [1 if b.type.ndim <= 2 else b.type.ndim - 2]])
+    return _batched_tensordot(a, b, [[a.type.ndim - 1], [1 if b.type.ndim <= 2 else b.type.ndim - 2]],
+                              "batched_dot")
 
 
 def _shape_product(x, axes):

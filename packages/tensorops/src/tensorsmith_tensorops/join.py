@@ -253,6 +253,10 @@ def stack(tensors, axis=0):
         if t.type.ndim != nd:
             raise ValueError("stack: all tensors must have the same number of dimensions, got "
                              + ", ".join(str(u.type) for u in tensors))
+    for k in range(nd):
+        if len({t.type.shape[k] for t in tensors} - {None}) > 1:
+            raise ValueError("stack: all tensors must have the same shape, got shapes "
+                             + ", ".join(_fmt(t.type.shape) for t in tensors))
     axis = normalize_axis(_int_axis(axis, "stack"), nd + 1, "stack")[0]
     order = list(range(nd))
     order.insert(axis, "x")
