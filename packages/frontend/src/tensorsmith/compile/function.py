@@ -63,10 +63,28 @@ class Function(VM):
     def copy(self, name=None):
         """A new function computing the same thing with storage of its own
         (shared variables stay shared)."""
-        f = self._rebuild()
+        f = _compile_spec(self._spec)
         f.name = name if name is not None else self.name
         f.trust_input = self.trust_input
         return f
+
+    def __reduce__(self):
+        # Pickled as what it was compiled from (the user's graph, shared
+        # variables with their current values, the options) and compiled
+        # again on loading, e.g. in a worker process.
+        return _unpickle_function, (self._spec, self.name, self.trust_input)
+
+
+def _compile_spec(spec):
+    inputs, outputs, kwargs = spec
+    return function(inputs, outputs, **kwargs)
+
+
+def _unpickle_function(spec, name, trust_input):
+    f = _compile_spec(spec)
+    f.name = name
+    f.trust_input = trust_input
+    return f
 
 class _Maker:
     def __init__(self, mode, fgraph, inputs, outputs):
@@ -263,9 +281,9 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
         # the VM returns only the user's outputs
         vm.output_cells = vm.output_cells[:n_out]
         # updates were wired to the full output list before truncation
-    vm._rebuild = lambda: function(
-        inputs, outputs, mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
-        name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input)
+    vm._spec = (inputs, outputs, dict(
+        mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
+        name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input))
     vm.trust_input = bool(trust_input)
     if any(o.value is not None for o in in_objs):
         vm.defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
