@@ -44,3 +44,24 @@ class CompileToFirstResult:
         loss = pt.mean(pt.log(1 + pt.exp(-abs(z))) + pt.maximum(z, 0) - y * z)
         f = tensorsmith.function([X, y, w], [loss, tensorsmith.grad(loss, w)])
         f(np.ones((4, 3)), np.ones(4), np.zeros(3))
+
+
+class CompileLargeGraph:
+    """function(...) of an elementwise chain of 3 * n nodes (the graph is built
+    in setup): cloning, FunctionGraph, storage and thunks."""
+
+    params = [1_000, 20_000]
+    param_names = ["n"]
+    timeout = 300
+    number = 1
+    repeat = (1, 3, 20.0)
+
+    def setup(self, n):
+        x = pt.dvector("x")
+        y = x
+        for i in range(n):
+            y = pt.exp(y * 0.5) + x if i % 2 else pt.log1p(y * y)
+        self.x, self.y = x, y
+
+    def time_compile(self, n):
+        tensorsmith.function([self.x], self.y)

@@ -16,9 +16,8 @@ tangent:
   gives the same result).  Both pullbacks stop at the node's inputs and outputs,
   so the work per node is local and the whole walk stays linear.
 """
-import gc
 
-from tensorsmith_graphcore import Apply, Variable, toposort
+from tensorsmith_graphcore import Apply, Variable, gc_paused, toposort
 
 from .markers import DisconnectedGrad, NullGrad
 from .registry import NOT_DIFFERENTIABLE, get_grad_rule, get_jvp_rule
@@ -145,13 +144,7 @@ def pushforward(outputs, wrt, tangents, return_disconnected="zero", use_fallback
         tans = [tangents]
     if len(tans) != len(wrt_list):
         raise ValueError(f"pushforward: {len(wrt_list)} wrt but {len(tans)} tangents")
-    if gc.isenabled():
-        gc.disable()
-        try:
-            res = _forward(outs, wrt_list, tans, return_disconnected, use_fallback)
-        finally:
-            gc.enable()
-    else:
+    with gc_paused():
         res = _forward(outs, wrt_list, tans, return_disconnected, use_fallback)
     return _restructure(outputs, res)
 

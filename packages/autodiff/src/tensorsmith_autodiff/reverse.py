@@ -12,10 +12,9 @@ One pass over the graph, linear in its size, no recursion:
    are kept in lists and summed with ``type.add_gradients`` once, when a
    variable's total is first needed (all its clients come before it).
 """
-import gc
 import warnings
 
-from tensorsmith_graphcore import Constant, Variable, toposort
+from tensorsmith_graphcore import Constant, Variable, gc_paused, toposort
 
 from .markers import (
     DisconnectedGrad, DisconnectedInputError, MissingTypeHookError, NullGrad, disconnected,
@@ -154,13 +153,8 @@ def _backprop(known, wrt, consider_constant, additive=False):
     flows into such a variable from the other roots is added to them (the
     gradient of sum_i <root_i, g_i>).
     Returns (totals function, set of variables the roots truly depend on)."""
-    if gc.isenabled():
-        gc.disable()
-        try:
-            return _backprop_impl(known, wrt, consider_constant, additive)
-        finally:
-            gc.enable()
-    return _backprop_impl(known, wrt, consider_constant, additive)
+    with gc_paused():
+        return _backprop_impl(known, wrt, consider_constant, additive)
 
 
 def _backprop_impl(known, wrt, consider_constant, additive=False):
@@ -471,26 +465,7 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
     return results
 
 
-def _gc_paused(fn):
-    """Run ``fn`` with the cyclic garbage collector paused: a pass over a large
-    graph allocates only live objects, and a full collection triggered midway
-    would cost time proportional to the whole heap (not to the graph)."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        if not gc.isenabled():
-            return fn(*args, **kwargs)
-        gc.disable()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            gc.enable()
-
-    return wrapper
-
-
-@_gc_paused
+@gc_paused()
 def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_names=True,
          known_grads=None, return_disconnected="zero", null_gradients="raise"):
     """Symbolic gradient of ``cost`` with respect to ``wrt``.
@@ -530,7 +505,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
     return _restructure(wrt, res)
 
 
-@_gc_paused
+@gc_paused()
 def pullback(outputs, wrt, output_grads, consider_constant=None, disconnected_inputs="raise",
              return_disconnected="zero", null_gradients="raise"):
     """Vector-Jacobian product: the gradients with respect to ``wrt`` of

@@ -66,6 +66,7 @@ from .fg import Feature, FunctionGraph, InconsistencyError, MissingInputError  #
 from .op import Op, Type  # noqa: E402
 from .vm import VM, PerformThunk  # noqa: E402
 from .link import PerformLinker, make_storage  # noqa: E402
+from .util import gc_paused  # noqa: E402
 
 COMPILED = not _graph_mod.__file__.endswith(".py")
 """True when the hot modules are the Cython-compiled ones."""
@@ -79,7 +80,7 @@ def pure_python():
     name = "tensorsmith_graphcore_pure"
     if name in sys.modules:
         return sys.modules[name]
-    sys.meta_path.insert(0, _SourceOnlyFinder(name, _HERE, HOT_MODULES + ("link",)))
+    sys.meta_path.insert(0, _SourceOnlyFinder(name, _HERE, HOT_MODULES + ("link", "util")))
     spec = importlib.util.spec_from_file_location(
         name, os.path.join(_HERE, "__init__.py"), submodule_search_locations=[]
     )
@@ -103,5 +104,5 @@ __all__ = [
     "toposort", "io_toposort", "ancestors", "graph_inputs", "vars_between", "applys_between",
     "orphans_between", "clone", "clone_get_equiv", "clone_replace", "equal_computations",
     "graph_hash", "is_in_ancestors", "location_of", "user_location", "format_location", "register_library_path",
-    "set_tracing", "get_tracing", "make_storage", "COMPILED", "pure_python",
+    "set_tracing", "get_tracing", "make_storage", "gc_paused", "COMPILED", "pure_python",
 ]

@@ -12,6 +12,7 @@ from tensorsmith_graphcore import (
     Variable,
     clone_replace,
     format_location,
+    gc_paused,
     location_of,
     graph_inputs,
 )
@@ -129,6 +130,9 @@ def _check_input(v, i):
     return v
 
 
+# compiling a large graph allocates only live objects (the copy of the graph,
+# its storage and thunks): collections midway would find nothing to free
+@gc_paused()
 def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,
              accept_inplace=False, name=None, rebuild_strict=True, allow_input_downcast=None,
              profile=None, on_unused_input=None, trust_input=False):
