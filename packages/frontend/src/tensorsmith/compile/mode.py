@@ -3,7 +3,7 @@ from tensorsmith_graphcore import PerformLinker
 
 from tensorsmith_tensorops.config import config
 
-__all__ = ["Mode", "get_mode", "FAST_RUN", "FAST_COMPILE", "PY"]
+__all__ = ["Mode", "get_mode", "get_default_mode", "FAST_RUN", "FAST_COMPILE", "PY"]
 
 
 class Mode:
@@ -53,6 +53,12 @@ def get_mode(mode):
             raise ValueError(f"Unknown mode {mode!r}; known: FAST_RUN, FAST_COMPILE, PY")
         _predefined[mode] = m
     return m
+
+
+def get_default_mode():
+    """The Mode ``function`` uses when given none: ``get_mode(None)``, i.e.
+    the one named by ``config.mode``."""
+    return get_mode(None)
 
 
 FAST_RUN = "FAST_RUN"
