@@ -13,7 +13,8 @@ cdef class FunctionGraph:
     cdef public object _order
     cdef dict __dict__
 
-    @cython.locals(n=_Apply, v=_Var, o=_Var, i=Py_ssize_t, new_nodes=list)
+    @cython.locals(n=_Apply, v=_Var, o=_Var, i=Py_ssize_t, new_nodes=list, variables=set,
+                   clients=dict)
     cpdef import_node(self, _Apply node, object reason=*)
     cpdef import_var(self, _Var var, object reason=*)
     cpdef _setup_var(self, _Var var)

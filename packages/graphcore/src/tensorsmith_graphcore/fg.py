@@ -128,23 +128,28 @@ class FunctionGraph:
         """Add ``node`` and every node it needs that the graph lacks."""
         if node in self.apply_nodes:
             return
-        new_nodes = toposort(node.outputs, blockers=self.variables)
+        variables = self.variables
+        clients = self.clients
+        new_nodes = toposort(node.outputs, blockers=variables)
+        # An input with an owner is in the graph already or is an output of
+        # a node of new_nodes set up before its clients (the walk stopped
+        # only at variables of the graph): only leaves need checking.
         for n in new_nodes:
             for v in n.inputs:
-                if v not in self.variables:
-                    if v.owner is None and not isinstance(v, Constant):
-                        raise MissingInputError(
-                            f"Variable {v} (created at {format_location(location_of(v))}) is needed by "
-                            f"{n.op} but is neither an input of the function nor a constant"
-                        )
+                if v.owner is None and v not in variables and not isinstance(v, Constant):
+                    raise MissingInputError(
+                        f"Variable {v} (created at {format_location(location_of(v))}) is needed by "
+                        f"{n.op} but is neither an input of the function nor a constant"
+                    )
         for n in new_nodes:
             self.apply_nodes.add(n)
             for o in n.outputs:
                 self._setup_var(o)
             i = 0
             for v in n.inputs:
-                self._setup_var(v)
-                self.clients[v].append((n, i))
+                if v.owner is None:
+                    self._setup_var(v)
+                clients[v].append((n, i))
                 i += 1
             self._order = None
             if self._features:
