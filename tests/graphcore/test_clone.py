@@ -168,3 +168,16 @@ def test_hash_consistent_with_equal_computations(g, toy):
         (xa, za), (xb, zb) = graphs
         assert g.equal_computations([za], [zb], xa, xb)
         assert g.graph_hash([za], xa) == g.graph_hash([zb], xb)
+
+
+def test_clone_copy_orphans_defaults_to_copy_inputs(g, toy):
+    # as PyTensor's clone: copy_orphans=None follows copy_inputs
+    x, y, z = build(toy)
+    const = z.owner.inputs[0].owner.inputs[1]
+    (nx, ny), (nz,) = g.clone([x, y], [z], copy_inputs=False)
+    assert nx is x and ny is y
+    assert nz.owner.inputs[0].owner.inputs[1] is const
+    (nx, ny), (nz,) = g.clone([x, y], [z])
+    assert nx is not x and nz.owner.inputs[0].owner.inputs[1] is not const
+    (nx, ny), (nz,) = g.clone([x, y], [z], copy_inputs=False, copy_orphans=True)
+    assert nx is x and nz.owner.inputs[0].owner.inputs[1] is not const

@@ -588,8 +588,12 @@ def _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans):
                        else v.clone()) if copy_orphans else v
 
 
-def clone(inputs, outputs, copy_inputs=True, copy_orphans=True):
-    """Copy of the graph: returns (new_inputs, new_outputs)."""
+def clone(inputs, outputs, copy_inputs=True, copy_orphans=None, clone_inner_graphs=False):
+    """Copy of the graph: returns (new_inputs, new_outputs).  ``copy_orphans``
+    None: as ``copy_inputs`` (PyTensor's default).  ``clone_inner_graphs`` is
+    accepted for PyTensor compatibility: no graphcore op has an inner graph."""
+    if copy_orphans is None:
+        copy_orphans = copy_inputs
     inputs = list(inputs)
     outputs = list(outputs)
     if _walk_lock.acquire(False):
