@@ -3,9 +3,8 @@
 features that listen to every change.
 
 Plain Python, compiled by Cython with ``fg.pxd`` (see ``graph.py``)."""
-import gc as _gc
-
 from .graph import Apply, Constant, Variable, clone_get_equiv, format_location, graph_inputs, location_of, toposort
+from .util import gc_paused
 
 
 class MissingInputError(ValueError):
@@ -80,15 +79,9 @@ class FunctionGraph:
             self.add_input(v)
         # importing a large graph allocates many objects that all stay alive:
         # pause the cyclic GC meanwhile
-        gc_was_enabled = _gc.isenabled()
-        if gc_was_enabled:
-            _gc.disable()
-        try:
+        with gc_paused():
             for v in outputs:
                 self.add_output(v, reason="init")
-        finally:
-            if gc_was_enabled:
-                _gc.enable()
         if features:
             for f in features:
                 self.attach_feature(f)

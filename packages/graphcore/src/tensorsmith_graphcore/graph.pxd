@@ -180,7 +180,6 @@ cdef list _toposort_sets(list outputs, object block)
                inputs=list, k=Py_ssize_t)
 cpdef list ancestors(object outputs, object blockers=*)
 
-@cython.locals(gc_was_enabled=bint)
 cpdef dict clone_get_equiv(object inputs, object outputs, bint copy_inputs=*, bint copy_orphans=*, dict memo=*)
 
 @cython.locals(node=Apply, new_node=Apply, ins=list, new_inputs=list, v=Variable, nv=Variable,

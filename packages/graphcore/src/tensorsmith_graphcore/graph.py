@@ -10,8 +10,9 @@ need no recursion, and every walk visits each node and edge a bounded number of
 times.
 """
 import _thread
-import gc as _gc
 import sys
+
+from .util import gc_paused
 
 try:  # compiled by Cython: ``cython.compiled`` is True; plain Python: False
     import cython
@@ -543,14 +544,8 @@ def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=N
         memo = {}
     # Every object cloning allocates stays alive (it is in memo): pausing the
     # cyclic GC avoids repeated full collections on large graphs.
-    gc_was_enabled = _gc.isenabled()
-    if gc_was_enabled:
-        _gc.disable()
-    try:
+    with gc_paused():
         _clone_into(memo, inputs, outputs, copy_inputs, copy_orphans)
-    finally:
-        if gc_was_enabled:
-            _gc.enable()
     return memo
 
 
@@ -597,14 +592,10 @@ def clone(inputs, outputs, copy_inputs=True, copy_orphans=None, clone_inner_grap
     inputs = list(inputs)
     outputs = list(outputs)
     if _walk_lock.acquire(False):
-        gc_was_enabled = _gc.isenabled()
-        if gc_was_enabled:
-            _gc.disable()
         try:
-            return _clone_scratch(inputs, outputs, copy_inputs, copy_orphans)
+            with gc_paused():
+                return _clone_scratch(inputs, outputs, copy_inputs, copy_orphans)
         finally:
-            if gc_was_enabled:
-                _gc.enable()
             _walk_lock.release()
     memo = clone_get_equiv(inputs, outputs, copy_inputs, copy_orphans)
     return [memo[v] for v in inputs], [memo[v] for v in outputs]
