@@ -65,7 +65,7 @@ from .graph import (  # noqa: E402
 from .fg import Feature, FunctionGraph, InconsistencyError, MissingInputError  # noqa: E402
 from .op import Op, Type  # noqa: E402
 from .vm import VM, PerformThunk  # noqa: E402
-from .link import PerformLinker, make_storage  # noqa: E402
+from .link import Linker, PerformLinker, make_storage  # noqa: E402
 from .util import gc_paused  # noqa: E402
 
 COMPILED = not _graph_mod.__file__.endswith(".py")
@@ -100,7 +100,7 @@ def pure_python():
 
 __all__ = [
     "Apply", "Constant", "Variable", "Op", "Type", "FunctionGraph", "Feature",
-    "MissingInputError", "InconsistencyError", "VM", "PerformThunk", "PerformLinker",
+    "MissingInputError", "InconsistencyError", "VM", "PerformThunk", "Linker", "PerformLinker",
     "toposort", "io_toposort", "ancestors", "graph_inputs", "vars_between", "applys_between",
     "orphans_between", "clone", "clone_get_equiv", "clone_replace", "equal_computations",
     "graph_hash", "is_in_ancestors", "location_of", "user_location", "format_location", "register_library_path",

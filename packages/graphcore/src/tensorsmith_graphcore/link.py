@@ -62,50 +62,96 @@ def dying_inputs(fgraph, node):
     return tuple(res)
 
 
-class PerformLinker:
-    """Builds a ``VM`` from a graph, one ``PerformThunk`` per node.
+class Linker:
+    """The protocol every backend implements.  A linker turns each node of a
+    ``FunctionGraph`` into a thunk: ``make_thunk(node, storage, dying)``
+    returns a callable without arguments that reads the node's input cells
+    (``storage[v]`` for each input) and writes its output cells.  That is the
+    one method a backend overrides; ``schedule`` may be overridden to choose
+    the order (default: ``fgraph.toposort()``).
 
-    ``make_thunk(node, storage)`` may be overridden by backends; the VM
-    arguments are the graph inputs that ``arg_indices`` names (others, e.g.
-    shared variables, keep the cells given in ``input_storage``)."""
+    ``make_vm`` (shared by every linker) builds the callable from the thunks:
+    input filters, names, defaults, simultaneous updates, output packaging and
+    thread safety are the VM's, never the backend's."""
 
     def make_thunk(self, node, storage, dying=()):
-        return perform_thunk(node, storage, dying)
+        raise NotImplementedError(f"{type(self).__name__}.make_thunk")
+
+    def schedule(self, fgraph):
+        return fgraph.toposort()
 
     def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
                 updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM,
-                protect_outputs=True):
-        storage = make_storage(fgraph, input_storage)
-        order = fgraph.toposort()
-        thunks = [self.make_thunk(node, storage, dying_inputs(fgraph, node)) for node in order]
+                protect_outputs=True, n_outputs=None, update_locks=None, defaults=None):
+        """A ``vm_class`` instance running ``fgraph``, and the storage map of
+        its own cells.
+
+        ``filters``/``arg_indices``/``arg_names``: one per argument, the
+        graph inputs the arguments go to (default: every input); other inputs
+        (e.g. shared values) keep the cells given in ``input_storage``.
+        ``updates``: (output index, destination cell) pairs, applied
+        simultaneously after each successful call.  ``n_outputs``: how many of
+        ``fgraph.outputs`` the call returns (default all; the rest are update
+        values).  ``update_locks``: locks held around calls (see ``VM``).
+        The VM can make spare copies of its storage for concurrent calls."""
         if arg_indices is None:
             arg_indices = list(range(len(fgraph.inputs)))
-        input_cells = [storage[fgraph.inputs[i]] for i in arg_indices]
-        output_cells = [storage[v] for v in fgraph.outputs]
-        update_pairs = []
-        for out_index, dest_cell in (updates or ()):
-            update_pairs.append((output_cells[out_index], dest_cell))
-        keep = set(id(c) for c in output_cells)
-        keep.update(id(c) for c in keep_cells)
-        if input_storage is not None:
-            keep.update(id(c) for c in input_storage if c is not None)
-        clear = []
-        for node in order:
-            for v in node.outputs:
-                c = storage[v]
+        order = self.schedule(fgraph)
+        dying = [dying_inputs(fgraph, node) for node in order]
+        if n_outputs is None:
+            n_outputs = len(fgraph.outputs)
+        updates = list(updates or ())
+
+        def build():
+            storage = make_storage(fgraph, input_storage)
+            thunks = [self.make_thunk(node, storage, d) for node, d in zip(order, dying)]
+            input_cells = [storage[fgraph.inputs[i]] for i in arg_indices]
+            all_out = [storage[v] for v in fgraph.outputs]
+            update_pairs = [(all_out[out_index], dest) for out_index, dest in updates]
+            keep = set(id(c) for c in all_out)
+            keep.update(id(c) for c in keep_cells)
+            if input_storage is not None:
+                keep.update(id(c) for c in input_storage if c is not None)
+            clear = []
+            for node in order:
+                for v in node.outputs:
+                    c = storage[v]
+                    if id(c) not in keep:
+                        clear.append(c)
+            for i in arg_indices:
+                c = storage[fgraph.inputs[i]]
                 if id(c) not in keep:
                     clear.append(c)
-        for i in arg_indices:
-            c = storage[fgraph.inputs[i]]
-            if id(c) not in keep:
-                clear.append(c)
-        alias = list(input_cells)
-        if input_storage is not None:
-            alias.extend(c for c in input_storage if c is not None)
-        for v, c in storage.items():
-            if isinstance(v, Constant):
-                alias.append(c)
-        vm = vm_class(thunks, order, input_cells, filters, output_cells, arg_names=arg_names,
-                      updates=update_pairs, clear_cells=clear, unpack_single=unpack_single,
-                      describe=describe, alias_cells=alias if protect_outputs else None)
+            alias = None
+            if protect_outputs:
+                alias = list(input_cells)
+                if input_storage is not None:
+                    alias.extend(c for c in input_storage if c is not None)
+                for v, c in storage.items():
+                    if isinstance(v, Constant):
+                        alias.append(c)
+            return storage, dict(
+                thunks=thunks, nodes=order, input_cells=input_cells,
+                output_cells=all_out[:n_outputs], updates=update_pairs, clear_cells=clear,
+                alias_cells=alias)
+
+        def relink():
+            # a spare: the same thunks over storage of its own (shared
+            # cells stay shared); a plain VM, settings are the caller's
+            _, parts = build()
+            return VM(filters=filters, arg_names=arg_names, unpack_single=unpack_single,
+                      describe=describe, **parts)
+
+        storage, parts = build()
+        vm = vm_class(filters=filters, arg_names=arg_names, unpack_single=unpack_single,
+                      describe=describe, defaults=defaults, relink=relink,
+                      update_locks=update_locks, **parts)
         return vm, storage
+
+
+class PerformLinker(Linker):
+    """The reference linker: one ``PerformThunk`` (or the op's
+    ``make_py_thunk``) per node."""
+
+    def make_thunk(self, node, storage, dying=()):
+        return perform_thunk(node, storage, dying)

@@ -22,4 +22,8 @@ cdef class VM:
     cdef public list alias_cells
     cdef public object defaults
     cdef public bint trust_input
+    cdef object _lock
+    cdef public object relink
+    cdef list _spares
+    cdef public object update_locks
     cdef dict __dict__

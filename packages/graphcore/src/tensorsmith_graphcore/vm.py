@@ -7,6 +7,8 @@ callable a compiled function is made of: it checks and stores the arguments,
 runs the thunks, collects outputs, applies updates and frees intermediates.
 
 Plain Python, compiled by Cython with ``vm.pxd`` (see ``graph.py``)."""
+import threading
+
 from .graph import format_location
 
 
@@ -47,7 +49,10 @@ class VM:
       ``TypeError`` for a value it cannot accept, and the VM names the argument.
     * ``output_cells``: cells read after the run (``unpack_single``: return the
       value itself rather than a one-element list).
-    * ``updates``: (source cell, destination cell) pairs copied after the run.
+    * ``updates``: (source cell, destination cell) pairs.  They are applied
+      simultaneously after a successful run: every source is read first, then
+      every destination written (so ``a <- b, b <- a`` swaps); a failing run
+      writes none.
     * ``clear_cells``: cells reset to None after each run (intermediates).
     * ``defaults``: per input None (required) or ``(value,)``; arguments may
       also be given by input name (``arg_names``).
@@ -56,11 +61,19 @@ class VM:
       those values, or a view (its ``base`` is set), is returned as
       ``value.copy()`` (values without ``copy`` are immutable: returned as they are).
     * ``nodes[k]`` is the node of ``thunks[k]`` (for error messages) and
-      ``describe(node, exc)`` may add a line about the inputs that failed."""
+      ``describe(node, exc)`` may add a line about the inputs that failed.
+
+    Threads: a call runs on the VM's own storage when no other call is using
+    it (a non-blocking lock); a call that finds it busy runs on a spare copy
+    of the storage and thunks made by ``relink()`` (kept for later calls), or,
+    when no ``relink`` was given, waits for the lock.  ``update_locks``
+    (objects with ``acquire``/``release``, in a global order) are held for the
+    whole call, from reading the values they guard to storing the updates, so
+    concurrent calls never lose an update."""
 
     def __init__(self, thunks, nodes, input_cells, filters, output_cells, arg_names=None,
                  updates=None, clear_cells=None, unpack_single=False, describe=None,
-                 alias_cells=None, defaults=None):
+                 alias_cells=None, defaults=None, relink=None, update_locks=None):
         if len(thunks) != len(nodes):
             raise ValueError("VM: one node per thunk")
         if len(input_cells) != len(filters):
@@ -83,6 +96,10 @@ class VM:
         # per input: None (required) or a one-element tuple (default value)
         self.defaults = list(defaults) if defaults is not None and any(
             d is not None for d in defaults) else None
+        self._lock = threading.Lock()
+        self.relink = relink
+        self._spares = []
+        self.update_locks = list(update_locks) if update_locks else None
 
     def _arg_label(self, i):
         name = self.arg_names[i]
@@ -130,18 +147,61 @@ class VM:
                 )
             args = self._bind(args, kwargs)
             n = len(args)
-        cells = self.input_cells
-        filters = self.filters
-        i = 0
-        if self.trust_input:
+        if not self.trust_input:
+            filters = self.filters
+            vals = [None] * n
+            i = 0
             while i < n:
-                cells[i][0] = args[i]
+                try:
+                    vals[i] = filters[i](args[i])
+                except TypeError as e:
+                    raise TypeError(f"Bad {self._arg_label(i)}: {e}") from None
                 i += 1
-        while i < n:
+            args = vals
+        locks = self.update_locks
+        if locks is None:
+            return self._dispatch(args)
+        taken = 0
+        try:
+            for lk in locks:
+                lk.acquire()
+                taken += 1
+            return self._dispatch(args)
+        finally:
+            while taken > 0:
+                taken -= 1
+                locks[taken].release()
+
+    def _dispatch(self, args):
+        """Run on the VM's own storage, or on a spare when another thread
+        (or a call nested in this one) is using it."""
+        lock = self._lock
+        if lock.acquire(False):
             try:
-                cells[i][0] = filters[i](args[i])
-            except TypeError as e:
-                raise TypeError(f"Bad {self._arg_label(i)}: {e}") from None
+                return self._execute(args)
+            finally:
+                lock.release()
+        if self.relink is None:
+            with lock:
+                return self._execute(args)
+        spares = self._spares
+        try:
+            vm = spares.pop()
+        except IndexError:
+            vm = self.relink()
+        try:
+            return vm._execute(args)
+        finally:
+            spares.append(vm)
+
+    def _execute(self, args):
+        """Store the (already checked) arguments, run the thunks, read the
+        outputs and apply the updates, on this VM's storage."""
+        cells = self.input_cells
+        n = len(args)
+        i = 0
+        while i < n:
+            cells[i][0] = args[i]
             i += 1
         thunks = self.thunks
         m = len(thunks)
@@ -179,8 +239,14 @@ class VM:
                     if cp is not None:
                         outs[j] = cp()
                 j += 1
-        for src, dst in self.updates:
-            dst[0] = src[0]
+        upd = self.updates
+        if upd:
+            # simultaneous: read every new value before storing any
+            new = [src[0] for src, _ in upd]
+            j = 0
+            for _, dst in upd:
+                dst[0] = new[j]
+                j += 1
         for c in self.clear_cells:
             c[0] = None
         if self.unpack_single:

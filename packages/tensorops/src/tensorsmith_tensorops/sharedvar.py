@@ -1,6 +1,8 @@
 """Shared variables: graph inputs whose value lives in a storage cell that
 compiled functions read (and, through updates, write) between calls."""
 import copy
+import itertools
+import threading
 
 import numpy as np
 from tensorsmith_graphcore import user_location
@@ -8,7 +10,30 @@ from tensorsmith_graphcore import user_location
 from .type import TensorType
 from .variable import TensorVariable
 
-__all__ = ["SharedVariable", "TensorSharedVariable", "shared"]
+__all__ = ["SharedVariable", "SharedCell", "TensorSharedVariable", "shared"]
+
+
+_cell_order = itertools.count()
+
+
+class SharedCell(list):
+    """The storage cell ``[value]`` of a shared variable, with the lock that
+    calls updating it hold (``order``: the global order in which a call takes
+    several such locks, so two calls never wait on each other in a cycle).
+    Copied or pickled, it is a new cell with a new lock."""
+
+    __slots__ = ("lock", "order")
+
+    def __init__(self, value):
+        super().__init__((value,))
+        self.lock = threading.RLock()
+        self.order = next(_cell_order)
+
+    def __reduce__(self):
+        return SharedCell, (self[0],)
+
+    def __deepcopy__(self, memo):
+        return SharedCell(copy.deepcopy(self[0], memo))
 
 
 class SharedVariable:
@@ -17,7 +42,7 @@ class SharedVariable:
     expression ``function`` uses as its update when none is given."""
 
     def _init_shared(self, value, strict, allow_downcast):
-        self.container = [self.type.filter(value, strict=strict, allow_downcast=allow_downcast)]
+        self.container = SharedCell(self.type.filter(value, strict=strict, allow_downcast=allow_downcast))
         self.default_update = None
 
     def get_value(self, borrow=False, return_internal_type=False):
@@ -31,7 +56,8 @@ class SharedVariable:
         v = self.type.filter(value, strict=False, allow_downcast=None)
         if not borrow and v is value:
             v = copy.deepcopy(v)
-        self.container[0] = v
+        with self.container.lock:
+            self.container[0] = v
 
     def zero(self, borrow=False):
         """Set the value to zeros of the same shape."""

@@ -30,20 +30,39 @@ class UnusedInputError(ValueError):
 
 class In:
     """An input with options: ``value`` (default when the argument is left
-    out), ``name``, ``borrow``, ``mutable``."""
+    out), ``name``, ``strict`` (the argument must already have the input's
+    exact type: no conversion), ``allow_downcast`` (per input, as
+    ``function(allow_input_downcast=)``), ``borrow`` and ``mutable``
+    (permissions: the function may keep or overwrite the caller's array; it
+    never needs to today).  ``update`` and ``implicit`` (PyTensor's stateful
+    inputs) are not supported: use a shared variable with ``updates=``."""
 
     def __init__(self, variable, name=None, value=None, update=None, mutable=False, borrow=False,
-                 implicit=False):
+                 implicit=False, strict=False, allow_downcast=None, autoname=True, shared=False):
+        if update is not None:
+            raise NotImplementedError(
+                "In(update=...): stateful inputs are not supported; keep the state in a shared "
+                "variable (tensorsmith.shared) and pass updates=[(shared_var, new_value)] to function")
+        if implicit:
+            raise NotImplementedError(
+                "In(implicit=True) is not supported; shared variables are implicit inputs already")
+        if shared:
+            raise NotImplementedError("In(shared=True) is not supported; use a shared variable")
         self.variable = variable
-        self.name = name if name is not None else variable.name
+        self.name = name if name is not None else (variable.name if autoname else None)
         self.value = value
         self.update = update
         self.mutable = mutable
         self.borrow = borrow
         self.implicit = implicit
+        self.strict = bool(strict)
+        self.allow_downcast = allow_downcast
 
 
 class Out:
+    """An output with options: ``borrow=True`` permits the function to return
+    an array it may reuse later (today outputs are always fresh arrays)."""
+
     def __init__(self, variable, borrow=False):
         self.variable = variable
         self.borrow = borrow
@@ -130,6 +149,43 @@ def _check_input(v, i):
     return v
 
 
+def _check_profile(profile):
+    if profile is None:
+        from tensorsmith_tensorops.config import config
+
+        profile = getattr(config, "profile", False)
+    if profile:
+        raise NotImplementedError(
+            "function(profile=...) / config.profile: per-node profiling is not implemented yet; "
+            "time the compiled function as a whole (timeit, cProfile) meanwhile")
+
+
+def _check_no_inplace(fgraph):
+    for node in fgraph.toposort():
+        if getattr(node.op, "destroy_map", None):
+            raise TypeError(
+                f"function: the graph contains {node.op}, which overwrites its inputs; pass "
+                "accept_inplace=True to compile it anyway (made at "
+                f"{format_location(location_of(node.outputs[0]))})")
+
+
+def _make_filter(t, in_obj, allow_input_downcast):
+    allow = in_obj.allow_downcast if in_obj.allow_downcast is not None else allow_input_downcast
+    if in_obj.strict:
+        def strict_filter(x, t=t):
+            return t.filter(x, strict=True)
+
+        return strict_filter
+    make = getattr(t, "make_filter", None)
+    if make is not None:
+        return make(allow)
+
+    def filt(x, t=t):
+        return t.filter(x, strict=False, allow_downcast=allow)
+
+    return filt
+
+
 # compiling a large graph allocates only live objects (the copy of the graph,
 # its storage and thunks): collections midway would find nothing to free
 @gc_paused()
@@ -141,11 +197,18 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     ``outputs`` may be one variable (the function returns one value) or a
     list (it returns a list).  ``updates``: pairs (shared variable, new
     value expression) applied after each call.  ``givens``: pairs (variable,
-    replacement) substituted in the graph before compiling."""
+    replacement) substituted in the graph before compiling (``rebuild_strict=True``: a
+    replacement must have the replaced variable's type, or one convertible to
+    it; ``False``: any type, the graph is rebuilt with the new types).
+    ``no_default_updates``: True, or a list of shared variables whose
+    default updates (e.g. random generators) are not applied.
+    ``accept_inplace``: whether the graph may contain ops that overwrite
+    their inputs (ops with a ``destroy_map``)."""
+    _check_profile(profile)
     if not isinstance(inputs, (list, tuple)):
         raise TypeError(f"function: inputs must be a list of variables, got {type(inputs).__name__}")
-    in_objs = [i if isinstance(i, In) else In(i) for i in inputs]
     in_vars = [_check_input(i, k) for k, i in enumerate(inputs)]
+    in_objs = [i if isinstance(i, In) else In(i) for i in inputs]
     if len(set(in_vars)) != len(in_vars):
         raise ValueError("function: an input variable appears twice in inputs")
 
@@ -200,21 +263,34 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     if givens:
         pairs = list(givens.items()) if isinstance(givens, dict) else list(givens)
         pairs = [(a, b if isinstance(b, Variable) else as_tensor_variable(b)) for a, b in pairs]
+        checked = []
         for a, b in pairs:
-            if a.type != b.type and a.type.convert_variable(b) is None:
-                raise TypeError(f"function: givens replaces {a} of type {a.type} by {b} of type {b.type}")
+            if not isinstance(a, Variable):
+                raise TypeError(f"function: givens keys must be symbolic variables, got {a!r}")
+            if rebuild_strict and a.type != b.type:
+                conv = a.type.convert_variable(b)
+                if conv is None:
+                    raise TypeError(
+                        f"function: givens replaces {a} of type {a.type} by {b} of type {b.type}; "
+                        "give a replacement of the same type, or pass rebuild_strict=False to "
+                        "rebuild the graph with the new type")
+                b = conv
+            checked.append((a, b))
+        pairs = checked
         replaced = clone_replace(out_vars + [e for _, e in upd_checked], pairs)
         out_vars = replaced[:len(out_vars)]
         upd_checked = [(sv, e) for (sv, _), e in zip(upd_checked, replaced[len(out_vars):])]
 
     # default updates of shared variables used by the graph (e.g. random generators)
-    if not no_default_updates:
+    if no_default_updates is not True:
+        skip = set(no_default_updates) if no_default_updates else set()
         k = 0
         while True:
             all_outs = out_vars + [e for _, e in upd_checked]
             extra = []
             for v in graph_inputs(all_outs):
-                if isinstance(v, SharedVariable) and v not in seen_upd and v.default_update is not None:
+                if (isinstance(v, SharedVariable) and v not in seen_upd and v not in skip
+                        and v.default_update is not None):
                     extra.append((v, v.default_update))
                     seen_upd.add(v)
             if not extra:
@@ -256,6 +332,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
                 warnings.warn(msg, stacklevel=2)
 
     fgraph = FunctionGraph(in_vars + shared_inputs, all_outs, clone=True)
+    if not accept_inplace:
+        _check_no_inplace(fgraph)
     mode_obj = get_mode(mode)
     mode_obj.rewrite(fgraph)
 
@@ -264,33 +342,27 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     updates_spec = []
     for j, (sv, _) in enumerate(upd_checked):
         updates_spec.append((n_out + j, sv.container))
-    filters = []
-    for v in in_vars:
-        t = v.type
-        make = getattr(t, "make_filter", None)
-        if make is not None:
-            filters.append(make(allow_input_downcast))
-        else:
-            def filt(x, t=t):
-                return t.filter(x, strict=False, allow_downcast=allow_input_downcast)
-
-            filters.append(filt)
+    filters = [_make_filter(v.type, o, allow_input_downcast) for v, o in zip(in_vars, in_objs)]
     arg_names = [o.name for o in in_objs]
+    defaults = None
+    if any(o.value is not None for o in in_objs):
+        defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
+    # calls that update shared variables hold their locks (in one global
+    # order) from reading the values to storing the new ones
+    update_locks = sorted({id(sv.container): sv.container for sv, _ in upd_checked}.values(),
+                          key=lambda c: c.order)
+    update_locks = [c.lock for c in update_locks] or None
     linker = mode_obj.linker
     vm, storage = linker.make_vm(
         fgraph, filters, arg_indices=list(range(len(in_vars))), arg_names=arg_names,
         input_storage=input_storage, updates=updates_spec, unpack_single=single,
-        describe=_describe_failure, vm_class=Function)
-    if upd_checked:
-        # the VM returns only the user's outputs
-        vm.output_cells = vm.output_cells[:n_out]
-        # updates were wired to the full output list before truncation
+        describe=_describe_failure, vm_class=Function, n_outputs=n_out,
+        update_locks=update_locks, defaults=defaults)
     vm._spec = (inputs, outputs, dict(
         mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
-        name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input))
+        name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input,
+        accept_inplace=accept_inplace, rebuild_strict=rebuild_strict))
     vm.trust_input = bool(trust_input)
-    if any(o.value is not None for o in in_objs):
-        vm.defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
     vm.inputs = in_vars
     vm.outputs = out_vars
     vm.fgraph = fgraph
