@@ -13,7 +13,7 @@ import sys
 __version__ = "0.1.0"
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-HOT_MODULES = ("graph", "fg", "vm", "op")
+HOT_MODULES = ("graph", "fg", "vm", "op", "link")
 
 
 class _SourceOnlyFinder(importlib.abc.MetaPathFinder):
@@ -80,7 +80,7 @@ def pure_python():
     name = "tensorsmith_graphcore_pure"
     if name in sys.modules:
         return sys.modules[name]
-    sys.meta_path.insert(0, _SourceOnlyFinder(name, _HERE, HOT_MODULES + ("link", "util")))
+    sys.meta_path.insert(0, _SourceOnlyFinder(name, _HERE, HOT_MODULES + ("util",)))
     spec = importlib.util.spec_from_file_location(
         name, os.path.join(_HERE, "__init__.py"), submodule_search_locations=[]
     )

@@ -44,9 +44,13 @@ def perform_thunk(node, storage, dying=()):
     return PerformThunk(node, node.op.perform, in_cells, out_cells)
 
 
+_TUPLES = {}
+
+
 def dying_inputs(fgraph, node):
     """Positions of ``node``'s inputs that are intermediates used by ``node``
-    alone (not graph outputs): their values are dead once ``node`` ran."""
+    alone (not graph outputs): their values are dead once ``node`` ran.
+    (Equal tuples are shared: a large graph has only a few distinct ones.)"""
     res = []
     i = 0
     for v in node.inputs:
@@ -59,7 +63,8 @@ def dying_inputs(fgraph, node):
             if only_here:
                 res.append(i)
         i += 1
-    return tuple(res)
+    t = tuple(res)
+    return _TUPLES.setdefault(t, t)
 
 
 class Linker:

@@ -5,6 +5,7 @@ import numpy as np
 from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
+from ._ufunc_thunk import UfuncThunk
 from .scalar import ScalarOp
 from .type import TensorType
 
@@ -146,68 +147,33 @@ class Elemwise(Op):
         return so.ufunc is not None and type(so).impl is _base_impl and so.nin in (1, 2)
 
     def make_py_thunk(self, node, input_cells, output_cells, dying=()):
-        """A closure equivalent to ``perform`` for single-output ufunc-backed
-        scalar ops of one or two inputs (the common case), without the generic
-        argument packing.  An input that is ``dying`` (read by no later node)
+        """A thunk (``UfuncThunk``, compiled where Cython ran) equivalent to
+        ``perform`` for single-output ufunc-backed scalar ops of one or two
+        inputs (the common case), without the generic argument packing.  An input that is ``dying`` (read by no later node)
         and was freshly allocated by another such Elemwise gives its buffer to
         the output when dtype and shape allow (no temporary array)."""
-        so = self.scalar_op
-        uf = so.ufunc
-        if (uf is None or len(output_cells) != 1 or type(so).impl is not _base_impl
-                or len(input_cells) != uf.nin):
+        uf = self.__dict__.get("_thunk_ufunc", False)
+        if uf is False:
+            # once per op: the ufunc its thunks call, or None (no fast path)
+            so = self.scalar_op
+            uf = so.ufunc
+            if uf is not None and (type(so).impl is not _base_impl or uf.nin > 2 or uf.nout != 1):
+                uf = None
+            self.__dict__["_thunk_ufunc"] = uf
+        if uf is None or len(output_cells) != 1 or len(input_cells) != uf.nin:
             return None
-        dt = node.outputs[0].type.numpy_dtype
-        ndarray = np.ndarray
-        asarray = np.asarray
-        o = output_cells[0]
+        out_type = node.outputs[0].type
+        dt = out_type.numpy_dtype
         reuse = -1
         for i in dying:
             v = node.inputs[i]
             owner_op = v.owner.op
             if (isinstance(owner_op, Elemwise) and owner_op._fresh_outputs()
-                    and v.type.dtype == node.outputs[0].type.dtype
-                    and v.type.ndim == node.outputs[0].type.ndim):
+                    and v.type.dtype == out_type.dtype
+                    and len(v.type.shape) == len(out_type.shape)):
                 reuse = i
                 break
-        big = 8192
-        if len(input_cells) == 1:
-            (a,) = input_cells
-            if reuse == 0:
-                def thunk():
-                    x = a[0]
-                    if type(x) is ndarray and x.size >= big and x.base is None and x.flags.writeable:
-                        o[0] = uf(x, out=x)
-                    else:
-                        r = uf(x)
-                        o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
-            else:
-                def thunk():
-                    r = uf(a[0])
-                    o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
-        elif len(input_cells) == 2:
-            a, b = input_cells
-            if reuse >= 0:
-                mine, other = (a, b) if reuse == 0 else (b, a)
-
-                def thunk():
-                    x = mine[0]
-                    y = other[0]
-                    if (type(x) is ndarray and x.size >= big and x.base is None and x.flags.writeable
-                            and (type(y) is not ndarray or y.shape == x.shape or y.size == 1)):
-                        o[0] = uf(x, y, out=x) if reuse == 0 else uf(y, x, out=x)
-                    else:
-                        r = uf(a[0], b[0])
-                        o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
-            else:
-                def thunk():
-                    r = uf(a[0], b[0])
-                    o[0] = r if type(r) is ndarray and r.dtype == dt else asarray(r, dtype=dt)
-        else:
-            return None
-        thunk.node = node
-        thunk.input_cells = input_cells
-        thunk.output_cells = output_cells
-        return thunk
+        return UfuncThunk(node, uf, dt, input_cells, output_cells, reuse)
 
     def infer_shape(self, fgraph, node, input_shapes):
         from .shape import broadcast_shape_symbolic

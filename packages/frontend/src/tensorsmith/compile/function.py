@@ -332,6 +332,9 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
                 warnings.warn(msg, stacklevel=2)
 
     fgraph = FunctionGraph(in_vars + shared_inputs, all_outs, clone=True)
+    # the map from the user's variables to their copies is not needed past
+    # this point, and holds two entries per node for the function's lifetime
+    fgraph.memo = None
     if not accept_inplace:
         _check_no_inplace(fgraph)
     mode_obj = get_mode(mode)
