@@ -12,9 +12,8 @@ One pass over the graph, linear in its size, no recursion:
    are kept in lists and summed with ``type.add_gradients`` once, when a
    variable's total is first needed (all its clients come before it).
 """
-import warnings
 
-from tensorsmith_graphcore import Constant, Variable, gc_paused, toposort
+from tensorsmith_graphcore import Constant, Variable, gc_paused, toposort, warn_user
 
 from .markers import (
     DisconnectedGrad, DisconnectedInputError, MissingTypeHookError, NullGrad, disconnected,
@@ -443,7 +442,7 @@ def _finish(total, relevant, cost, wrt_list, disconnected_inputs, add_names, ret
             )
             if disconnected_inputs == "raise":
                 raise DisconnectedInputError(msg)
-            warnings.warn(msg, stacklevel=3)
+            warn_user(msg, UserWarning)
         if isinstance(g, NullGrad):
             if null_gradients == "raise":
                 raise g.error(f"grad with respect to wrt[{idx}] ({w})")

@@ -56,7 +56,6 @@ from .graph import (  # noqa: E402
     is_in_ancestors,
     location_of,
     orphans_between,
-    register_library_path,
     set_tracing,
     toposort,
     user_location,
@@ -66,10 +65,20 @@ from .fg import Feature, FunctionGraph, InconsistencyError, MissingInputError  #
 from .op import Op, Type  # noqa: E402
 from .vm import VM, PerformThunk  # noqa: E402
 from .link import Linker, PerformLinker, make_storage  # noqa: E402
-from .util import gc_paused  # noqa: E402
+from .util import add_library_path as _add_warning_library_path  # noqa: E402
+from .util import gc_paused, user_frame, warn_user  # noqa: E402
 
 COMPILED = not _graph_mod.__file__.endswith(".py")
 """True when the hot modules are the Cython-compiled ones."""
+
+
+def register_library_path(path):
+    """Frames whose file lies under ``path`` are library frames: a node's
+    trace skips them and points at the first frame outside every registered
+    path, and so does a warning issued with ``warn_user``."""
+    _graph_mod.register_library_path(path)
+    _add_warning_library_path(path)
+
 
 register_library_path(_HERE)
 
@@ -104,5 +113,6 @@ __all__ = [
     "toposort", "io_toposort", "ancestors", "graph_inputs", "vars_between", "applys_between",
     "orphans_between", "clone", "clone_get_equiv", "clone_replace", "equal_computations",
     "graph_hash", "is_in_ancestors", "location_of", "user_location", "format_location", "register_library_path",
-    "set_tracing", "get_tracing", "make_storage", "gc_paused", "COMPILED", "pure_python",
+    "set_tracing", "get_tracing", "make_storage", "gc_paused", "warn_user", "user_frame", "COMPILED",
+    "pure_python",
 ]

@@ -75,8 +75,22 @@ class _TensorOperators:
     def __getitem__(self, idx):
         return _ns().subtensor(self, idx)
 
-    def __array_ufunc__(self, *args, **kwargs):
-        return NotImplemented
+    def __divmod__(self, other): return _ns().divmod(self, other)
+    def __rdivmod__(self, other): return _ns().divmod(other, self)
+
+    # -- NumPy interoperation --------------------------------------------------
+    # ``ndarray * x`` (and every other operator with a NumPy array or scalar on
+    # the left) reaches NumPy first, which calls the ufunc (np.multiply), which
+    # hands over to ``__array_ufunc__``: it builds the same node as
+    # ``x.__rmul__(ndarray)``, the NumPy operand becoming a constant.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _array_ufunc(self, ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _array_function(func, types, args, kwargs)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(_no_array_message(self))
 
     __array_priority__ = 1000
 
@@ -314,6 +328,207 @@ for _name in ("arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "ce
               "sin", "sinh", "sqrt", "tan", "tanh", "trunc"):
     setattr(_TensorOperators, _name, _elementwise_method(_name))
 del _name
+
+
+# ---------------------------------------------------------------------------
+# NumPy interoperation: ufuncs and functions called on tensors
+# ---------------------------------------------------------------------------
+# ufuncs whose tensorsmith.tensor function has another name
+_UFUNC_TO_PT = {"degrees": "rad2deg", "radians": "deg2rad"}
+# ufuncs whose pt function is not an Elemwise (generalized ufuncs, tuples)
+_UFUNC_NOT_ELEMWISE = frozenset({"matmul", "matvec", "vecmat", "vecdot", "divmod"})
+# what to use instead of a ufunc method (np.add.reduce(x) ...)
+_UFUNC_METHOD_HINTS = {
+    ("add", "reduce"): "pt.sum", ("multiply", "reduce"): "pt.prod",
+    ("maximum", "reduce"): "pt.max", ("minimum", "reduce"): "pt.min",
+    ("logical_and", "reduce"): "pt.all", ("logical_or", "reduce"): "pt.any",
+    ("add", "accumulate"): "pt.cumsum", ("multiply", "accumulate"): "pt.cumprod",
+    ("multiply", "outer"): "pt.outer", ("add", "at"): "pt.inc_subtensor",
+}
+# ``a < x`` is ``x > a``: the comparison with its operands swapped
+_SWAPPED_COMPARISONS = {"less": "gt", "less_equal": "ge", "greater": "lt", "greater_equal": "le"}
+_COMPUTE_FIRST = ("or compute the value first (tensorsmith.function, or .eval() for a quick look) "
+                  "and apply NumPy to it")
+
+
+def _no_array_message(var):
+    if isinstance(var, Constant):
+        what, hint = "tensor constant", "use its value, `.data`"
+    elif hasattr(var, "get_value"):
+        what, hint = "shared variable", "use its current value, `.get_value()`"
+    else:
+        what, hint = "symbolic tensor", (
+            "it has no value until a compiled function computes it (tensorsmith.function; "
+            "`.eval()` for a quick look)")
+    return (f"cannot convert the {what} {var} to a NumPy array: {hint}. To combine a tensor "
+            "with NumPy data, use operators or pt functions, which turn the NumPy operands into "
+            "constants.")
+
+
+def _pt_function_for_ufunc(ufunc):
+    """``(name, function)`` in tensorsmith.tensor for a NumPy ufunc, or ``(None, None)``."""
+    from .elemwise import Elemwise
+
+    name = _UFUNC_TO_PT.get(ufunc.__name__, ufunc.__name__)
+    f = getattr(_ns(), name, None)
+    if f is not None and (isinstance(f, Elemwise) or name in _UFUNC_NOT_ELEMWISE):
+        return name, f
+    return None, None
+
+
+def _array_ufunc(tensor, ufunc, method, inputs, kwargs):
+    """``__array_ufunc__``: build the graph of a NumPy ufunc called on tensors,
+    the NumPy operands becoming constants, or raise a TypeError that names the
+    function to use."""
+    name = ufunc.__name__
+    if "out" in kwargs:
+        raise TypeError(
+            f"np.{name}(..., out=...) with a symbolic tensor: a NumPy array cannot hold a "
+            "symbolic result (an in-place operator such as `a += x`, with `a` a NumPy array, "
+            "does this). Write `a = a + x`, which makes a new symbolic tensor, "
+            + _COMPUTE_FIRST)
+    pt_name, f = _pt_function_for_ufunc(ufunc)
+    if method != "__call__":
+        hint = _UFUNC_METHOD_HINTS.get((name, method))
+        raise TypeError(
+            f"np.{name}.{method} does not build a graph from a symbolic tensor; use "
+            + (hint if hint else "the tensorsmith.tensor (pt) functions") + ", " + _COMPUTE_FIRST)
+    if name in ("equal", "not_equal"):
+        a, b = (inputs + (None, None))[:2]
+        if not kwargs and len(inputs) == 2 and not isinstance(a, Variable) and isinstance(b, Variable):
+            # ``a == x`` (and the reflection of ``x == a``) with a NumPy array or
+            # scalar ``a``: == and != on tensor variables are identity, as in
+            # PyTensor, whichever side the tensor is on.
+            return name == "not_equal"
+        raise TypeError(
+            f"np.{name} on a symbolic tensor: == and != compare tensor variables by identity "
+            f"(as in PyTensor); for the elementwise comparison use pt.{'eq' if name == 'equal' else 'neq'}(a, b)")
+    if (name in _SWAPPED_COMPARISONS and not kwargs and len(inputs) == 2
+            and not isinstance(inputs[0], Variable) and isinstance(inputs[1], Variable)):
+        # ``a < x`` with a NumPy ``a``: the node Python builds for ``2 < x``
+        # (the reflection ``x > a``), so both spell the same graph.
+        return getattr(_ns(), _SWAPPED_COMPARISONS[name])(inputs[1], inputs[0])
+    if f is None:
+        raise TypeError(
+            f"np.{name} has no symbolic counterpart in tensorsmith.tensor: build the expression "
+            "from pt functions, " + _COMPUTE_FIRST)
+    if kwargs:
+        raise TypeError(
+            f"np.{name}(..., {', '.join(f'{k}=' for k in sorted(kwargs))}) with a symbolic tensor: "
+            f"these options do not apply to graphs; call pt.{pt_name}(...) without them "
+            "(pt.cast converts a dtype, pt.switch selects where a condition holds)")
+    return f(*inputs)
+
+
+# NumPy functions that build the graph of the tensorsmith.tensor function
+# named here (same meaning; NumPy's arguments are passed on by name).
+_NP_FUNCTIONS = {
+    n: n for n in (
+        "sum", "prod", "mean", "max", "min", "std", "var", "argmax", "argmin", "all", "any",
+        "cumsum", "cumprod", "ptp", "median", "dot", "outer", "tensordot", "kron", "transpose",
+        "matrix_transpose", "reshape", "squeeze", "expand_dims", "swapaxes", "moveaxis",
+        "broadcast_to", "flip", "roll", "diff", "where", "concatenate", "stack", "clip", "trace",
+        "diagonal", "take", "repeat", "tile", "triu", "tril", "searchsorted", "isclose",
+        "allclose", "nan_to_num", "zeros_like", "ones_like", "full_like", "shape", "sort",
+        "argsort")
+}
+_NP_FUNCTIONS.update(amax="max", amin="min")
+_NP_RENAMES = {"clip": {"a_min": "min", "a_max": "max"}}
+_signatures = {}
+
+
+def _signature(f):
+    try:
+        return _signatures[f]
+    except KeyError:
+        pass
+    import inspect
+
+    try:
+        sig = inspect.signature(f)
+    except (TypeError, ValueError):
+        sig = None
+    _signatures[f] = sig
+    return sig
+
+
+def _is_default(value, default):
+    if value is default:
+        return True
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except Exception:
+        return False
+
+
+def _array_function(func, types, args, kwargs):
+    """``__array_function__``: NumPy functions called with tensors."""
+    if not all(issubclass(t, (Variable, np.ndarray)) for t in types):
+        return NotImplemented
+    name = func.__name__
+    ns = _ns()
+    if name == "ndim" and len(args) == 1 and not kwargs:
+        return args[0].type.ndim
+    if name == "size" and args and isinstance(args[0], _TensorOperators):
+        axis = args[1] if len(args) > 1 else kwargs.get("axis")
+        return args[0].size if axis is None else args[0].shape[axis]
+    module = getattr(func, "__module__", None) or ""
+    prefix = next((m + "." for m in ("linalg", "fft") if module.startswith("numpy." + m)), "")
+    pt_name = _NP_FUNCTIONS.get(name) if not prefix and module.startswith("numpy") else None
+    if pt_name is None:
+        sub = getattr(ns, prefix[:-1], None) if prefix else ns
+        alt = f"pt.{prefix}{name}" if sub is not None and hasattr(sub, name) else None
+        raise TypeError(
+            f"np.{prefix}{name} does not build a graph from symbolic tensors; "
+            + (f"use {alt}, " if alt else "build the expression from tensorsmith.tensor (pt) functions, ")
+            + _COMPUTE_FIRST)
+    target = getattr(ns, pt_name)
+    np_sig, pt_sig = _signature(func), _signature(target)
+    if np_sig is None or pt_sig is None:  # pragma: no cover (signatures of these are known)
+        return target(*args, **kwargs)
+    try:
+        bound = np_sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"np.{name}: {e}") from None
+    renames = _NP_RENAMES.get(name, {})
+    pt_params = pt_sig.parameters
+    no_value = getattr(np, "_NoValue", object())
+    pos, kw = [], {}
+    items = list(bound.arguments.items())
+    while items:
+        pname, value = items.pop(0)
+        p = np_sig.parameters.get(pname)
+        if p is not None and p.kind is p.VAR_POSITIONAL:
+            pos.extend(value)
+            continue
+        if p is not None and p.kind is p.VAR_KEYWORD:
+            items.extend(value.items())
+            continue
+        if p is not None and (p.kind is p.POSITIONAL_ONLY
+                              or (p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD)):
+            pos.append(value)
+            continue
+        if pname == "out" and value is None:
+            continue
+        if pname == "out":
+            raise TypeError(
+                f"np.{name}(..., out=...) with a symbolic tensor: a NumPy array cannot hold a "
+                f"symbolic result; use pt.{pt_name}(...) and keep the result, " + _COMPUTE_FIRST)
+        tname = renames.get(pname, pname)
+        tp = pt_params.get(tname)
+        if tp is not None and tp.kind in (tp.POSITIONAL_OR_KEYWORD, tp.KEYWORD_ONLY) and len(pos) <= list(
+                pt_params).index(tname):
+            kw[tname] = value
+            continue
+        if value is no_value or (p is not None and _is_default(value, p.default)):
+            continue
+        shown = repr(value)
+        if len(shown) > 40 or "\n" in shown:
+            shown = f"<{type(value).__name__}>"
+        raise TypeError(
+            f"np.{name}(..., {pname}={shown}) with a symbolic tensor: pt.{pt_name} has no such "
+            f"option; call pt.{pt_name}{pt_sig} directly")
+    return target(*pos, **kw)
 
 
 class TensorVariable(_TensorOperators, Variable):

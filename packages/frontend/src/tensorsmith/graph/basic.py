@@ -4,11 +4,10 @@ As in PyTensor 3, the traversals moved to ``tensorsmith.graph.traversal``: the
 old names still resolve here (to the ``traversal`` functions, with a
 FutureWarning).  ``toposort``, ``orphans_between`` and ``clone_replace``, which
 this module had before, stay available under the same terms."""
-import warnings
-
 from tensorsmith_graphcore import (  # noqa: F401
     Apply, Constant, Variable, clone, clone_get_equiv, equal_computations,
 )
+from tensorsmith_graphcore import warn_user
 
 _MOVED_TO_TRAVERSAL = frozenset({
     "walk", "ancestors", "graph_inputs", "explicit_graph_inputs", "vars_between",
@@ -21,11 +20,10 @@ _MOVED_TO_REPLACE = frozenset({"clone_replace"})
 def __getattr__(name):
     if name in _MOVED_TO_TRAVERSAL or name in _MOVED_TO_REPLACE:
         module = "traversal" if name in _MOVED_TO_TRAVERSAL else "replace"
-        warnings.warn(
+        warn_user(
             f"`tensorsmith.graph.basic.{name}` was moved to `tensorsmith.graph.{module}.{name}`. "
             "Calling it from the old location will fail in a future release.",
             FutureWarning,
-            stacklevel=2,
         )
         from importlib import import_module
 
