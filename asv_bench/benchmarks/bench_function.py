@@ -65,3 +65,77 @@ class CompileLargeGraph:
 
     def time_compile(self, n):
         tensorsmith.function([self.x], self.y)
+
+    def peakmem_compile(self, n):
+        # peak memory of the process: the graph (setup) plus what function adds
+        tensorsmith.function([self.x], self.y)
+
+
+class ThreadedCalls:
+    """8 threads calling one function at once (every call needs its own
+    storage: spares), against the same calls from one thread."""
+
+    def setup(self):
+        import threading
+
+        x = pt.dvector("x")
+        self.f = tensorsmith.function([x], (pt.exp(-x * x) * 2.0 + 1.0).sum())
+        self.v = np.ones(1000)
+        self.threading = threading
+
+    def _calls(self, k):
+        f, v = self.f, self.v
+        for _ in range(k):
+            f(v)
+
+    def time_one_thread_800_calls(self):
+        self._calls(800)
+
+    def time_eight_threads_100_calls_each(self):
+        ts = [self.threading.Thread(target=self._calls, args=(100,)) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+
+class CompileMemoryChain:
+    """Memory that ``function`` adds for an elementwise chain with its
+    gradient (issue 8: at most 1 KB per chain node): the graph is built in
+    setup, so ``peakmem_compile`` minus ``peakmem_graph_only`` is what
+    compiling adds; ``track_function_bytes_per_node`` measures it directly."""
+
+    params = [50_000]
+    param_names = ["n"]
+    timeout = 300
+    number = 1
+    repeat = (1, 1, 60.0)
+
+    def setup(self, n):
+        x = pt.dvector("x")
+        y = x
+        for i in range(n):
+            y = pt.sin(y) if i % 2 else y * 1.0001
+        cost = y.sum()
+        self.x, self.outs = x, [cost, tensorsmith.grad(cost, x)]
+
+    def peakmem_graph_only(self, n):
+        pass
+
+    def peakmem_compile(self, n):
+        tensorsmith.function([self.x], self.outs)
+
+    def track_function_bytes_per_node(self, n):
+        import gc
+        import tracemalloc
+
+        gc.collect()
+        tracemalloc.start()
+        f = tensorsmith.function([self.x], self.outs)
+        gc.collect()
+        cur, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del f
+        return cur / n
+
+    track_function_bytes_per_node.unit = "bytes per chain node"
