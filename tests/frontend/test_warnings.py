@@ -100,10 +100,6 @@ def test_moved_graph_basic_names_warn_at_the_users_line():
     _assert_here(_only(rec, FutureWarning), line)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compile/function.py (owned elsewhere) still issues its on_unused_input warning with "
-    "warnings.warn(stacklevel=2) through a wrapper; switch it to tensorsmith_graphcore.warn_user "
-    "and remove this marker"))
 def test_function_on_unused_input_warn_names_the_callers_line():
     x, y = pt.dscalar("x"), pt.dscalar("y")
     with warnings.catch_warnings(record=True) as rec:

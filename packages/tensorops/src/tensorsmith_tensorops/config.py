@@ -456,10 +456,9 @@ class Config:
             if not os.path.isfile(path):
                 self._rc_files.append((path, "not found"))
                 if named:
-                    import warnings
+                    from tensorsmith_graphcore import warn_user
 
-                    warnings.warn(f"{RC_VAR} names {path!r}, which is not a file; it is skipped",
-                                  stacklevel=2)
+                    warn_user(f"{RC_VAR} names {path!r}, which is not a file; it is skipped")
                 continue
             self._rc_files.append((path, "read"))
             entries.extend(self._parse_rc(path, environ))

@@ -15,6 +15,7 @@ from tensorsmith_graphcore import (
     gc_paused,
     location_of,
     graph_inputs,
+    warn_user,
 )
 from tensorsmith_tensorops.basic import as_tensor_variable
 from tensorsmith_tensorops.sharedvar import SharedVariable
@@ -327,9 +328,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
                        "on_unused_input='ignore' (or 'warn') if this is intended")
                 if on_unused_input == "raise":
                     raise UnusedInputError(msg)
-                import warnings
-
-                warnings.warn(msg, stacklevel=2)
+                warn_user(msg)
 
     fgraph = FunctionGraph(in_vars + shared_inputs, all_outs, clone=True)
     # the map from the user's variables to their copies is not needed past
