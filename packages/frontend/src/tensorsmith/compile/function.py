@@ -187,32 +187,26 @@ def _make_filter(t, in_obj, allow_input_downcast):
     return filt
 
 
-# compiling a large graph allocates only live objects (the copy of the graph,
-# its storage and thunks): collections midway would find nothing to free
-@gc_paused()
-def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,
-             accept_inplace=False, name=None, rebuild_strict=True, allow_input_downcast=None,
-             profile=None, on_unused_input=None, trust_input=False):
-    """Compile ``outputs`` as a function of ``inputs``.
+class _Request:
+    """What ``function`` was asked for, checked: the inputs (variables and
+    their ``In`` options), the outputs, the updates (shared variable, new
+    value) and the shared variables the graph reads."""
 
-    ``outputs`` may be one variable (the function returns one value) or a
-    list (it returns a list).  ``updates``: pairs (shared variable, new
-    value expression) applied after each call.  ``givens``: pairs (variable,
-    replacement) substituted in the graph before compiling (``rebuild_strict=True``: a
-    replacement must have the replaced variable's type, or one convertible to
-    it; ``False``: any type, the graph is rebuilt with the new types).
-    ``no_default_updates``: True, or a list of shared variables whose
-    default updates (e.g. random generators) are not applied.
-    ``accept_inplace``: whether the graph may contain ops that overwrite
-    their inputs (ops with a ``destroy_map``)."""
-    _check_profile(profile)
-    if not isinstance(inputs, (list, tuple)):
-        raise TypeError(f"function: inputs must be a list of variables, got {type(inputs).__name__}")
-    in_vars = [_check_input(i, k) for k, i in enumerate(inputs)]
-    in_objs = [i if isinstance(i, In) else In(i) for i in inputs]
-    if len(set(in_vars)) != len(in_vars):
-        raise ValueError("function: an input variable appears twice in inputs")
+    def __init__(self, in_vars, in_objs, out_vars, out_list, single, updates, shared_inputs):
+        self.in_vars = in_vars
+        self.in_objs = in_objs
+        self.out_vars = out_vars
+        self.out_list = out_list
+        self.single = single
+        self.updates = updates
+        self.shared_inputs = shared_inputs
 
+    @property
+    def all_outputs(self):
+        return self.out_vars + [e for _, e in self.updates]
+
+
+def _check_outputs(outputs):
     single = False
     if outputs is None:
         out_list = []
@@ -231,25 +225,27 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
             except TypeError:
                 raise TypeError(f"function: output {k} is not a symbolic variable: {o!r}") from None
         out_vars.append(o)
+    return out_vars, out_list, single
 
-    # updates
+
+def _check_updates(updates):
     if updates is None:
         upd = []
     elif isinstance(updates, dict):
         upd = list(updates.items())
     else:
         upd = list(updates)
-    seen_upd = set()
-    upd_checked = []
+    seen = set()
+    checked = []
     for k, pair in enumerate(upd):
         if not isinstance(pair, (list, tuple)) or len(pair) != 2:
             raise TypeError(f"function: updates[{k}] must be a (shared variable, new value) pair, got {pair!r}")
         sv, expr = pair
         if not isinstance(sv, SharedVariable):
             raise TypeError(f"function: updates must update shared variables; {sv} is not one")
-        if sv in seen_upd:
+        if sv in seen:
             raise ValueError(f"function: {sv} is updated twice")
-        seen_upd.add(sv)
+        seen.add(sv)
         expr = as_tensor_variable(expr) if not isinstance(expr, Variable) else expr
         if expr.type != sv.type:
             conv = sv.type.convert_variable(expr)
@@ -258,117 +254,189 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
                     f"function: the update of {sv} (type {sv.type}) has type {expr.type}; "
                     "cast it (e.g. .astype) or give the shared variable a matching type")
             expr = conv
-        upd_checked.append((sv, expr))
+        checked.append((sv, expr))
+    return checked
 
-    # givens
-    if givens:
-        pairs = list(givens.items()) if isinstance(givens, dict) else list(givens)
-        pairs = [(a, b if isinstance(b, Variable) else as_tensor_variable(b)) for a, b in pairs]
-        checked = []
-        for a, b in pairs:
-            if not isinstance(a, Variable):
-                raise TypeError(f"function: givens keys must be symbolic variables, got {a!r}")
-            if rebuild_strict and a.type != b.type:
-                conv = a.type.convert_variable(b)
-                if conv is None:
-                    raise TypeError(
-                        f"function: givens replaces {a} of type {a.type} by {b} of type {b.type}; "
-                        "give a replacement of the same type, or pass rebuild_strict=False to "
-                        "rebuild the graph with the new type")
-                b = conv
-            checked.append((a, b))
-        pairs = checked
-        replaced = clone_replace(out_vars + [e for _, e in upd_checked], pairs)
-        out_vars = replaced[:len(out_vars)]
-        upd_checked = [(sv, e) for (sv, _), e in zip(upd_checked, replaced[len(out_vars):])]
 
-    # default updates of shared variables used by the graph (e.g. random generators)
-    if no_default_updates is not True:
-        skip = set(no_default_updates) if no_default_updates else set()
-        k = 0
-        while True:
-            all_outs = out_vars + [e for _, e in upd_checked]
-            extra = []
-            for v in graph_inputs(all_outs):
-                if (isinstance(v, SharedVariable) and v not in seen_upd and v not in skip
-                        and v.default_update is not None):
-                    extra.append((v, v.default_update))
-                    seen_upd.add(v)
-            if not extra:
-                break
-            upd_checked.extend(extra)
-            k += 1
+def _apply_givens(givens, out_vars, updates, rebuild_strict):
+    """``out_vars`` and the update expressions with ``givens`` substituted."""
+    pairs = list(givens.items()) if isinstance(givens, dict) else list(givens)
+    pairs = [(a, b if isinstance(b, Variable) else as_tensor_variable(b)) for a, b in pairs]
+    checked = []
+    for a, b in pairs:
+        if not isinstance(a, Variable):
+            raise TypeError(f"function: givens keys must be symbolic variables, got {a!r}")
+        if rebuild_strict and a.type != b.type:
+            conv = a.type.convert_variable(b)
+            if conv is None:
+                raise TypeError(
+                    f"function: givens replaces {a} of type {a.type} by {b} of type {b.type}; "
+                    "give a replacement of the same type, or pass rebuild_strict=False to "
+                    "rebuild the graph with the new type")
+            b = conv
+        checked.append((a, b))
+    replaced = clone_replace(out_vars + [e for _, e in updates], checked)
+    n = len(out_vars)
+    return replaced[:n], [(sv, e) for (sv, _), e in zip(updates, replaced[n:])]
 
-    all_outs = out_vars + [e for _, e in upd_checked]
+
+def _add_default_updates(out_vars, updates, no_default_updates):
+    """The default updates (e.g. of random generators) of the shared
+    variables the graph reads, except those ``no_default_updates`` names
+    (True: all of them); repeated until the new expressions bring no more."""
+    if no_default_updates is True:
+        return updates
+    skip = set(no_default_updates) if no_default_updates else set()
+    seen = set(sv for sv, _ in updates)
+    updates = list(updates)
+    while True:
+        extra = []
+        for v in graph_inputs(out_vars + [e for _, e in updates]):
+            if (isinstance(v, SharedVariable) and v not in seen and v not in skip
+                    and v.default_update is not None):
+                extra.append((v, v.default_update))
+                seen.add(v)
+        if not extra:
+            return updates
+        updates.extend(extra)
+
+
+def _shared_inputs(in_vars, all_outs):
+    """The shared variables the outputs read; any other leaf that is not an
+    input is a missing input."""
     leaves = graph_inputs(all_outs, blockers=in_vars)
     in_set = set(in_vars)
-    shared_inputs = []
+    shared = []
     for v in leaves:
         if v in in_set or isinstance(v, Constant):
             continue
         if isinstance(v, SharedVariable):
-            shared_inputs.append(v)
+            shared.append(v)
             continue
         raise MissingInputError(
             f"function: the outputs depend on {v} (created at {format_location(location_of(v))}), which is "
             f"not among the inputs ({', '.join(str(i) for i in in_vars)})")
-    for sv, _ in upd_checked:
-        if sv not in shared_inputs:
-            shared_inputs.append(sv)
+    return shared, leaves
 
+
+def _check_unused(in_vars, leaves, on_unused_input):
     if on_unused_input is None:
         on_unused_input = "raise"
     if on_unused_input not in ("raise", "warn", "ignore"):
         raise ValueError(f"function: on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
-    if on_unused_input != "ignore":
-        used = set(leaves)
-        for k, v in enumerate(in_vars):
-            if v not in used:
-                msg = (f"function: input {k} ({v}) is not used to compute the outputs; pass "
-                       "on_unused_input='ignore' (or 'warn') if this is intended")
-                if on_unused_input == "raise":
-                    raise UnusedInputError(msg)
-                warn_user(msg)
+    if on_unused_input == "ignore":
+        return on_unused_input
+    used = set(leaves)
+    for k, v in enumerate(in_vars):
+        if v not in used:
+            msg = (f"function: input {k} ({v}) is not used to compute the outputs; pass "
+                   "on_unused_input='ignore' (or 'warn') if this is intended")
+            if on_unused_input == "raise":
+                raise UnusedInputError(msg)
+            warn_user(msg)
+    return on_unused_input
 
-    fgraph = FunctionGraph(in_vars + shared_inputs, all_outs, clone=True)
+
+def check_arguments(inputs, outputs, updates=None, givens=None, no_default_updates=False,
+                    rebuild_strict=True, on_unused_input=None):
+    """Step 1 of ``function``: check what was asked and gather the updates
+    and shared inputs (a ``_Request``)."""
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"function: inputs must be a list of variables, got {type(inputs).__name__}")
+    in_vars = [_check_input(i, k) for k, i in enumerate(inputs)]
+    in_objs = [i if isinstance(i, In) else In(i) for i in inputs]
+    if len(set(in_vars)) != len(in_vars):
+        raise ValueError("function: an input variable appears twice in inputs")
+    out_vars, out_list, single = _check_outputs(outputs)
+    upd = _check_updates(updates)
+    if givens:
+        out_vars, upd = _apply_givens(givens, out_vars, upd, rebuild_strict)
+    upd = _add_default_updates(out_vars, upd, no_default_updates)
+    shared, leaves = _shared_inputs(in_vars, out_vars + [e for _, e in upd])
+    for sv, _ in upd:
+        if sv not in shared:
+            shared.append(sv)
+    _check_unused(in_vars, leaves, on_unused_input)
+    return _Request(in_vars, in_objs, out_vars, out_list, single, upd, shared)
+
+
+def build_fgraph(request, accept_inplace=False):
+    """Step 2: the ``FunctionGraph`` (a copy of the user's graph) from the
+    inputs and shared inputs to the outputs and update values."""
+    fgraph = FunctionGraph(request.in_vars + request.shared_inputs, request.all_outputs, clone=True)
     # the map from the user's variables to their copies is not needed past
     # this point, and holds two entries per node for the function's lifetime
     fgraph.memo = None
     if not accept_inplace:
         _check_no_inplace(fgraph)
-    mode_obj = get_mode(mode)
-    mode_obj.rewrite(fgraph)
+    return fgraph
 
-    n_out = len(out_vars)
-    input_storage = [None] * len(in_vars) + [sv.container for sv in shared_inputs]
-    updates_spec = []
-    for j, (sv, _) in enumerate(upd_checked):
-        updates_spec.append((n_out + j, sv.container))
+
+def rewrite_fgraph(mode, fgraph):
+    """Step 3: the mode's rewrite pipeline, in place."""
+    mode.rewrite(fgraph)
+    return fgraph
+
+
+def link_fgraph(mode, fgraph, request, allow_input_downcast=None):
+    """Step 4: the mode's linker turns the graph into the callable (a
+    ``Function``); graphcore's ``Linker.make_vm`` builds it from the thunks."""
+    n_out = len(request.out_vars)
+    in_vars, in_objs = request.in_vars, request.in_objs
+    input_storage = [None] * len(in_vars) + [sv.container for sv in request.shared_inputs]
+    updates_spec = [(n_out + j, sv.container) for j, (sv, _) in enumerate(request.updates)]
     filters = [_make_filter(v.type, o, allow_input_downcast) for v, o in zip(in_vars, in_objs)]
-    arg_names = [o.name for o in in_objs]
     defaults = None
     if any(o.value is not None for o in in_objs):
         defaults = [None if o.value is None else (filters[k](o.value),) for k, o in enumerate(in_objs)]
     # calls that update shared variables hold their locks (in one global
     # order) from reading the values to storing the new ones
-    update_locks = sorted({id(sv.container): sv.container for sv, _ in upd_checked}.values(),
-                          key=lambda c: c.order)
-    update_locks = [c.lock for c in update_locks] or None
-    linker = mode_obj.linker
-    vm, storage = linker.make_vm(
-        fgraph, filters, arg_indices=list(range(len(in_vars))), arg_names=arg_names,
-        input_storage=input_storage, updates=updates_spec, unpack_single=single,
+    cells = sorted({id(sv.container): sv.container for sv, _ in request.updates}.values(),
+                   key=lambda c: c.order)
+    vm, _ = mode.linker.make_vm(
+        fgraph, filters, arg_indices=list(range(len(in_vars))), arg_names=[o.name for o in in_objs],
+        input_storage=input_storage, updates=updates_spec, unpack_single=request.single,
         describe=_describe_failure, vm_class=Function, n_outputs=n_out,
-        update_locks=update_locks, defaults=defaults)
-    vm._spec = (inputs, outputs, dict(
+        update_locks=[c.lock for c in cells] or None, defaults=defaults)
+    return vm
+
+
+# compiling a large graph allocates only live objects (the copy of the graph,
+# its storage and thunks): collections midway would find nothing to free
+@gc_paused()
+def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_default_updates=False,
+             accept_inplace=False, name=None, rebuild_strict=True, allow_input_downcast=None,
+             profile=None, on_unused_input=None, trust_input=False):
+    """Compile ``outputs`` as a function of ``inputs``.
+
+    ``outputs`` may be one variable (the function returns one value) or a
+    list (it returns a list).  ``updates``: pairs (shared variable, new
+    value expression) applied after each call, simultaneously.  ``givens``:
+    pairs (variable, replacement) substituted in the graph before compiling
+    (``rebuild_strict=True``: a replacement must have the replaced
+    variable's type, or one convertible to it; ``False``: any type, the graph
+    is rebuilt with the new types).  ``no_default_updates``: True, or a list
+    of shared variables whose default updates (e.g. random generators) are
+    not applied.  ``accept_inplace``: whether the graph may contain ops that
+    overwrite their inputs (ops with a ``destroy_map``).
+
+    The steps: ``check_arguments`` -> ``build_fgraph`` -> ``rewrite_fgraph``
+    (the mode's pipeline) -> ``link_fgraph`` (the mode's linker)."""
+    _check_profile(profile)
+    request = check_arguments(inputs, outputs, updates, givens, no_default_updates,
+                              rebuild_strict, on_unused_input)
+    mode_obj = get_mode(mode)
+    fgraph = rewrite_fgraph(mode_obj, build_fgraph(request, accept_inplace))
+    f = link_fgraph(mode_obj, fgraph, request, allow_input_downcast)
+    f._spec = (inputs, outputs, dict(
         mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
         name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input,
         accept_inplace=accept_inplace, rebuild_strict=rebuild_strict))
-    vm.trust_input = bool(trust_input)
-    vm.inputs = in_vars
-    vm.outputs = out_vars
-    vm.fgraph = fgraph
-    vm.name = name
-    vm.maker = _Maker(mode_obj, fgraph, in_objs, out_list)
-    vm.updates_list = upd_checked
-    return vm
+    f.trust_input = bool(trust_input)
+    f.inputs = request.in_vars
+    f.outputs = request.out_vars
+    f.fgraph = fgraph
+    f.name = name
+    f.maker = _Maker(mode_obj, fgraph, request.in_objs, request.out_list)
+    f.updates_list = request.updates
+    return f

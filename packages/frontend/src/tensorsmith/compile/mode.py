@@ -1,41 +1,14 @@
-"""Modes: which rewrites run and which linker turns the graph into a VM."""
-from tensorsmith_graphcore import PerformLinker
+"""Modes: which rewrites run and which linker turns the graph into a
+callable.  A ``Mode`` is data (graphcore's ``tensorsmith_graphcore.modes``):
+a rewrite pipeline and a linker, each resolved by name through the registries
+that the installed packages fill.  This module only maps the names users
+give (``config.mode``, ``function(mode=...)``) to modes."""
+from tensorsmith_graphcore.modes import Mode, available_modes, lookup_mode
 
 from tensorsmith_tensorops.config import config
 
 __all__ = ["Mode", "get_mode", "get_default_mode", "FAST_RUN", "FAST_COMPILE", "PY"]
 
-
-class Mode:
-    """``linker``: the backend (``"py"``: the reference Python linker);
-    ``rewrites``: a callable applied to the FunctionGraph, or None."""
-
-    def __init__(self, linker="py", rewrites=None, name=None):
-        if isinstance(linker, str):
-            if linker not in ("py", "python"):
-                raise ValueError(f"Unknown linker {linker!r}; available: 'py'")
-            linker = PerformLinker()
-        self.linker = linker
-        self.rewrites = rewrites
-        self.name = name
-
-    def rewrite(self, fgraph):
-        if self.rewrites is not None:
-            self.rewrites(fgraph)
-
-    def __repr__(self):
-        return f"Mode({self.name or type(self.linker).__name__})"
-
-
-def _pipeline(name):
-    try:
-        from tensorsmith_rewriter import get_pipeline
-    except ImportError:
-        return None
-    return get_pipeline(name)
-
-
-_predefined = {}
 # PyTensor's modes that need parts not built yet: accepted nowhere, so that
 # asking for one never silently runs something else
 _NOT_YET = {
@@ -48,24 +21,24 @@ _NOT_YET = {
 
 
 def get_mode(mode):
+    """The ``Mode`` for ``mode``: a Mode (returned as is), a registered mode
+    name (``"FAST_RUN"``, ``"FAST_COMPILE"``, ``"PY"``), or None for the one
+    ``config.mode`` names."""
     if mode is None:
         mode = config.mode
     if isinstance(mode, Mode):
         return mode
     if not isinstance(mode, str):
         raise TypeError(f"mode must be a Mode or a mode name, got {mode!r}")
-    m = _predefined.get(mode)
-    if m is None:
-        if mode in _NOT_YET:
-            raise NotImplementedError(
-                f"mode {mode!r} is not implemented yet ({_NOT_YET[mode]}); use mode='FAST_RUN' "
-                "(the default) or 'FAST_COMPILE'")
-        if mode in ("FAST_RUN", "FAST_COMPILE", "PY"):
-            m = Mode("py", _pipeline(mode), name=mode)
-        else:
-            raise ValueError(f"Unknown mode {mode!r}; known: FAST_RUN, FAST_COMPILE, PY")
-        _predefined[mode] = m
-    return m
+    if mode in _NOT_YET:
+        raise NotImplementedError(
+            f"mode {mode!r} is not implemented yet ({_NOT_YET[mode]}); use mode='FAST_RUN' "
+            "(the default) or 'FAST_COMPILE'")
+    try:
+        return lookup_mode(mode)
+    except ValueError:
+        raise ValueError(
+            f"Unknown mode {mode!r}; known: {', '.join(available_modes())}") from None
 
 
 def get_default_mode():
