@@ -193,3 +193,54 @@ def test_graphcore_and_autodiff_alone(wheels, tmp_path):
     r = subprocess.run([py, demo], capture_output=True, text=True, cwd=str(work),
                        env=clean_env(), timeout=300)
     assert r.returncode == 0, f"standalone_demo.py failed:\n{r.stdout}\n{r.stderr}"
+
+
+def _cycle_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "import_cycles", os.path.join(ROOT, "tools", "import_cycles.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _pkg_dir(folder):
+    return os.path.join(ROOT, "packages", folder, "src", PACKAGES[folder])
+
+
+@pytest.mark.parametrize("folder", list(PACKAGES))
+def test_no_import_cycle_inside_a_package(folder):
+    """No circle of modules inside a package imports each other at import time."""
+    tool = _cycle_tool()
+    graph, _ = tool.import_graph(_pkg_dir(folder), PACKAGES[folder])
+    assert tool.cycles(graph) == []
+
+
+@pytest.mark.parametrize("folder", [
+    pytest.param(f, marks=pytest.mark.xfail(
+        strict=True, reason="tensorops' modules still depend on each other in a circle, kept "
+        "importable by deferred imports (issue 9: lay tensorops out by family)"))
+    if f == "tensorops" else f
+    for f in PACKAGES])
+def test_no_dependency_cycle_inside_a_package(folder):
+    """Counting the imports deferred into functions too: the modules of a
+    package form layers, not circles."""
+    tool = _cycle_tool()
+    graph, _ = tool.import_graph(_pkg_dir(folder), PACKAGES[folder], include_deferred=True)
+    assert tool.cycles(graph) == []
+
+
+def test_cycle_tool_finds_a_cycle(tmp_path):
+    pkg = tmp_path / "pk"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from .b import f\n")
+    (pkg / "b.py").write_text("def f():\n    from . import a\n")
+    (pkg / "c.py").write_text("import pk.a\n")
+    tool = _cycle_tool()
+    g, deferred = tool.import_graph(str(pkg), "pk")
+    assert tool.cycles(g) == []
+    assert deferred["pk.b"] and g["pk.c"] == ["pk", "pk.a"]
+    g2, _ = tool.import_graph(str(pkg), "pk", include_deferred=True)
+    assert tool.cycles(g2) == [["pk.a", "pk.b"]]
