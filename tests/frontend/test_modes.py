@@ -108,3 +108,15 @@ def test_import_is_cheap_and_plugins_load_on_first_use():
             "x = pt.dscalar('x'); tensorsmith.function([x], x + 1)\n"
             "assert 'tensorsmith_rewriter' in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_modes_pickle_and_resolve_again():
+    import pickle
+
+    m = get_mode("FAST_RUN").including("x")
+    m.linker, m.get_rewrite()
+    m2 = pickle.loads(pickle.dumps(m))
+    assert m2 == m and m2._linker is None and isinstance(m2.linker, PerformLinker)
+    x = pt.dscalar("x")
+    f = ts.function([x], x * 3, mode=m)
+    assert pickle.loads(pickle.dumps(f))(2.0) == 6.0

@@ -234,6 +234,16 @@ class Mode:
     def clone(self, link_kwargs=None, optimizer="", **kwargs):
         return self._with(**({} if optimizer == "" else {"optimizer": optimizer}))
 
+    def __getstate__(self):
+        # what was resolved from the registries is resolved again after
+        # loading (a pipeline's callable need not be picklable)
+        state = dict(self.__dict__)
+        if isinstance(self.linker_spec, str):
+            state["_linker"] = None
+        state["_rewrite"] = None
+        state["_resolved"] = False
+        return state
+
     def __eq__(self, other):
         return (type(self) is type(other) and self.linker_spec == other.linker_spec
                 and self.optimizer == other.optimizer and self.include == other.include
