@@ -18,11 +18,19 @@ def _label(v, ids):
     return f"{node.op}{out} [id {tag}]{nm} {v.type}"
 
 
-def debugprint(obj, file=None, depth=-1, print_type=True):
+def debugprint(obj, file=None, depth=-1, print_type=True, max_indent_depth=32):
     """Print the graph of a variable, a list of variables, a FunctionGraph or
-    a compiled function, one node per line (iterative; shared sub-graphs are
-    printed once and referred to by id afterwards).  Returns the text when
-    ``file="str"``."""
+    a compiled function, one node per line, each input indented under its
+    node.  Returns the text when ``file="str"``, else ``obj``.
+
+    The output grows linearly with the graph.  A node printed once is
+    referred to afterwards by its ``[id N]``, marked "(see above)".
+    Indentation stops at ``max_indent_depth`` levels: a node with inputs
+    that would be printed deeper is marked "(continued below)", and its
+    subgraph is printed after the current tree, from indentation 0, starting
+    with the same ``[id N]``.  ``depth`` (when >= 0) limits the depth
+    printed, counted in the graph, not in indentation.  Iterative: no
+    recursion however deep the graph."""
     if hasattr(obj, "fgraph") and not isinstance(obj, Variable):
         outs = list(obj.fgraph.outputs)
     elif hasattr(obj, "outputs") and hasattr(obj, "clients"):
@@ -31,24 +39,41 @@ def debugprint(obj, file=None, depth=-1, print_type=True):
         outs = list(obj)
     else:
         outs = [obj]
+    cap = max(int(max_indent_depth), 1)
     ids = {}
-    done = set()
+    done = set()  # nodes whose inputs are printed
+    pending = set()  # nodes marked "(continued below)" and not printed yet
+    prefixes = [""]  # prefixes[k]: what a line at indentation k starts with
     lines = []
     for out in outs:
-        stack = [(out, 0, "")]
-        while stack:
-            v, d, prefix = stack.pop()
-            line = prefix + _label(v, ids)
-            node = v.owner
-            if node is not None and node in done:
-                lines.append(line + " (see above)" if node is not None else line)
-                continue
-            lines.append(line)
-            if node is None or (depth >= 0 and d >= depth):
-                continue
-            done.add(node)
-            for inp in reversed(node.inputs):
-                stack.append((inp, d + 1, " " * (len(prefix)) + " |"))
+        roots = [(out, 0)]  # (variable, its depth): trees printed from indentation 0
+        r = 0
+        while r < len(roots):
+            stack = [(roots[r][0], roots[r][1], 0)]
+            r += 1
+            while stack:
+                v, d, k = stack.pop()
+                line = prefixes[k] + _label(v, ids)
+                node = v.owner
+                if node is not None and node in done:
+                    lines.append(line + " (see above)")
+                    continue
+                if node is None or (depth >= 0 and d >= depth):
+                    lines.append(line)
+                    continue
+                if k >= cap:
+                    lines.append(line + " (continued below)")
+                    if node not in pending:
+                        pending.add(node)
+                        roots.append((v, d))
+                    continue
+                lines.append(line)
+                done.add(node)
+                pending.discard(node)
+                if k + 1 == len(prefixes):
+                    prefixes.append(" " * len(prefixes[k]) + " |")
+                for inp in reversed(node.inputs):
+                    stack.append((inp, d + 1, k + 1))
     text = "\n".join(lines)
     if file == "str":
         return text

@@ -387,8 +387,48 @@ class FunctionGraph:
         fg = FunctionGraph([memo[v] for v in self.inputs], [memo[v] for v in self.outputs], clone=False)
         return fg, memo
 
+    # -- pickling and copying ----------------------------------------------------
+    def __reduce__(self):
+        """Pickled and deep-copied as its inputs and outputs (whose graph
+        pickles as a flat, topologically ordered node table: see graph.py),
+        then its features, ``memo`` and other attributes as state.  Loading
+        imports the graph again (``clone=False``), which rebuilds
+        ``apply_nodes``, ``variables`` and ``clients`` in linear time (each
+        client list holds the same uses, in the order of a fresh import).
+        Features come back as they were pickled, without ``on_attach``."""
+        extra = None
+        d = getattr(self, "__dict__", None)
+        if d:
+            for k in d:
+                if k not in _FG_FIELDS:
+                    if extra is None:
+                        extra = {}
+                    extra[k] = d[k]
+        return (_rebuild_fgraph, (type(self), self.inputs, self.outputs),
+                (self._features, self.memo, extra))
+
+    def __setstate__(self, state):
+        features, memo, extra = state
+        self._features = list(features)
+        self.memo = memo
+        if extra:
+            for k, x in extra.items():
+                setattr(self, k, x)
+
     def __str__(self):
         return f"FunctionGraph({', '.join(str(o) for o in self.outputs)})"
 
     def __len__(self):
         return len(self.apply_nodes)
+
+
+_FG_FIELDS = frozenset(("inputs", "outputs", "apply_nodes", "variables", "clients", "memo",
+                        "_features", "_order"))
+
+
+def _rebuild_fgraph(cls, inputs, outputs):
+    """A ``FunctionGraph`` (of class ``cls``) over ``inputs`` and ``outputs``
+    as they are (unpickled or deep-copied): see ``FunctionGraph.__reduce__``."""
+    fg = cls.__new__(cls)
+    FunctionGraph.__init__(fg, inputs, outputs, clone=False)
+    return fg

@@ -289,3 +289,77 @@ cdef inline list _c_toposort_marks(list outputs, object block, list order, Py_ss
             sp -= 1
             Py_XDECREF(stack[sp])
         PyMem_Free(stack)
+
+
+# ``_instance_dict`` of the compiled module: the instance dict of a Python
+# subclass of Variable/Apply, or None, without creating an empty one.
+cdef extern from "Python.h":
+    PyObject** _PyObject_GetDictPtr(PyObject*)
+
+
+cdef inline object _c_instance_dict(object obj):
+    cdef PyObject** p = _PyObject_GetDictPtr(<PyObject*>obj)
+    if p == NULL or p[0] == NULL:
+        return None
+    return <object>p[0]
+
+
+# pickling and copying (graph.py, "Pickling and copying graphs")
+cdef object _extra_state(object obj, object fields)
+
+@cython.locals(extra=object)
+cdef object _var_tail(Variable v, object fields)
+
+@cython.locals(n=Py_ssize_t)
+cdef _set_var_tail(Variable v, tuple st)
+
+cdef object _pickle_session()
+
+@cython.locals(order=list, state=dict, stack=list, node=Apply, inputs=list, k=Py_ssize_t,
+               p=Apply, r=Apply)
+cdef list _nodes_to_emit(list roots, dict placed)
+
+@cython.locals(serial=dict, k=object, order=list, n=Apply)
+cdef tuple _locate(Apply node)
+
+cdef object _new_table(object s, Py_ssize_t b)
+
+@cython.locals(b=Py_ssize_t)
+cdef tuple _table_of(object s, object k)
+
+@cython.locals(node=Apply, outs=list)
+cdef tuple _reduce_variable(Variable v)
+
+cdef tuple _reduce_apply(Apply node)
+
+@cython.locals(serial=dict, nodes=list, start=Py_ssize_t, n=Py_ssize_t, shape=list, wiring=list,
+               types=list, traces=list, tails=list, any_trace=bint, pos=Py_ssize_t, node=Apply,
+               outs=list, m=Py_ssize_t, i=Py_ssize_t, o=Variable, inputs=list, v=Variable,
+               p=Apply, k=Py_ssize_t, pos2=object, t2=object)
+cdef tuple _reduce_table(object t)
+
+@cython.locals(wiring=list, types=list, traces=list, tails=list, nodes=list, n=Py_ssize_t,
+               w=Py_ssize_t, ti=Py_ssize_t, pos=Py_ssize_t, node=Apply, nin=Py_ssize_t,
+               inputs=list, i=Py_ssize_t, j=Py_ssize_t, m=Py_ssize_t, o=Variable)
+cdef _fill_table(object t, tuple state)
+
+@cython.locals(v=Variable)
+cdef Variable _blank_variable(object cls, object type_)
+
+@cython.locals(n=Py_ssize_t, nodes=list, i=Py_ssize_t, m=Py_ssize_t, outs=list, j=Py_ssize_t)
+cdef list _make_shells(tuple shape)
+
+@cython.locals(lst=object)
+cdef list _keep_alive_list(dict memo)
+
+@cython.locals(tag=object, extra=object)
+cdef _deepcopy_tail(Variable src, Variable dst, object fields, dict memo, object deepcopy)
+
+@cython.locals(node=Apply, ins=list, n=Py_ssize_t, new_inputs=list, j=Py_ssize_t, x=Variable,
+               nx=Variable, p=Apply, outs=list, m=Py_ssize_t, new_outs=list, o=Variable,
+               new_node=Apply, alive=list, extra=object, last_op=object, last_op_copy=object,
+               last_type=object, last_type_copy=object)
+cdef _deepcopy_order(list order, dict memo)
+
+@cython.locals(order=list, state=dict, stack=list, node=Apply, inputs=list, k=Py_ssize_t, p=Apply)
+cdef list _nodes_to_copy(Apply root, dict memo)

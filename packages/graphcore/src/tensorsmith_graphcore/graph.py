@@ -11,6 +11,9 @@ times.
 """
 import _thread
 import sys
+import threading
+import weakref
+from bisect import bisect_right
 
 from .util import gc_paused
 
@@ -168,6 +171,21 @@ class Variable:
             return [self.owner]
         return []
 
+    # -- pickling and copying (see "Pickling and copying graphs" below) -----
+    def __reduce__(self):
+        return _reduce_variable(self)
+
+    def __setstate__(self, state):
+        _set_variable_state(self, state)
+
+    def __deepcopy__(self, memo):
+        return _deepcopy_variable(self, memo)
+
+    def __copy__(self):
+        # a new variable with the same fields (the same owner and index,
+        # although the owner's outputs do not list it)
+        return _shallow_copy_variable(self)
+
 
 def _copy_plain_variable(v, name):
     """``v.clone(name)`` for an exact ``Variable``.  The walks below call it
@@ -274,6 +292,29 @@ class Apply:
 
     def get_parents(self):
         return list(self.inputs)
+
+    # -- pickling and copying (see "Pickling and copying graphs" below) -----
+    def __reduce__(self):
+        return _reduce_apply(self)
+
+    def __deepcopy__(self, memo):
+        _deepcopy_nodes(self, memo)
+        return memo[id(self)]
+
+    def __copy__(self):
+        # the same fields (the inputs and outputs lists shared)
+        cp = Apply.__new__(type(self))
+        cp.op = self.op
+        cp.inputs = self.inputs
+        cp.outputs = self.outputs
+        cp.trace = self.trace
+        if not _COMPILED:  # compiled: tp_new set them
+            cp._mark = 0
+            cp._copy = None
+        extra = _extra_state(self, _APPLY_FIELDS)
+        if extra is not None:
+            cp.__dict__.update(extra)
+        return cp
 
     def __str__(self):
         return f"{self.op}({', '.join(str(i) for i in self.inputs)})"
@@ -797,3 +838,629 @@ def is_in_ancestors(node, target):
             if v.owner is not None and v.owner not in seen:
                 stack.append(v.owner)
     return False
+
+
+# ---------------------------------------------------------------------------
+# Pickling and copying graphs
+# ---------------------------------------------------------------------------
+#
+# A graph is a web of objects: a variable refers to its owner, an Apply to
+# its inputs, their owners, and so on down to the leaves.  Pickled object by
+# object, each with its references inside its own record, pickle (and
+# copy.deepcopy) recurse once per level of the graph: a RecursionError at a
+# depth of a few hundred nodes.  So Apply nodes are never pickled one by one:
+#
+# * The nodes pickle in blocks, each a ``_GraphTable``: the nodes in
+#   topological order as flat lists (per node: op, number of inputs, then
+#   each input as a leaf variable, or "k nodes back in this table, output
+#   i", or "table T, position p, output i"; output classes and types;
+#   traces; the names, tags and subclass attributes that are set).  Pickle
+#   writes such lists iteratively, so the nesting stays constant whatever
+#   the depth, and the cost is linear.  A table's record first makes every
+#   node as a shell (outputs of the right class, no op or inputs yet), then
+#   fills them in from its state, so the table is in pickle's memo (and its
+#   shells exist when loading) before anything else of it is written:
+#   anything reached from inside it (a shared variable's ``default_update``,
+#   a tag, an op's inner graph) may refer back to its nodes.
+#
+# * A variable with an owner pickles as ``_output_of(table, position,
+#   index)``, an Apply as ``_node_of(table, position)``; leaves as
+#   ``_new_leaf(class, type)``/``_new_constant(class, type, data)`` with
+#   their name, trace, tag and subclass attributes as state.
+#
+# * The tables of one pickle form a *pickling session* (one per thread),
+#   which numbers every node placed in a table.  The reduction of a variable
+#   or Apply whose node is not placed yet makes a new table of that node and
+#   its ancestors not placed yet (an iterative walk that stops at placed
+#   nodes): each node is in exactly one table, and later tables refer to
+#   earlier ones.
+#
+# * Identity: tables, leaves and the records of variables all go through
+#   pickle's memo, so within one pickle (one ``dumps``, or one ``Pickler``
+#   until ``clear_memo``) every reference to a variable or node loads as the
+#   same object: pickling ``[x, y, z]`` where ``z`` depends on ``y`` and ``y``
+#   on the leaf ``x`` loads a ``z`` whose graph contains the loaded ``y`` and
+#   ``x`` (``y``'s record makes the table of ``y``'s nodes; ``z``'s table
+#   refers to it).  Subgraphs shared between several outputs stay shared.
+#
+# * The session lives as long as pickle's memo: every table refers to its
+#   session, the memo holds the tables, the thread keeps only a weak
+#   reference.  Once the pickler is gone (or its memo cleared) the next
+#   reduction opens a new session.  A pickle made while another one runs
+#   in the same thread (from inside the reduction of an object being
+#   pickled) shares its session: where it refers to a node of a table of the
+#   outer pickle, it writes that whole table in place.  Still correct, only
+#   larger; but should that table hold the very object whose reduction makes
+#   the inner pickle, the two would call each other without end (pickle
+#   such a graph's nodes before that object, or pickle it in another thread).
+#
+# deepcopy does not go through these records: ``Variable.__deepcopy__`` and
+# ``Apply.__deepcopy__`` copy the ancestors whose id is not yet in ``memo``
+# in topological order, iteratively, with copy's ``memo`` semantics (each
+# copy is recorded in ``memo``, each original kept alive by it), copying
+# ops, types, tags, constants' data and subclass attributes with
+# ``copy.deepcopy(..., memo)``.
+
+_VAR_FIELDS = frozenset(("type", "owner", "index", "name", "_trace", "tag"))
+_CONST_FIELDS = frozenset(("type", "owner", "index", "name", "_trace", "tag", "data"))
+_APPLY_FIELDS = frozenset(("op", "inputs", "outputs", "trace", "_mark", "_copy"))
+
+
+def _instance_dict(obj):
+    """``obj.__dict__``, or None where it has none (compiled: without making
+    the empty dict that reading ``__dict__`` would attach to the object)."""
+    if _COMPILED:
+        return _c_instance_dict(obj)  # noqa: F821  (defined in graph.pxd)
+    return getattr(obj, "__dict__", None)
+
+
+def _extra_state(obj, fields):
+    """The instance attributes of ``obj`` outside ``fields`` (those a
+    subclass adds) as a new dict, or None."""
+    d = _instance_dict(obj)
+    if not d:
+        return None
+    extra = None
+    for k in d:
+        if k not in fields:
+            if extra is None:
+                extra = {}
+            extra[k] = d[k]
+    return extra
+
+
+def _var_tail(v, fields):
+    """(name, _trace, tag, extra attributes) of ``v`` without trailing
+    Nones, or None when all four are None."""
+    extra = _extra_state(v, fields)
+    if extra is not None:
+        return (v.name, v._trace, v.tag, extra)
+    if v.tag is not None:
+        return (v.name, v._trace, v.tag)
+    if v._trace is not None:
+        return (v.name, v._trace)
+    if v.name is not None:
+        return (v.name,)
+    return None
+
+
+def _set_var_tail(v, st):
+    n = len(st)
+    v.name = st[0] if n > 0 else None
+    v._trace = st[1] if n > 1 else None
+    v.tag = st[2] if n > 2 else None
+    if n > 3 and st[3]:
+        v.__dict__.update(st[3])
+
+
+def _set_variable_state(v, state):
+    if state is not None:
+        _set_var_tail(v, state)
+
+
+class _PickleSession:
+    """The Apply nodes one pickler has placed in tables so far (see above):
+    ``serial`` numbers them in turn; block ``b`` holds the nodes numbered
+    from ``starts[b]`` on, and ``tables[b]`` is a weak reference to its
+    ``_GraphTable``.  Every table refers to its session, and pickle's memo
+    holds the tables, so the session lives as long as that memo."""
+
+    __slots__ = ("serial", "starts", "blocks", "tables", "__weakref__")
+
+    def __init__(self):
+        self.serial = {}
+        self.starts = []
+        self.blocks = []
+        self.tables = []
+
+
+_session_tls = threading.local()
+
+
+def _pickle_session():
+    """The thread's open pickling session, or a new one."""
+    ref = getattr(_session_tls, "ref", None)
+    if ref is not None:
+        s = ref()
+        if s is not None:
+            return s
+    s = _PickleSession()
+    _session_tls.ref = weakref.ref(s)
+    return s
+
+
+class _GraphTable:
+    """A block of Apply nodes in topological order, pickled as one record.
+
+    Pickling: ``nodes`` are the original nodes, ``start`` the number of the
+    first in ``session``.  The record is ``_table_shells(output classes)``,
+    which makes every node with its outputs but neither op nor inputs, so
+    the table is in pickle's memo before anything else of it is written;
+    then, as state, the ops and inputs of the nodes (each input is a leaf
+    variable, or a reference to an output of a node of this table or of an
+    earlier one), output types, traces, names, tags and subclass
+    attributes.  Loaded: ``nodes`` are the new nodes."""
+
+    __slots__ = ("nodes", "start", "session", "__weakref__")
+
+    def __reduce__(self):
+        return _reduce_table(self)
+
+    def __setstate__(self, state):
+        with gc_paused():
+            _fill_table(self, state)
+
+
+def _nodes_to_emit(roots, placed):
+    """The Apply nodes ``roots`` and their ancestors that are not in
+    ``placed``, in topological order (iterative depth-first walk, inputs in
+    order, stopping at placed nodes)."""
+    order = []
+    state = {}  # node -> False while its inputs are walked, True when placed
+    stack = []
+    for r in reversed(roots):
+        if r not in placed:
+            stack.append(r)
+    while stack:
+        node = stack[-1]
+        st = state.get(node)
+        if st is not None:
+            stack.pop()
+            if st is False:
+                state[node] = True
+                order.append(node)
+            continue
+        state[node] = False
+        inputs = node.inputs
+        k = len(inputs) - 1
+        while k >= 0:
+            p = inputs[k].owner
+            k -= 1
+            if p is not None and p not in placed:
+                st = state.get(p)
+                if st is None:
+                    stack.append(p)
+                elif st is False:
+                    raise ValueError(f"The graph has a cycle through {p}")
+    return order
+
+
+def _locate(node):
+    """(table, position) of ``node`` in the thread's pickling session,
+    placing it (and its ancestors not yet placed) in a new table if needed."""
+    s = _pickle_session()
+    serial = s.serial
+    k = serial.get(node)
+    if k is not None:
+        return _table_of(s, k)
+    order = _nodes_to_emit([node], serial)
+    k = len(serial)
+    s.starts.append(k)
+    s.blocks.append(order)
+    for n in order:
+        serial[n] = k
+        k += 1
+    return _new_table(s, len(s.blocks) - 1), len(order) - 1  # after its ancestors
+
+
+def _new_table(s, b):
+    t = _GraphTable()
+    t.nodes = s.blocks[b]
+    t.start = s.starts[b]
+    t.session = s
+    r = weakref.ref(t)
+    if b == len(s.tables):
+        s.tables.append(r)
+    else:
+        s.tables[b] = r
+    return t
+
+
+def _table_of(s, k):
+    b = bisect_right(s.starts, k) - 1
+    t = s.tables[b]()
+    if t is None:
+        # the table was dropped without being pickled (a reduction made by
+        # hand): a new one with the same nodes
+        t = _new_table(s, b)
+    return t, k - t.start
+
+
+def _reduce_variable(v):
+    node = v.owner
+    if node is None:
+        if isinstance(v, Constant):
+            return (_new_constant, (type(v), v.type, v.data), _var_tail(v, _CONST_FIELDS))
+        return (_new_leaf, (type(v), v.type), _var_tail(v, _VAR_FIELDS))
+    idx = v.index
+    outs = node.outputs
+    t, pos = _locate(node)
+    if type(idx) is int and 0 <= idx < len(outs) and outs[idx] is v:
+        return (_output_of, (t, pos, idx))
+    # claims an owner whose outputs do not list it (a shallow copy)
+    return (_detached_output, (t, pos, idx, type(v), v.type), _var_tail(v, _VAR_FIELDS))
+
+
+def _reduce_apply(node):
+    t, pos = _locate(node)
+    return (_node_of, (t, pos))
+
+
+def _reduce_table(t):
+    s = t.session
+    serial = s.serial
+    nodes = t.nodes
+    start = t.start
+    n = len(nodes)
+    shape = [None] * n
+    wiring = []
+    types = []
+    traces = [None] * n
+    tails = []
+    any_trace = False
+    pos = 0
+    while pos < n:
+        node = nodes[pos]
+        outs = node.outputs
+        m = len(outs)
+        if m == 1:
+            shape[pos] = type(outs[0])
+        else:
+            shape[pos] = tuple([type(o) for o in outs])
+        i = 0
+        while i < m:
+            o = outs[i]
+            types.append(o.type)
+            st = _var_tail(o, _VAR_FIELDS)
+            if st is not None:
+                tails.append(pos)
+                tails.append(i)
+                tails.append(st)
+            i += 1
+        extra = _extra_state(node, _APPLY_FIELDS)
+        if extra is not None:
+            tails.append(pos)
+            tails.append(-1)
+            tails.append(extra)
+        tr = node.trace
+        if tr is not None:
+            traces[pos] = tr
+            any_trace = True
+        inputs = node.inputs
+        wiring.append(node.op)
+        wiring.append(len(inputs))
+        for v in inputs:
+            p = v.owner
+            if p is None or p.outputs[v.index] is not v:
+                wiring.append(v)  # a leaf (or detached): its own record
+            else:
+                k = serial[p]
+                if k >= start:  # this table: how many nodes back, output
+                    wiring.append(pos - (k - start))
+                    wiring.append(v.index)
+                else:  # an earlier table, position, output
+                    t2, pos2 = _table_of(s, k)
+                    wiring.append(t2)
+                    wiring.append(pos2)
+                    wiring.append(v.index)
+        pos += 1
+    state = (wiring, types, traces if any_trace else None, tails if tails else None)
+    return (_table_shells, (tuple(shape),), state)
+
+
+def _fill_table(t, state):
+    wiring, types, traces, tails = state
+    nodes = t.nodes
+    n = len(nodes)
+    w = 0
+    ti = 0
+    pos = 0
+    while pos < n:
+        node = nodes[pos]
+        node.op = wiring[w]
+        nin = wiring[w + 1]
+        w += 2
+        inputs = [None] * nin
+        i = 0
+        while i < nin:
+            a = wiring[w]
+            if type(a) is int:
+                inputs[i] = nodes[pos - a].outputs[wiring[w + 1]]
+                w += 2
+            elif type(a) is _GraphTable:
+                inputs[i] = a.nodes[wiring[w + 1]].outputs[wiring[w + 2]]
+                w += 3
+            else:
+                inputs[i] = a
+                w += 1
+            i += 1
+        node.inputs = inputs
+        for o in node.outputs:
+            o.type = types[ti]
+            ti += 1
+        if traces is not None:
+            node.trace = traces[pos]
+        pos += 1
+    if tails is not None:
+        m = len(tails)
+        i = 0
+        while i < m:
+            node = nodes[tails[i]]
+            j = tails[i + 1]
+            if j < 0:
+                node.__dict__.update(tails[i + 2])
+            else:
+                _set_var_tail(node.outputs[j], tails[i + 2])
+            i += 3
+
+
+# -- reconstructors (pickles refer to them by name) ----------------------------
+
+def _blank_variable(cls, type_):
+    v = cls.__new__(cls)
+    v.type = type_
+    v.owner = None
+    v.index = None
+    v.name = None
+    v._trace = None
+    v.tag = None
+    return v
+
+
+def _new_leaf(cls, type_):
+    return _blank_variable(cls, type_)
+
+
+def _new_constant(cls, type_, data):
+    v = _blank_variable(cls, type_)
+    v.data = data
+    return v
+
+
+def _table_shells(shape):
+    """A loaded ``_GraphTable``: its nodes with their outputs (classes from
+    ``shape``), op, inputs and types to come from its state."""
+    t = _GraphTable.__new__(_GraphTable)
+    with gc_paused():  # all of them stay alive
+        t.nodes = _make_shells(shape)
+    return t
+
+
+def _make_shells(shape):
+    n = len(shape)
+    nodes = [None] * n
+    i = 0
+    while i < n:
+        c = shape[i]
+        if type(c) is tuple:
+            m = len(c)
+            outs = [None] * m
+            j = 0
+            while j < m:
+                outs[j] = _blank_variable(c[j], None)
+                j += 1
+        else:
+            outs = [_blank_variable(c, None)]
+        nodes[i] = _make_apply(None, [], outs, None)
+        i += 1
+    return nodes
+
+
+def _output_of(t, pos, index):
+    return t.nodes[pos].outputs[index]
+
+
+def _node_of(t, pos):
+    return t.nodes[pos]
+
+
+def _detached_output(t, pos, index, cls, type_):
+    v = _blank_variable(cls, type_)
+    v.owner = t.nodes[pos]
+    v.index = index
+    return v
+
+
+# -- shallow copy ----------------------------------------------------------------
+
+def _shallow_copy_variable(v):
+    cls = type(v)
+    cp = cls.__new__(cls)
+    cp.type = v.type
+    cp.owner = v.owner
+    cp.index = v.index
+    cp.name = v.name
+    cp._trace = v._trace
+    cp.tag = v.tag
+    if isinstance(v, Constant):
+        cp.data = v.data
+        fields = _CONST_FIELDS
+    else:
+        fields = _VAR_FIELDS
+    extra = _extra_state(v, fields)
+    if extra is not None:
+        cp.__dict__.update(extra)
+    return cp
+
+
+# -- deepcopy ----------------------------------------------------------------------
+
+def _keep_alive_list(memo):
+    """copy's list of the originals that ``memo`` keeps alive."""
+    lst = memo.get(id(memo))
+    if lst is None:
+        lst = []
+        memo[id(memo)] = lst
+    return lst
+
+
+def _deepcopy_tail(src, dst, fields, memo, deepcopy):
+    dst.name = src.name
+    dst._trace = src._trace  # (filename, lineno): immutable
+    tag = src.tag
+    dst.tag = None if tag is None else deepcopy(tag, memo)
+    extra = _extra_state(src, fields)
+    if extra is not None:
+        dst.__dict__.update(deepcopy(extra, memo))
+
+
+def _deepcopy_leaf(v, memo):
+    from copy import deepcopy
+
+    cls = type(v)
+    cp = cls.__new__(cls)
+    memo[id(v)] = cp
+    _keep_alive_list(memo).append(v)
+    cp.owner = None
+    cp.index = None
+    cp.type = deepcopy(v.type, memo)
+    if isinstance(v, Constant):
+        cp.data = deepcopy(v.data, memo)
+        _deepcopy_tail(v, cp, _CONST_FIELDS, memo, deepcopy)
+    else:
+        _deepcopy_tail(v, cp, _VAR_FIELDS, memo, deepcopy)
+    return cp
+
+
+def _deepcopy_variable(v, memo):
+    cp = memo.get(id(v))
+    if cp is not None:
+        return cp
+    node = v.owner
+    if node is None:
+        return _deepcopy_leaf(v, memo)
+    _deepcopy_nodes(node, memo)
+    cp = memo.get(id(v))
+    if cp is None:
+        # claims an owner whose outputs do not list it (a shallow copy)
+        from copy import deepcopy
+
+        cls = type(v)
+        cp = cls.__new__(cls)
+        memo[id(v)] = cp
+        _keep_alive_list(memo).append(v)
+        cp.owner = memo[id(node)]
+        cp.index = v.index
+        cp.type = deepcopy(v.type, memo)
+        _deepcopy_tail(v, cp, _VAR_FIELDS, memo, deepcopy)
+    return cp
+
+
+def _deepcopy_nodes(root, memo):
+    """Copy the Apply ``root`` and its ancestors whose id is not in ``memo``
+    (topological order, iteratively), recording the copy of each node and
+    of each output in ``memo``."""
+    if id(root) in memo:
+        return
+    with gc_paused():
+        _deepcopy_order(_nodes_to_copy(root, memo), memo)
+
+
+def _deepcopy_order(order, memo):
+    from copy import deepcopy
+
+    alive = _keep_alive_list(memo)
+    # the copies of the last op and type seen (runs of nodes share them),
+    # checked before asking deepcopy (a memo lookup, but a slower one)
+    last_op = last_op_copy = last_type = last_type_copy = None
+    for node in order:
+        if id(node) in memo:
+            continue  # copied meanwhile, by a deepcopy made from a tag or attribute
+        ins = node.inputs
+        n = len(ins)
+        new_inputs = [None] * n
+        j = 0
+        while j < n:
+            x = ins[j]
+            nx = memo.get(id(x))
+            if nx is None:
+                p = x.owner
+                if p is None:
+                    nx = deepcopy(x, memo)
+                elif p.outputs[x.index] is x:
+                    nx = memo[id(p)].outputs[x.index]
+                    memo[id(x)] = nx
+                else:
+                    nx = _deepcopy_variable(x, memo)
+            new_inputs[j] = nx
+            j += 1
+        outs = node.outputs
+        m = len(outs)
+        new_outs = [None] * m
+        j = 0
+        while j < m:
+            o = outs[j]
+            if o.type is not last_type or last_type is None:
+                last_type = o.type
+                last_type_copy = deepcopy(last_type, memo)
+            new_outs[j] = _blank_variable(type(o), last_type_copy)
+            j += 1
+        if node.op is not last_op or last_op is None:
+            last_op = node.op
+            last_op_copy = deepcopy(last_op, memo)
+        new_node = _make_apply(last_op_copy, new_inputs, new_outs, node.trace)
+        memo[id(node)] = new_node
+        alive.append(node)
+        j = 0
+        while j < m:
+            memo[id(outs[j])] = new_outs[j]
+            alive.append(outs[j])
+            j += 1
+        # the rest once the node is in memo: a tag may refer back to it
+        j = 0
+        while j < m:
+            _deepcopy_tail(outs[j], new_outs[j], _VAR_FIELDS, memo, deepcopy)
+            j += 1
+        extra = _extra_state(node, _APPLY_FIELDS)
+        if extra is not None:
+            new_node.__dict__.update(deepcopy(extra, memo))
+
+
+def _nodes_to_copy(root, memo):
+    """The Apply ``root`` and its ancestors whose id is not in ``memo``, in
+    topological order (iterative)."""
+    order = []
+    state = {}
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        st = state.get(node)
+        if st is not None:
+            stack.pop()
+            if st is False:
+                state[node] = True
+                order.append(node)
+            continue
+        state[node] = False
+        inputs = node.inputs
+        k = len(inputs) - 1
+        while k >= 0:
+            p = inputs[k].owner
+            k -= 1
+            if p is not None and id(p) not in memo:
+                st = state.get(p)
+                if st is None:
+                    stack.append(p)
+                elif st is False:
+                    raise ValueError(f"The graph has a cycle through {p}")
+    return order
