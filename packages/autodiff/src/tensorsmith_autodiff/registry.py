@@ -5,17 +5,28 @@ a Variable, ``disconnected`` or a ``NullGrad``).  Fallbacks when no rule is
 registered: the op's ``L_op(inputs, outputs, output_grads)`` or
 ``grad(inputs, output_grads)`` method (PyTensor style).
 
+A rule may also take a keyword argument ``needed``:
+``fn(op, node, inputs, output_grads, needed=None)``.  The reverse pass then
+passes a tuple of one bool per input, False for the inputs whose gradient it
+will not use (they do not depend on ``wrt``: constants, other branches, or
+non-differentiable inputs), and the rule may return ``disconnected`` (or
+anything) for those without building their gradient (as JAX's transpose
+rules skip non-linear inputs).  Called without ``needed`` (None), the rule
+returns every input's gradient.
+
 Forward mode: ``fn(op, node, inputs, tangents) -> list`` (one entry per output,
 None meaning a zero tangent; ``tangents`` entries may be None).  Fallback: the
 op's ``R_op(inputs, tangents)`` method, then the double-VJP trick (see
 ``forward.py``).
 """
+import inspect
+
 from .markers import disconnected
 
 __all__ = [
     "register_grad", "get_grad_rule", "has_grad_rule", "NOT_DIFFERENTIABLE",
     "mark_not_differentiable", "is_not_differentiable", "register_jvp", "get_jvp_rule",
-    "has_jvp_rule",
+    "has_jvp_rule", "grad_rule_takes_needed",
 ]
 
 
@@ -35,6 +46,7 @@ _GRAD_RULES = {}
 _JVP_RULES = {}
 _grad_cache = {}
 _jvp_cache = {}
+_TAKES_NEEDED = {}
 
 
 def _check_class(cls, what):
@@ -55,11 +67,32 @@ def register_grad(op_class, fn=None):
             raise TypeError(f"register_grad({op_class.__name__}): rule must be callable, got {f!r}")
         _GRAD_RULES[op_class] = f
         _grad_cache.clear()
+        try:
+            _TAKES_NEEDED[f] = _accepts_needed(f)
+        except TypeError:  # an unhashable callable: called without ``needed``
+            pass
         return f
 
     if fn is not None:
         return deco(fn)
     return deco
+
+
+def _accepts_needed(f):
+    try:
+        p = inspect.signature(f).parameters.get("needed")
+    except (TypeError, ValueError):  # no signature (some builtins)
+        return False
+    return p is not None and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+
+
+def grad_rule_takes_needed(rule):
+    """Whether the registered gradient rule ``rule`` takes the keyword
+    ``needed`` (see the module's documentation)."""
+    try:
+        return _TAKES_NEEDED.get(rule, False)
+    except TypeError:
+        return False
 
 
 def mark_not_differentiable(op_class):

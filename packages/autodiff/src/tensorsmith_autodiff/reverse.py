@@ -19,7 +19,7 @@ from .markers import (
     DisconnectedGrad, DisconnectedInputError, MissingTypeHookError, NullGrad, disconnected,
     grad_not_implemented,
 )
-from .registry import NOT_DIFFERENTIABLE, get_grad_rule
+from .registry import NOT_DIFFERENTIABLE, get_grad_rule, grad_rule_takes_needed
 
 __all__ = ["grad", "pullback", "Lop"]
 
@@ -96,14 +96,15 @@ def _check_terms(rule, node, terms):
         )
 
 
-def _filter_terms(rule, node, terms):
+def _filter_terms(rule, node, terms, want=None):
     """Apply the optional type hook ``filter_gradient(var, g) -> g`` of each
-    input's type to the rule's gradient for it (cast or check it)."""
+    input's type to the rule's gradient for it (cast or check it); with
+    ``want``, only to the inputs whose gradient is used."""
     out = None
     ins = node.inputs
     for i in range(len(terms)):
         t = terms[i]
-        if not isinstance(t, Variable):
+        if not isinstance(t, Variable) or (want is not None and not want[i]):
             continue
         f = getattr(ins[i].type, "filter_gradient", None)
         if f is None:
@@ -211,8 +212,39 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
             totals[v] = t
         return t
 
+    # Totals asked for after the pass (``total``) are those of ``wrt``; the
+    # sweep below takes every other variable's total once, at its owner's
+    # turn (all its contributions are in by then), and keeps neither the
+    # total nor the contributions: memory stays bounded by the frontier.
+    keep = set(wrt)
+
+    def take(v):
+        t = totals.get(v, _MISSING)
+        if t is not _MISSING:
+            return t
+        lst = contribs.pop(v, None)
+        if lst is None:
+            t = disconnected
+        elif len(lst) == 1:
+            t = lst[0]
+        else:
+            t = combine(v, lst)
+        if v in keep:
+            totals[v] = t
+        return t
+
     order = toposort(roots, blockers=block if block else None)
     pcache = {}
+    # per op class: (rule, whether it takes ``needed``)
+    rules = {}
+
+    def rule_of(op):
+        cls = type(op)
+        r = rules.get(cls)
+        if r is None:
+            rule = get_grad_rule(op)
+            r = rules[cls] = (rule, grad_rule_takes_needed(rule))
+        return r
 
     # forward sweep: which variables depend on wrt (gradient can flow into them)
     reach = set()
@@ -228,7 +260,7 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
                 break
         if not hit:
             continue
-        pat = _connection_pattern(node, pcache)
+        pat = None if getattr(node.op, "connection_pattern", None) is None else _connection_pattern(node, pcache)
         outs = node.outputs
         for j in range(len(outs)):
             o = outs[j]
@@ -246,8 +278,7 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
 
     # reverse sweep
     relevant = set(roots)
-    for k in range(len(order) - 1, -1, -1):
-        node = order[k]
+    for node in reversed(order):
         outs = node.outputs
         nout = len(outs)
         if nout == 1 and getattr(node.op, "connection_pattern", None) is None:
@@ -257,14 +288,21 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
                 continue
             ins = node.inputs
             relevant.update(ins)
-            want = [v in reach for v in ins]
-            if True not in want or not is_differentiable(o):
+            want = []
+            any_want = False
+            for v in ins:
+                if v in reach:
+                    want.append(True)
+                    any_want = True
+                else:
+                    want.append(False)
+            if not any_want or not is_differentiable(o):
                 continue
-            g = total(o)
+            g = take(o)
             if g is disconnected:
                 continue
             op = node.op
-            rule = get_grad_rule(op)
+            rule, takes_needed = rule_of(op)
             if rule is NOT_DIFFERENTIABLE:
                 continue
             if isinstance(g, NullGrad):
@@ -272,9 +310,13 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
             elif rule is None:
                 terms = _no_rule_terms(op, ins)
             else:
-                terms = rule(op, node, list(ins), [g])
+                if takes_needed:
+                    # the rule may skip the inputs whose gradient is not used
+                    terms = rule(op, node, list(ins), [g], needed=tuple(want))
+                else:
+                    terms = rule(op, node, list(ins), [g])
                 _check_terms(rule, node, terms)
-                terms = _filter_terms(rule, node, terms)
+                terms = _filter_terms(rule, node, terms, want)
             for i in range(len(ins)):
                 if want[i]:
                     t = terms[i]
@@ -318,14 +360,14 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
         live = False
         for j in range(nout):
             if rel_out[j] and is_differentiable(outs[j]):
-                g = total(outs[j])
+                g = take(outs[j])
                 ogs[j] = g
                 if not isinstance(g, DisconnectedGrad):
                     live = True
         if not live:
             continue
         op = node.op
-        rule = get_grad_rule(op)
+        rule, takes_needed = rule_of(op)
         if rule is NOT_DIFFERENTIABLE:
             continue
         # which wanted inputs are connected to an output that has a gradient;
@@ -362,9 +404,13 @@ def _backprop_impl(known, wrt, consider_constant, additive=False):
                         passed.append(disconnected)
                     else:
                         passed.append(zeros_like(outs[j]))
-                terms = rule(op, node, list(ins), passed)
+                needed = tuple(want[i] and null_for[i] is None for i in range(nin))
+                if takes_needed:
+                    terms = rule(op, node, list(ins), passed, needed=needed)
+                else:
+                    terms = rule(op, node, list(ins), passed)
                 _check_terms(rule, node, terms)
-                terms = _filter_terms(rule, node, terms)
+                terms = _filter_terms(rule, node, terms, needed)
         for i in range(nin):
             if not want[i]:
                 continue

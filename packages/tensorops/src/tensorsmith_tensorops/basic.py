@@ -5,7 +5,7 @@ import numpy as np
 from tensorsmith_graphcore import Variable, user_location
 
 from .config import config
-from .type import TensorType, normalize_dtype
+from .type import TensorType, normalize_dtype, tensor_type
 from .variable import TensorConstant, TensorVariable
 
 
@@ -21,8 +21,20 @@ def _python_scalar_dtype(x):
     return None
 
 
+def _weak_float_constant(x, name):
+    """``constant(x)`` for a Python float ``x``: the common case, short."""
+    fx = config.floatX  # a dtype name
+    arr = np.asarray(x, dtype=fx)
+    c = TensorConstant(tensor_type(fx, ()), arr, name)
+    c.weak = True
+    c._trace = user_location()
+    return c
+
+
 def constant(x, name=None, ndim=None, dtype=None):
     """A ``TensorConstant`` holding ``x`` (converted with NumPy)."""
+    if type(x) is float and ndim is None and dtype is None:
+        return _weak_float_constant(x, name)
     weak = False
     if dtype is not None:
         dtype = normalize_dtype(dtype)
@@ -44,8 +56,7 @@ def constant(x, name=None, ndim=None, dtype=None):
             arr = arr.reshape((1,) * (ndim - arr.ndim) + arr.shape)
         else:
             raise ValueError(f"constant: value has {arr.ndim} dimensions, not {ndim}")
-    normalize_dtype(arr.dtype)
-    t = TensorType(arr.dtype, arr.shape)
+    t = tensor_type(normalize_dtype(arr.dtype), arr.shape)
     c = TensorConstant(t, arr, name)
     c.weak = weak
     c._trace = user_location()
@@ -55,6 +66,12 @@ def constant(x, name=None, ndim=None, dtype=None):
 def as_tensor_variable(x, name=None, ndim=None, dtype=None):
     """``x`` as a tensor variable: variables are returned as they are, other
     values become constants.  Raises TypeError for what cannot be a tensor."""
+    tx = type(x)
+    if ndim is None and dtype is None:
+        if tx is TensorVariable or tx is TensorConstant:
+            return x
+        if tx is float:
+            return _weak_float_constant(x, name)
     if isinstance(x, TensorVariable) or isinstance(x, TensorConstant):
         if ndim is not None and x.type.ndim != ndim:
             if x.type.ndim < ndim:
@@ -116,19 +133,27 @@ def resolve_weak(inputs):
                 rt = np.result_type(*strong)
                 dt = np.result_type(rt, np.complex64) if rt.kind == "f" else np.dtype("complex128")
             if dt != i.data.dtype:
-                if dt.kind in "iu" and isinstance(val, int) and not isinstance(val, bool):
-                    info = np.iinfo(dt)
-                    if not info.min <= val <= info.max:
-                        raise OverflowError(f"Python integer {val} out of bounds for {dt.name}")
-                # a float beyond the dtype's range becomes inf with NumPy's
-                # "overflow encountered in cast" warning, as NumPy 2 computes it
-                arr = np.asarray(val, dtype=dt)
-                c = TensorConstant(TensorType(dt, ()), arr, i.name)
-                c.weak = True
-                c._trace = i._trace
-                i = c
+                i = retype_weak(i, dt)
         out.append(i)
     return out
+
+
+def retype_weak(c, dt):
+    """The weak constant ``c`` (its value a Python scalar) at dtype ``dt``:
+    a new weak constant, same name and trace."""
+    val = c.data.item()
+    dt = np.dtype(dt)
+    if dt.kind in "iu" and isinstance(val, int) and not isinstance(val, bool):
+        info = np.iinfo(dt)
+        if not info.min <= val <= info.max:
+            raise OverflowError(f"Python integer {val} out of bounds for {dt.name}")
+    # a float beyond the dtype's range becomes inf with NumPy's
+    # "overflow encountered in cast" warning, as NumPy 2 computes it
+    arr = np.asarray(val, dtype=dt)
+    nc = TensorConstant(tensor_type(dt.name, ()), arr, c.name)
+    nc.weak = True
+    nc._trace = c._trace
+    return nc
 
 
 # ---------------------------------------------------------------------------

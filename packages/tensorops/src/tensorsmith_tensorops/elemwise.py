@@ -2,12 +2,14 @@
 ``DimShuffle`` (transpose / add / drop broadcastable axes) and ``SumToShape``
 (the adjoint of broadcasting)."""
 import numpy as np
-from tensorsmith_autodiff import register_grad, register_jvp
+from tensorsmith_autodiff import disconnected, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
+from .basic import as_tensor_variable, constant, resolve_weak, retype_weak
 from ._ufunc_thunk import UfuncThunk
 from .scalar import ScalarOp
-from .type import TensorType
+from .type import TensorType, tensor_type
+from .variable import TensorConstant, TensorVariable
 
 _base_impl = ScalarOp.impl
 
@@ -63,7 +65,6 @@ def _widen_out_of_range_weak_ints(scalar_op, inputs):
     (``int8_array / 300``: float64, ``logaddexp(uint8_array, 300)``: float16),
     comparisons at a dtype holding them (int64, uint64, else float64), so that
     ``int8_array < 300`` is valid while ``int8_array + 300`` raises."""
-    from .basic import constant
 
     def weak_int(v):
         return getattr(v, "weak", False) and isinstance(v.data.item(), int) and v.type.dtype != "bool"
@@ -104,6 +105,22 @@ def _widen_out_of_range_weak_ints(scalar_op, inputs):
     return out
 
 
+def _weak_resolution_is_fixed(types, wmask):
+    """Whether the dtypes ``resolve_weak`` gives the weak float constants
+    (bits of ``wmask``) depend on nothing else than ``types``: so when a
+    strong operand is a float or complex (else ``config.floatX`` decides), or
+    when there is no strong operand (nothing changes)."""
+    if not wmask:
+        return True
+    strong = False
+    for k, t in enumerate(types):
+        if not wmask >> k & 1:
+            strong = True
+            if t.numpy_dtype.kind in "fc":
+                return True
+    return not strong
+
+
 class Elemwise(Op):
     """Apply ``scalar_op`` elementwise with NumPy broadcasting."""
 
@@ -113,21 +130,90 @@ class Elemwise(Op):
         self.scalar_op = scalar_op
         self.name = name
 
-    def make_node(self, *inputs):
-        from .basic import as_tensor_variable, resolve_weak
+    # the last (input types, weak mask) -> (output types, retype) seen, and
+    # all of them: see make_node
+    _last = None
+    _type_cache = None
 
+    def __getstate__(self):
+        d = self.__dict__.copy()
+        d.pop("_type_cache", None)
+        d.pop("_last", None)
+        return d
+
+    def make_node(self, *inputs):
         so = self.scalar_op
-        if so.nin != -1 and len(inputs) != so.nin:
-            raise TypeError(f"{self} takes {so.nin} inputs, got {len(inputs)}")
-        if so.nin == -1 and len(inputs) == 0:
+        n = len(inputs)
+        nin = so.nin
+        if nin != n and (nin != -1 or n == 0):
+            if nin != -1:
+                raise TypeError(f"{self} takes {nin} inputs, got {n}")
             raise TypeError(f"{self} needs at least one input")
-        inputs = [as_tensor_variable(i) for i in inputs]
-        inputs = _widen_out_of_range_weak_ints(so, inputs)
-        inputs = resolve_weak(inputs)
-        out_dtypes = so.output_dtypes([i.type.dtype for i in inputs])
-        shape = broadcast_static_shape([i.type.shape for i in inputs], f"in {self}")
-        outputs = [TensorType(d, shape).make_variable() for d in out_dtypes]
-        return Apply(self, inputs, outputs)
+        # The output types (and the dtypes given to Python-scalar constants)
+        # depend only on the input types and on which inputs are such "weak"
+        # constants (a bit mask): remembered per op, the last entry apart (a
+        # chain of one op meets the same types again and again; compared by
+        # identity first, and types are shared: see ``tensor_type``).  Weak
+        # constants other than floats depend on their values (integer
+        # ranges): those take the long way every time.
+        ins = list(inputs)
+        types = []
+        wmask = 0
+        cacheable = True
+        for k in range(n):
+            v = ins[k]
+            tv = type(v)
+            if tv is TensorVariable:
+                types.append(v.type)
+                continue
+            if tv is not TensorConstant:
+                v = ins[k] = as_tensor_variable(v)
+            t = v.type
+            types.append(t)
+            if isinstance(v, TensorConstant) and v.weak:
+                wmask |= 1 << k
+                if t.numpy_dtype.kind != "f":
+                    cacheable = False
+        types = tuple(types)
+        if cacheable:
+            hit = self._last
+            if hit is None or hit[1] != wmask or hit[0] != types:
+                cache = self._type_cache
+                hit = None if cache is None else cache.get((types, wmask))
+                if hit is not None:
+                    self._last = hit
+            if hit is not None:
+                retype = hit[3]
+                if retype is not None:
+                    for k in range(n):
+                        dt = retype[k]
+                        if dt is not None:
+                            ins[k] = retype_weak(ins[k], dt)
+                out_types = hit[2]
+                if len(out_types) == 1:
+                    return Apply(self, ins, [TensorVariable(out_types[0], None, None, None)])
+                return Apply(self, ins, [TensorVariable(t, None, None, None) for t in out_types])
+        res = _widen_out_of_range_weak_ints(so, ins)
+        res = resolve_weak(res)
+        out_dtypes = so.output_dtypes([i.type.dtype for i in res])
+        shape = broadcast_static_shape([i.type.shape for i in res], f"in {self}")
+        out_types = tuple(tensor_type(d, shape) for d in out_dtypes)
+        if (cacheable and _weak_resolution_is_fixed(types, wmask)
+                and all(type(t) is TensorType for t in types)
+                and all(t.variable_type is TensorVariable for t in out_types)):
+            retype = None
+            for k in range(n):
+                if res[k] is not ins[k]:
+                    if retype is None:
+                        retype = [None] * n
+                    retype[k] = res[k].type.dtype
+            entry = (types, wmask, out_types, None if retype is None else tuple(retype))
+            cache = self._type_cache
+            if cache is None or len(cache) >= 1024:
+                cache = self._type_cache = {}
+            cache[(types, wmask)] = entry
+            self._last = entry
+        return Apply(self, res, [t.make_variable() for t in out_types])
 
     def perform(self, node, inputs, output_storage):
         res = self.scalar_op.impl(*inputs)
@@ -191,49 +277,70 @@ def _broadcast_unknown(x, inputs):
     """True when ``x`` may have been broadcast against the other ``inputs``
     along an axis whose length is not known statically (NumPy broadcasting
     decides at run time, and so must the gradient)."""
-    nd = max(i.type.ndim for i in inputs)
-    xs = (1,) * (nd - x.type.ndim) + tuple(x.type.shape)
-    for k, d in enumerate(xs):
-        if d is not None:
+    xshape = x.type.shape
+    if None not in xshape:
+        return False
+    nx = len(xshape)
+    for other in inputs:
+        if other is x:
             continue
-        for other in inputs:
-            if other is x:
-                continue
-            os_ = (1,) * (nd - other.type.ndim) + tuple(other.type.shape)
-            if os_[k] != 1:
+        oshape = other.type.shape
+        no = len(oshape)
+        # shapes aligned on the right; missing leading axes are length 1
+        for k in range(1, min(nx, no) + 1):
+            if xshape[-k] is None and oshape[-k] != 1:
                 return True
     return False
 
 
+_lazy = {}
+
+
+def _math():
+    """The ``math`` module (it imports this one), once imported."""
+    m = _lazy.get("math")
+    if m is None:
+        from . import math as m
+
+        _lazy["math"] = m
+    return m
+
+
 def _fit_grad(g, x, inputs=()):
     """``g`` summed to the shape of ``x`` and cast to its dtype."""
-    from .math import cast
-
-    if inputs and _broadcast_unknown(x, inputs):
+    gt, xt = g.type, x.type
+    if len(inputs) > 1 and _broadcast_unknown(x, inputs):
         g = SumToShape()(g, x)
-    elif g.type.shape != x.type.shape or g.type.ndim != x.type.ndim:
+    elif gt is xt:  # (shared types) nothing to sum or cast
+        return g
+    elif gt.shape != xt.shape:
         g = sum_to_shape(g, x)
-    if g.type.dtype != x.type.dtype:
-        g = cast(g, x.type.dtype)
+    if g.type.dtype != xt.dtype:
+        g = _math().cast(g, xt.dtype)
     return g
 
 
 @register_grad(Elemwise)
-def _elemwise_grad(op, node, inputs, output_grads):
-    from tensorsmith_autodiff import disconnected
-
+def _elemwise_grad(op, node, inputs, output_grads, needed=None):
+    """The scalar op's ``grad``, each input's gradient summed back to its
+    shape and cast to its dtype.  ``needed`` (from the reverse pass: which
+    inputs get a gradient) lets the scalar op skip the others, and skips
+    their fitting; they get ``disconnected``."""
     so = op.scalar_op
     if not so.differentiable:
         return [disconnected] * len(inputs)
     outs = node.outputs
-    gs = so.grad(list(inputs), list(outs), list(output_grads))
+    if needed is not None and getattr(so, "grad_takes_needed", False):
+        gs = so.grad(list(inputs), list(outs), list(output_grads), needed=list(needed))
+    else:
+        gs = so.grad(list(inputs), list(outs), list(output_grads))
     if gs is None:
         from tensorsmith_autodiff import grad_not_implemented
 
         return [grad_not_implemented(op, i, x) for i, x in enumerate(inputs)]
     res = []
-    for x, g in zip(inputs, gs):
-        if g is None or not x.type.differentiable:
+    for k, (x, g) in enumerate(zip(inputs, gs)):
+        if g is None or not x.type.differentiable or (needed is not None and not needed[k]):
             res.append(disconnected)
         elif not hasattr(g, "type"):  # a marker from autodiff
             res.append(g)
@@ -247,8 +354,8 @@ def _elemwise_jvp(op, node, inputs, tangents):
     so = op.scalar_op
     if not so.differentiable:
         return [None] * len(node.outputs)
-    from .basic import as_tensor_variable
-    from .math import add, cast, mul
+    m = _math()
+    add, cast, mul = m.add, m.cast, m.mul
 
     jvp = getattr(so, "jvp", None)
     if jvp is not None:
@@ -309,8 +416,6 @@ class DimShuffle(Op):
         self.augment = tuple(i for i, a in enumerate(self.new_order) if a == "x")
 
     def make_node(self, x):
-        from .basic import as_tensor_variable
-
         x = as_tensor_variable(x)
         if x.type.ndim != self.input_ndim:
             raise TypeError(f"{self} expects a {self.input_ndim}-d input, got {x.type}")
@@ -319,7 +424,7 @@ class DimShuffle(Op):
                 raise ValueError(
                     f"DimShuffle {self.new_order}: cannot drop axis {a} of {x.type}: it is not known to have length 1")
         shape = tuple(1 if a == "x" else x.type.shape[a] for a in self.new_order)
-        return Apply(self, [x], [TensorType(x.type.dtype, shape).make_variable()])
+        return Apply(self, [x], [tensor_type(x.type.dtype, shape).make_variable()])
 
     def perform(self, node, inputs, output_storage):
         x = inputs[0]
@@ -382,13 +487,11 @@ class SumToShape(Op):
     1), decided at run time from ``x``'s shape.  ``x`` is used for its shape only."""
 
     def make_node(self, g, x):
-        from .basic import as_tensor_variable
-
         g = as_tensor_variable(g)
         x = as_tensor_variable(x)
         if x.type.ndim > g.type.ndim:
             raise ValueError(f"sum_to_shape: target {x.type} has more dimensions than {g.type}")
-        return Apply(self, [g, x], [TensorType(g.type.dtype, x.type.shape).make_variable()])
+        return Apply(self, [g, x], [tensor_type(g.type.dtype, x.type.shape).make_variable()])
 
     def perform(self, node, inputs, output_storage):
         g, x = inputs
@@ -435,12 +538,8 @@ def sum_to_shape(g, x):
 
 @register_grad(SumToShape)
 def _sum_to_shape_grad(op, node, inputs, output_grads):
-    from tensorsmith_autodiff import disconnected
-
-    from .math import second
-
     g, x = inputs
-    return [second(g, output_grads[0]), disconnected]
+    return [_math().second(g, output_grads[0]), disconnected]
 
 
 @register_jvp(SumToShape)

@@ -19,6 +19,7 @@ A ``ScalarOp`` is a value object (equality from ``__props__``) that knows:
 Families of scalar functions live in ``scalar_*.py`` modules and only
 subclass these bases."""
 import functools
+import inspect
 
 import numpy as np
 from tensorsmith_graphcore import Op
@@ -45,11 +46,17 @@ class ScalarOp(Op):
     #: whose rules handle complex numbers themselves.
     holomorphic = True
 
+    #: True when ``grad`` takes a keyword ``needed`` (one bool per input,
+    #: False for inputs whose gradient nobody uses: the rule may then return
+    #: None for them and skip building it).  Set from the signature.
+    grad_takes_needed = False
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         rule = cls.__dict__.get("grad")
         if rule is not None:
-            cls.grad = _complex_aware(rule)
+            cls.grad_takes_needed = "needed" in inspect.signature(rule).parameters
+            cls.grad = _complex_aware(rule, cls.grad_takes_needed)
 
     #: the user-facing name (``pt.<name>``) for messages; set where the
     #: ``Elemwise`` instance is made.  Not part of the op's identity.
@@ -130,16 +137,19 @@ class ScalarOp(Op):
         return type(self).__name__
 
 
-def _complex_aware(rule):
-    """Wrap a ``grad`` rule with the conjugation of holomorphic functions."""
+def _complex_aware(rule, takes_needed=False):
+    """Wrap a ``grad`` rule with the conjugation of holomorphic functions
+    (and pass ``needed`` on to rules that take it)."""
 
-    def grad(self, inputs, outputs, output_grads):
-        if not self.holomorphic or not any(
-                v.type.dtype.startswith("complex") for v in list(inputs) + list(outputs)):
+    def grad(self, inputs, outputs, output_grads, needed=None):
+        if not self.holomorphic or not _any_complex(inputs, outputs):
+            if needed is not None and takes_needed:
+                return rule(self, inputs, outputs, output_grads, needed=needed)
             return rule(self, inputs, outputs, output_grads)
+        kw = {"needed": needed} if takes_needed and needed is not None else {}
         T = _ns()
         gz = [g if g is None or not g.type.dtype.startswith("complex") else T.conj(g) for g in output_grads]
-        res = rule(self, inputs, outputs, gz)
+        res = rule(self, inputs, outputs, gz, **kw)
         if res is None:
             return None
         out = []
@@ -154,24 +164,50 @@ def _complex_aware(rule):
     return grad
 
 
-def _m():
-    from . import math
+_COMPLEX = frozenset(("complex64", "complex128"))
 
-    return math
+
+def _any_complex(inputs, outputs):
+    for v in inputs:
+        if v.type.dtype in _COMPLEX:
+            return True
+    for v in outputs:
+        if v.type.dtype in _COMPLEX:
+            return True
+    return False
+
+
+# modules imported after this one (they import it), looked up once
+_mods = {}
+
+
+def _m():
+    m = _mods.get("math")
+    if m is None:
+        from . import math as m
+
+        _mods["math"] = m
+    return m
 
 
 def _b():
-    from . import basic
+    m = _mods.get("basic")
+    if m is None:
+        from . import basic as m
 
-    return basic
+        _mods["basic"] = m
+    return m
 
 
 def _ns():
     """The whole ``tensorsmith_tensorops`` namespace (for the functions of the
     family modules, imported after this one)."""
-    import tensorsmith_tensorops
+    m = _mods.get("ns")
+    if m is None:
+        import tensorsmith_tensorops as m
 
-    return tensorsmith_tensorops
+        _mods["ns"] = m
+    return m
 
 
 class ZeroGradOp(ScalarOp):
@@ -213,12 +249,19 @@ class Mul(ScalarOp):
     identity = 1
     commutative = associative = True
 
-    def grad(self, inputs, outputs, gz):
-        m = _m()
+    def grad(self, inputs, outputs, gz, needed=None):
+        mul = _m().mul
+        if len(inputs) == 2:
+            x, y = inputs
+            return [mul(gz[0], y) if needed is None or needed[0] else None,
+                    mul(gz[0], x) if needed is None or needed[1] else None]
         res = []
         for i in range(len(inputs)):
+            if needed is not None and not needed[i]:
+                res.append(None)
+                continue
             others = [x for j, x in enumerate(inputs) if j != i]
-            res.append(m.mul(gz[0], *others))
+            res.append(mul(gz[0], *others))
         return res
 
     def jvp(self, inputs, outputs, tangents):
@@ -235,7 +278,9 @@ class Mul(ScalarOp):
 class Sub(ScalarOp):
     ufunc = np.subtract
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
+        if needed is not None and not needed[1]:
+            return [gz[0], None]
         return [gz[0], _m().neg(gz[0])]
 
     def jvp(self, inputs, outputs, t):
@@ -252,10 +297,15 @@ class Sub(ScalarOp):
 class TrueDiv(ScalarOp):
     ufunc = np.true_divide
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         x, y = inputs
-        return [m.true_div(gz[0], y), m.neg(m.true_div(m.mul(gz[0], outputs[0]), y))]
+        gx = gy = None
+        if needed is None or needed[0]:
+            gx = m.true_div(gz[0], y)
+        if needed is None or needed[1]:
+            gy = m.neg(m.true_div(m.mul(gz[0], outputs[0]), y))
+        return [gx, gy]
 
 
 class IntDiv(ZeroGradOp):
@@ -265,21 +315,26 @@ class IntDiv(ZeroGradOp):
 class Mod(ScalarOp):
     ufunc = np.remainder
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         x, y = inputs
+        if needed is not None and not needed[1]:
+            return [gz[0], None]
         return [gz[0], m.neg(m.mul(gz[0], m.floor_div(x, y)))]
 
 
 class Pow(ScalarOp):
     ufunc = np.power
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         x, y = inputs
-        gx = m.mul(gz[0], y, m.pow(x, m.sub(y, 1)))
-        # d/dy x**y = x**y log x; 0 where x == 0 (the limit for y > 0)
-        gy = m.mul(gz[0], outputs[0], m.switch(m.eq(x, 0), 0, m.log(m.switch(m.eq(x, 0), 1, x))))
+        gx = gy = None
+        if needed is None or needed[0]:
+            gx = m.mul(gz[0], y, m.pow(x, m.sub(y, 1)))
+        if needed is None or needed[1]:
+            # d/dy x**y = x**y log x; 0 where x == 0 (the limit for y > 0)
+            gy = m.mul(gz[0], outputs[0], m.switch(m.eq(x, 0), 0, m.log(m.switch(m.eq(x, 0), 1, x))))
         return [gx, gy]
 
 
@@ -367,12 +422,15 @@ class Maximum(ScalarOp):
     ufunc = np.maximum
     commutative = associative = True
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         x, y = inputs
+        gx = gy = None
         # ties: the gradient goes to the first input, as in PyTensor
-        gx = m.mul(gz[0], m.cast(m.ge(x, y), gz[0].dtype))
-        gy = m.mul(gz[0], m.cast(m.lt(x, y), gz[0].dtype))
+        if needed is None or needed[0]:
+            gx = m.mul(gz[0], m.cast(m.ge(x, y), gz[0].dtype))
+        if needed is None or needed[1]:
+            gy = m.mul(gz[0], m.cast(m.lt(x, y), gz[0].dtype))
         return [gx, gy]
 
 
@@ -380,11 +438,14 @@ class Minimum(ScalarOp):
     ufunc = np.minimum
     commutative = associative = True
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         x, y = inputs
-        gx = m.mul(gz[0], m.cast(m.le(x, y), gz[0].dtype))
-        gy = m.mul(gz[0], m.cast(m.gt(x, y), gz[0].dtype))
+        gx = gy = None
+        if needed is None or needed[0]:
+            gx = m.mul(gz[0], m.cast(m.le(x, y), gz[0].dtype))
+        if needed is None or needed[1]:
+            gy = m.mul(gz[0], m.cast(m.gt(x, y), gz[0].dtype))
         return [gx, gy]
 
 
@@ -452,12 +513,17 @@ class Switch(ScalarOp):
     def impl(self, cond, a, b):
         return np.where(cond, a, b)
 
-    def grad(self, inputs, outputs, gz):
+    def grad(self, inputs, outputs, gz, needed=None):
         m = _m()
         c, a, b = inputs
         z = _b().zeros_like(gz[0])
         # where() keeps NaN/inf of the untaken branch out of the gradient
-        return [None, m.switch(c, gz[0], z), m.switch(c, z, gz[0])]
+        ga = gb = None
+        if needed is None or needed[1]:
+            ga = m.switch(c, gz[0], z)
+        if needed is None or needed[2]:
+            gb = m.switch(c, z, gz[0])
+        return [None, ga, gb]
 
 
 class Second(ScalarOp):

@@ -19,6 +19,9 @@ CONTINUOUS_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES
 DISCRETE_DTYPES = ("bool",) + INTEGER_DTYPES
 
 
+_CONTINUOUS_SET = frozenset(CONTINUOUS_DTYPES)
+_NP_DTYPES = {name: np.dtype(name) for name in DTYPES}
+
 _dtype_names = {}
 
 
@@ -52,7 +55,27 @@ def _normalize_dtype(dtype):
     return name
 
 
+_shape_cache = {}
+
+
 def _norm_shape(shape):
+    """``shape`` as a tuple of None and non-negative Python ints (cached: the
+    same few shapes come back for every node of a graph)."""
+    try:
+        hit = _shape_cache.get(shape)
+    except TypeError:  # unhashable (a list, ...)
+        hit = None
+    if hit is not None:
+        return hit
+    out = _norm_shape_uncached(shape)
+    if type(shape) is tuple and len(_shape_cache) < 4096:
+        # the key equals the result (3.0 == 3, np.int64(3) == 3), so any
+        # equal tuple asked later normalizes to this one
+        _shape_cache[shape] = out
+    return out
+
+
+def _norm_shape_uncached(shape):
     out = []
     for s in shape:
         if s is None:
@@ -78,7 +101,7 @@ class TensorType(Type):
     __props__ = ("dtype", "shape")
 
     def __init__(self, dtype, shape=None, name=None, broadcastable=None):
-        self.dtype = normalize_dtype(dtype)
+        self.dtype = dt = normalize_dtype(dtype)
         if shape is None and broadcastable is not None:
             shape = tuple(1 if b else None for b in broadcastable)
         if shape is None:
@@ -87,7 +110,26 @@ class TensorType(Type):
             raise TypeError(f"TensorType shape must be a tuple, got the int {shape}")
         self.shape = _norm_shape(shape)
         self.name = name
-        self.numpy_dtype = np.dtype(self.dtype)
+        self.numpy_dtype = _NP_DTYPES[dt]
+
+    # equality and hash from dtype and shape (as the props would give them),
+    # written out: types are compared and hashed in every op's type cache
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if type(self) is not type(other):
+            return False
+        if type(self) is not TensorType:  # a subclass may have more props
+            return self._props() == other._props()
+        return self.dtype == other.dtype and self.shape == other.shape
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        if type(self) is not TensorType:
+            return hash((type(self), self._props()))
+        return hash((TensorType, (self.dtype, self.shape)))
 
     # -- properties ----------------------------------------------------------
     @property
@@ -100,7 +142,7 @@ class TensorType(Type):
 
     @property
     def differentiable(self):
-        return self.dtype in CONTINUOUS_DTYPES
+        return self.dtype in _CONTINUOUS_SET
 
     def clone(self, dtype=None, shape=None, broadcastable=None):
         if shape is None and broadcastable is not None:
@@ -346,6 +388,28 @@ class TensorType(Type):
 
             g = cast(g, self.dtype)
         return g
+
+
+_type_cache = {}
+
+
+def tensor_type(dtype, shape):
+    """``TensorType(dtype, shape)``, shared: one instance per (dtype name,
+    shape) is kept and handed out again, so that ops making many outputs of
+    the same type (every node of an elementwise chain) neither build nor
+    compare types anew.  For the outputs of ops; such a type must not be
+    changed (its ``name`` included)."""
+    key = (dtype, shape)
+    try:
+        t = _type_cache.get(key)
+    except TypeError:  # an unhashable shape: not cached
+        return TensorType(dtype, shape)
+    if t is None:
+        t = TensorType(dtype, shape)
+        # only dtype names ('floatX' follows the configuration) and tuples
+        if type(dtype) is str and dtype in _NP_DTYPES and type(shape) is tuple and len(_type_cache) < 8192:
+            _type_cache[key] = t
+    return t
 
 
 def _describe_value(data, arr=None):
