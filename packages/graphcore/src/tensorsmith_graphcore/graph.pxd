@@ -317,7 +317,7 @@ cdef object _pickle_session()
 
 @cython.locals(order=list, state=dict, stack=list, node=Apply, inputs=list, k=Py_ssize_t,
                p=Apply, r=Apply)
-cdef list _nodes_to_emit(list roots, dict placed)
+cdef list _nodes_to_emit(list roots, dict placed, bint by_id=*)
 
 @cython.locals(serial=dict, k=object, order=list, n=Apply)
 cdef tuple _locate(Apply node)
@@ -361,5 +361,3 @@ cdef _deepcopy_tail(Variable src, Variable dst, object fields, dict memo, object
                last_type=object, last_type_copy=object)
 cdef _deepcopy_order(list order, dict memo)
 
-@cython.locals(order=list, state=dict, stack=list, node=Apply, inputs=list, k=Py_ssize_t, p=Apply)
-cdef list _nodes_to_copy(Apply root, dict memo)

@@ -1011,15 +1011,16 @@ class _GraphTable:
             _fill_table(self, state)
 
 
-def _nodes_to_emit(roots, placed):
+def _nodes_to_emit(roots, placed, by_id=False):
     """The Apply nodes ``roots`` and their ancestors that are not in
-    ``placed``, in topological order (iterative depth-first walk, inputs in
+    ``placed`` (keyed by the node, or by ``id(node)`` with ``by_id``, as a
+    deepcopy memo is), in topological order (iterative depth-first walk, inputs in
     order, stopping at placed nodes)."""
     order = []
     state = {}  # node -> False while its inputs are walked, True when placed
     stack = []
     for r in reversed(roots):
-        if r not in placed:
+        if (id(r) if by_id else r) not in placed:
             stack.append(r)
     while stack:
         node = stack[-1]
@@ -1036,7 +1037,7 @@ def _nodes_to_emit(roots, placed):
         while k >= 0:
             p = inputs[k].owner
             k -= 1
-            if p is not None and p not in placed:
+            if p is not None and (id(p) if by_id else p) not in placed:
                 st = state.get(p)
                 if st is None:
                     stack.append(p)
@@ -1373,7 +1374,7 @@ def _deepcopy_nodes(root, memo):
     if id(root) in memo:
         return
     with gc_paused():
-        _deepcopy_order(_nodes_to_copy(root, memo), memo)
+        _deepcopy_order(_nodes_to_emit([root], memo, True), memo)
 
 
 def _deepcopy_order(order, memo):
@@ -1434,33 +1435,3 @@ def _deepcopy_order(order, memo):
         extra = _extra_state(node, _APPLY_FIELDS)
         if extra is not None:
             new_node.__dict__.update(deepcopy(extra, memo))
-
-
-def _nodes_to_copy(root, memo):
-    """The Apply ``root`` and its ancestors whose id is not in ``memo``, in
-    topological order (iterative)."""
-    order = []
-    state = {}
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        st = state.get(node)
-        if st is not None:
-            stack.pop()
-            if st is False:
-                state[node] = True
-                order.append(node)
-            continue
-        state[node] = False
-        inputs = node.inputs
-        k = len(inputs) - 1
-        while k >= 0:
-            p = inputs[k].owner
-            k -= 1
-            if p is not None and id(p) not in memo:
-                st = state.get(p)
-                if st is None:
-                    stack.append(p)
-                elif st is False:
-                    raise ValueError(f"The graph has a cycle through {p}")
-    return order
