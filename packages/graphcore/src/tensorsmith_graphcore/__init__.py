@@ -64,7 +64,7 @@ from .graph import (  # noqa: E402
 from .fg import Feature, FunctionGraph, InconsistencyError, MissingInputError  # noqa: E402
 from .op import Op, Type  # noqa: E402
 from .vm import VM, PerformThunk  # noqa: E402
-from .link import Linker, PerformLinker, make_storage  # noqa: E402
+from .link import Linker, PerformLinker, Schedule, make_storage  # noqa: E402
 from .util import add_library_path as _add_warning_library_path  # noqa: E402
 from .util import gc_paused, user_frame, warn_user  # noqa: E402
 
@@ -109,7 +109,7 @@ def pure_python():
 
 __all__ = [
     "Apply", "Constant", "Variable", "Op", "Type", "FunctionGraph", "Feature",
-    "MissingInputError", "InconsistencyError", "VM", "PerformThunk", "Linker", "PerformLinker",
+    "MissingInputError", "InconsistencyError", "VM", "PerformThunk", "Linker", "PerformLinker", "Schedule",
     "toposort", "io_toposort", "ancestors", "graph_inputs", "vars_between", "applys_between",
     "orphans_between", "clone", "clone_get_equiv", "clone_replace", "equal_computations",
     "graph_hash", "is_in_ancestors", "location_of", "user_location", "format_location", "register_library_path",

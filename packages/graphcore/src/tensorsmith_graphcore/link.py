@@ -8,13 +8,17 @@ from .vm import VM, PerformThunk
 def make_storage(fgraph, input_storage=None):
     """One cell per variable of ``fgraph``; constants' cells hold their data.
     ``input_storage`` gives cells to use for (some) inputs, e.g. shared values."""
+    return _make_storage(fgraph.inputs, fgraph.toposort(), fgraph.outputs, input_storage)
+
+
+def _make_storage(inputs, order, outputs, input_storage):
     storage = {}
-    for i, v in enumerate(fgraph.inputs):
+    for i, v in enumerate(inputs):
         cell = None
         if input_storage is not None:
             cell = input_storage[i]
         storage[v] = cell if cell is not None else [None]
-    for node in fgraph.toposort():
+    for node in order:
         for v in node.inputs:
             if v not in storage:
                 if isinstance(v, Constant):
@@ -23,7 +27,7 @@ def make_storage(fgraph, input_storage=None):
                     storage[v] = [None]
         for v in node.outputs:
             storage[v] = [None]
-    for v in fgraph.outputs:
+    for v in outputs:
         if v not in storage:
             storage[v] = [v.data] if isinstance(v, Constant) else [None]
     return storage
@@ -67,6 +71,22 @@ def dying_inputs(fgraph, node):
     return _TUPLES.setdefault(t, t)
 
 
+class Schedule:
+    """What linking needs from a ``FunctionGraph`` (``Linker.plan``): its
+    ``inputs`` and ``outputs``, the nodes in execution ``order`` and, per
+    node, its ``dying`` inputs (see ``dying_inputs``).  The graph itself, with
+    its clients index, may be dropped before the thunks are made, so a large
+    graph never holds its index and its thunks at the same time."""
+
+    __slots__ = ("inputs", "outputs", "order", "dying")
+
+    def __init__(self, inputs, outputs, order, dying):
+        self.inputs = inputs
+        self.outputs = outputs
+        self.order = order
+        self.dying = dying
+
+
 class Linker:
     """The protocol every backend implements.  A linker turns each node of a
     ``FunctionGraph`` into a thunk: ``make_thunk(node, storage, dying)``
@@ -85,11 +105,17 @@ class Linker:
     def schedule(self, fgraph):
         return fgraph.toposort()
 
+    def plan(self, fgraph):
+        """The ``Schedule`` of ``fgraph`` (order from ``schedule``)."""
+        order = self.schedule(fgraph)
+        return Schedule(list(fgraph.inputs), list(fgraph.outputs), order,
+                        [dying_inputs(fgraph, node) for node in order])
+
     def make_vm(self, fgraph, filters, arg_indices=None, arg_names=None, input_storage=None,
                 updates=None, unpack_single=False, describe=None, keep_cells=(), vm_class=VM,
                 protect_outputs=True, n_outputs=None, update_locks=None, defaults=None):
-        """A ``vm_class`` instance running ``fgraph``, and the storage map of
-        its own cells.
+        """A ``vm_class`` instance running ``fgraph`` (a ``FunctionGraph`` or
+        its ``Schedule``), and the storage map of its own cells.
 
         ``filters``/``arg_indices``/``arg_names``: one per argument, the
         graph inputs the arguments go to (default: every input); other inputs
@@ -99,19 +125,25 @@ class Linker:
         ``fgraph.outputs`` the call returns (default all; the rest are update
         values).  ``update_locks``: locks held around calls (see ``VM``).
         The VM can make spare copies of its storage for concurrent calls."""
+        # build() (kept for relink) holds the schedule, not the FunctionGraph
+        # and its clients index
+        plan = fgraph if isinstance(fgraph, Schedule) else self.plan(fgraph)
+        fgraph = None
+        g_inputs = plan.inputs
+        g_outputs = plan.outputs
+        order = plan.order
+        dying = plan.dying
         if arg_indices is None:
-            arg_indices = list(range(len(fgraph.inputs)))
-        order = self.schedule(fgraph)
-        dying = [dying_inputs(fgraph, node) for node in order]
+            arg_indices = list(range(len(g_inputs)))
         if n_outputs is None:
-            n_outputs = len(fgraph.outputs)
+            n_outputs = len(g_outputs)
         updates = list(updates or ())
 
         def build():
-            storage = make_storage(fgraph, input_storage)
+            storage = _make_storage(g_inputs, order, g_outputs, input_storage)
             thunks = [self.make_thunk(node, storage, d) for node, d in zip(order, dying)]
-            input_cells = [storage[fgraph.inputs[i]] for i in arg_indices]
-            all_out = [storage[v] for v in fgraph.outputs]
+            input_cells = [storage[g_inputs[i]] for i in arg_indices]
+            all_out = [storage[v] for v in g_outputs]
             update_pairs = [(all_out[out_index], dest) for out_index, dest in updates]
             keep = set(id(c) for c in all_out)
             keep.update(id(c) for c in keep_cells)
@@ -124,7 +156,7 @@ class Linker:
                     if id(c) not in keep:
                         clear.append(c)
             for i in arg_indices:
-                c = storage[fgraph.inputs[i]]
+                c = storage[g_inputs[i]]
                 if id(c) not in keep:
                     clear.append(c)
             alias = None

@@ -74,8 +74,17 @@ class Function(VM):
     input name (``f(x=1.0)``); inputs given as ``In(var, value=...)`` may be
     left out.
 
-    ``f.inputs``/``f.outputs``: the user's variables; ``f.fgraph``: the
-    rewritten graph that runs; ``f.maker.mode``: the mode."""
+    ``f.inputs``/``f.outputs``: the user's variables; ``f.fgraph`` (also
+    ``f.maker.fgraph``): the rewritten graph that runs, as a
+    ``FunctionGraph`` made on first use; ``f.maker.mode``: the mode."""
+
+    @property
+    def fgraph(self):
+        return self.maker.fgraph
+
+    @fgraph.setter
+    def fgraph(self, fg):
+        self.maker.fgraph = fg
 
     def __repr__(self):
         names = ", ".join(str(n) for n in self.arg_names)
@@ -107,12 +116,42 @@ def _unpickle_function(spec, name, trust_input):
     f.trust_input = trust_input
     return f
 
+class _GraphOf:
+    """The graph a compiled function runs, as its inputs and outputs; the
+    ``FunctionGraph`` over them (with its clients index, two to three
+    hundred bytes per node) is built again on first use rather than kept
+    alive with every function: running needs only the thunks.  Features
+    attached while rewriting are not carried over."""
+
+    __slots__ = ("inputs", "outputs", "fgraph")
+
+    def __init__(self, fgraph):
+        self.inputs = list(fgraph.inputs)
+        self.outputs = list(fgraph.outputs)
+        self.fgraph = None
+
+    def get(self):
+        fg = self.fgraph
+        if fg is None:
+            with gc_paused():
+                fg = self.fgraph = FunctionGraph(self.inputs, self.outputs, clone=False)
+        return fg
+
+
 class _Maker:
-    def __init__(self, mode, fgraph, inputs, outputs):
+    def __init__(self, mode, graph, inputs, outputs):
         self.mode = mode
-        self.fgraph = fgraph
+        self._graph = graph
         self.inputs = inputs
         self.outputs = outputs
+
+    @property
+    def fgraph(self):
+        return self._graph.get()
+
+    @fgraph.setter
+    def fgraph(self, fg):
+        self._graph.fgraph = fg
 
 
 def _describe_failure(node, thunk):
@@ -360,10 +399,13 @@ def check_arguments(inputs, outputs, updates=None, givens=None, no_default_updat
     return _Request(in_vars, in_objs, out_vars, out_list, single, upd, shared)
 
 
-def build_fgraph(request, accept_inplace=False):
-    """Step 2: the ``FunctionGraph`` (a copy of the user's graph) from the
-    inputs and shared inputs to the outputs and update values."""
-    fgraph = FunctionGraph(request.in_vars + request.shared_inputs, request.all_outputs, clone=True)
+def build_fgraph(request, accept_inplace=False, clone=True):
+    """Step 2: the ``FunctionGraph`` from the inputs and shared inputs to the
+    outputs and update values.  ``clone``: over a copy of the user's graph,
+    which a rewrite pipeline may edit; ``False`` (no pipeline will edit it):
+    over the user's nodes themselves, which nothing downstream modifies (the
+    linker and the VM only read nodes), saving a copy of every node."""
+    fgraph = FunctionGraph(request.in_vars + request.shared_inputs, request.all_outputs, clone=clone)
     # the map from the user's variables to their copies is not needed past
     # this point, and holds two entries per node for the function's lifetime
     fgraph.memo = None
@@ -379,7 +421,8 @@ def rewrite_fgraph(mode, fgraph):
 
 
 def link_fgraph(mode, fgraph, request, allow_input_downcast=None):
-    """Step 4: the mode's linker turns the graph into the callable (a
+    """Step 4: the mode's linker turns the graph (a ``FunctionGraph`` or its
+    ``Schedule``, ``mode.linker.plan(fgraph)``) into the callable (a
     ``Function``); graphcore's ``Linker.make_vm`` builds it from the thunks."""
     n_out = len(request.out_vars)
     in_vars, in_objs = request.in_vars, request.in_objs
@@ -426,8 +469,15 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     request = check_arguments(inputs, outputs, updates, givens, no_default_updates,
                               rebuild_strict, on_unused_input)
     mode_obj = get_mode(mode)
-    fgraph = rewrite_fgraph(mode_obj, build_fgraph(request, accept_inplace))
-    f = link_fgraph(mode_obj, fgraph, request, allow_input_downcast)
+    # a copy of the graph is needed only when a rewrite pipeline will edit it
+    edits = mode_obj.get_rewrite() is not None
+    fgraph = rewrite_fgraph(mode_obj, build_fgraph(request, accept_inplace, clone=edits))
+    # linking needs the schedule, not the graph's clients index: drop the
+    # index before the thunks are made (the function rebuilds it on demand)
+    schedule = mode_obj.linker.plan(fgraph)
+    graph = _GraphOf(fgraph)
+    del fgraph
+    f = link_fgraph(mode_obj, schedule, request, allow_input_downcast)
     f._spec = (inputs, outputs, dict(
         mode=mode, updates=updates, givens=givens, no_default_updates=no_default_updates,
         name=name, allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input,
@@ -435,8 +485,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     f.trust_input = bool(trust_input)
     f.inputs = request.in_vars
     f.outputs = request.out_vars
-    f.fgraph = fgraph
     f.name = name
-    f.maker = _Maker(mode_obj, fgraph, request.in_objs, request.out_list)
+    f.maker = _Maker(mode_obj, graph, request.in_objs, request.out_list)
     f.updates_list = request.updates
     return f
