@@ -10,6 +10,9 @@ with n = 100,000 chain nodes.  Per node, build should stay at or below about
 times this), and the gradient graph holds 1.5 nodes per chain node (one
 ``mul`` per ``* 1.0001``, a ``cos`` and a ``mul`` per ``sin``), with no
 gradient built for the constant."""
+import numpy as np
+
+import tensorsmith
 import tensorsmith.tensor as pt
 from tensorsmith_graphcore import toposort
 
@@ -54,3 +57,10 @@ class LargeChainMemory:
     def peakmem_build_grad(self):
         x, cost = build_chain(N_CHAIN)
         pt.grad(cost, x)
+
+    def peakmem_build_grad_compile_run(self):
+        # the whole of issue 8's large-graph workload (at 1,000,000 nodes,
+        # asv_bench/compare_large_chain.py: goal under 3 GB)
+        x, cost = build_chain(N_CHAIN)
+        f = tensorsmith.function([x], [cost, pt.grad(cost, x)])
+        f(np.ones(10))
