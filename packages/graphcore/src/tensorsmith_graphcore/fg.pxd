@@ -11,6 +11,7 @@ cdef class FunctionGraph:
     cdef public object memo
     cdef public list _features
     cdef public object _order
+    cdef public object _owned
     cdef dict __dict__
 
     @cython.locals(n=_Apply, v=_Var, o=_Var, i=Py_ssize_t, new_nodes=list, variables=set,
@@ -25,3 +26,7 @@ cdef class FunctionGraph:
     @cython.locals(stack=list, v=_Var, node=_Apply, o=_Var, inp=_Var, used=bint, i=Py_ssize_t)
     cpdef _prune_if_unused(self, _Var var, object reason)
     cpdef change_node_input(self, object node, Py_ssize_t i, _Var new_var, object reason=*, bint check=*)
+    cpdef _change_in_place(self, object node, Py_ssize_t i, _Var old, _Var new_var, object reason)
+    @cython.locals(owned=set, copies=dict, replaced=list, pending=list, j=Py_ssize_t, k=Py_ssize_t,
+                   ci=Py_ssize_t, v=_Var, old=_Var, o=_Var, o2=_Var, n2=_Apply)
+    cpdef _change_on_copy(self, list changes, object reason)

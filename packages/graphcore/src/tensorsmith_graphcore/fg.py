@@ -46,9 +46,17 @@ class FunctionGraph:
     ``clients[v]`` lists ``(node, i)`` pairs: ``node.inputs[i] is v``; ``node``
     is the string ``"output"`` when ``v`` is the ``i``-th output of the graph.
     With ``clone=True`` (default) the graph is copied first, so rewriting it
-    never touches the user's variables; ``memo`` then maps old to new."""
+    never touches the user's variables; ``memo`` then maps old to new.
 
-    def __init__(self, inputs=None, outputs=None, features=None, clone=True):
+    ``copy_on_write=True`` (with ``clone=False``): the graph is not copied,
+    and still no node it was built from is ever modified.  Changing an input
+    of such a node puts a copy of the node in its place (same op, trace and
+    output types), and the nodes that use its outputs in turn, up to the
+    outputs of the graph or to nodes of the graph's own (made by such
+    copies); each node is copied at most once.  Compiling a graph that the
+    rewrites leave mostly as it is then costs no copy of it."""
+
+    def __init__(self, inputs=None, outputs=None, features=None, clone=True, copy_on_write=False):
         if outputs is None:
             raise ValueError("FunctionGraph needs outputs")
         outputs = list(outputs)
@@ -68,6 +76,8 @@ class FunctionGraph:
             outputs = [self.memo[v] for v in outputs]
         else:
             self.memo = None
+        # copy-on-write: the nodes this graph made (and may edit in place)
+        self._owned = set() if copy_on_write and not clone else None
         self.inputs = []
         self.outputs = []
         self.apply_nodes = set()
@@ -166,6 +176,12 @@ class FunctionGraph:
                     f"Cannot replace {old} of type {old.type} by {new_var} of type {new_var.type}"
                 )
             new_var = nv
+        if self._owned is not None and node != OUTPUT and node not in self._owned:
+            self._change_on_copy([(node, i, new_var)], reason)
+        else:
+            self._change_in_place(node, i, old, new_var, reason)
+
+    def _change_in_place(self, node, i, old, new_var, reason):
         self.import_var(new_var, reason)
         if node == OUTPUT:
             self.outputs[i] = new_var
@@ -176,6 +192,49 @@ class FunctionGraph:
         self._order = None
         self.execute_callbacks("on_change_input", node, i, old, new_var, reason)
         self._prune_if_unused(old, reason)
+
+    def _change_on_copy(self, changes, reason):
+        """``change_node_input`` for each ``(node, i, new_var)`` of
+        ``changes`` where nodes this graph does not own may be among the
+        nodes: a copy of such a node, with the new input, takes its place,
+        and every use of its outputs moves to the copy's (which copies the
+        users the graph does not own in turn).  Iterative; the replaced
+        nodes are pruned at the end."""
+        owned = self._owned
+        copies = {}
+        replaced = []
+        pending = list(changes)
+        pending.reverse()
+        while pending:
+            n, j, v = pending.pop()
+            if n != OUTPUT:
+                c = copies.get(n)
+                if c is not None:
+                    n = c
+                if n not in self.apply_nodes:
+                    continue
+            old = self.outputs[j] if n == OUTPUT else n.inputs[j]
+            if old is v:
+                continue
+            if n == OUTPUT or n in owned:
+                self._change_in_place(n, j, old, v, reason)
+                continue
+            self.import_var(v, reason)
+            n2 = n.clone()
+            n2.inputs[j] = v
+            owned.add(n2)
+            copies[n] = n2
+            replaced.append(n)
+            self.import_node(n2, reason)
+            k = 0
+            for o in n.outputs:
+                o2 = n2.outputs[k]
+                for c2, ci in self.clients[o]:
+                    pending.append((c2, ci, o2))
+                k += 1
+        for n in replaced:
+            for o in n.outputs:
+                self._prune_if_unused(o, reason)
 
     def _remove_client(self, var, node, i, reason):
         cl = self.clients[var]
@@ -240,6 +299,10 @@ class FunctionGraph:
             new_var = nv
         if verbose:
             print(f"rewriting: {reason}: {var} -> {new_var}")
+        if self._owned is not None:
+            # one batch: a node using ``var`` twice is copied once
+            self._change_on_copy([(node, i, new_var) for node, i in self.clients[var]], reason)
+            return
         for node, i in list(self.clients[var]):
             self.change_node_input(node, i, new_var, reason, check=False)
 
@@ -423,7 +486,7 @@ class FunctionGraph:
 
 
 _FG_FIELDS = frozenset(("inputs", "outputs", "apply_nodes", "variables", "clients", "memo",
-                        "_features", "_order"))
+                        "_features", "_order", "_owned"))
 
 
 def _rebuild_fgraph(cls, inputs, outputs):

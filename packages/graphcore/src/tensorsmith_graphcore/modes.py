@@ -140,7 +140,12 @@ class Mode:
     with the tags of ``including``/``excluding``/``requiring``, then turn it
     into a callable with ``linker`` (a registered name, ``"default"`` or a
     ``Linker`` instance).  Modes are values: ``including`` and friends return
-    new modes."""
+    new modes.
+
+    A pipeline edits the graph through the ``FunctionGraph``'s methods
+    (``replace``, ``change_node_input``, ...), never by assigning to a node's
+    inputs: ``function`` builds its graph copy-on-write over the user's
+    nodes, which must stay as they are."""
 
     def __init__(self, linker="default", optimizer="default", name=None, include=(), exclude=(),
                  require=()):

@@ -134,7 +134,8 @@ class _GraphOf:
         fg = self.fgraph
         if fg is None:
             with gc_paused():
-                fg = self.fgraph = FunctionGraph(self.inputs, self.outputs, clone=False)
+                fg = self.fgraph = FunctionGraph(self.inputs, self.outputs, clone=False,
+                                                 copy_on_write=True)
         return fg
 
 
@@ -399,13 +400,14 @@ def check_arguments(inputs, outputs, updates=None, givens=None, no_default_updat
     return _Request(in_vars, in_objs, out_vars, out_list, single, upd, shared)
 
 
-def build_fgraph(request, accept_inplace=False, clone=True):
+def build_fgraph(request, accept_inplace=False):
     """Step 2: the ``FunctionGraph`` from the inputs and shared inputs to the
-    outputs and update values.  ``clone``: over a copy of the user's graph,
-    which a rewrite pipeline may edit; ``False`` (no pipeline will edit it):
-    over the user's nodes themselves, which nothing downstream modifies (the
-    linker and the VM only read nodes), saving a copy of every node."""
-    fgraph = FunctionGraph(request.in_vars + request.shared_inputs, request.all_outputs, clone=clone)
+    outputs and update values, over the user's nodes, copy-on-write: a
+    rewrite that changes a node gets a copy of it (and of the nodes above
+    it), so the user's graph never changes and the parts no rewrite touches
+    are never copied (the linker and the VM only read nodes)."""
+    fgraph = FunctionGraph(request.in_vars + request.shared_inputs, request.all_outputs,
+                           clone=False, copy_on_write=True)
     # the map from the user's variables to their copies is not needed past
     # this point, and holds two entries per node for the function's lifetime
     fgraph.memo = None
@@ -469,9 +471,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None, no_defa
     request = check_arguments(inputs, outputs, updates, givens, no_default_updates,
                               rebuild_strict, on_unused_input)
     mode_obj = get_mode(mode)
-    # a copy of the graph is needed only when a rewrite pipeline will edit it
-    edits = mode_obj.get_rewrite() is not None
-    fgraph = rewrite_fgraph(mode_obj, build_fgraph(request, accept_inplace, clone=edits))
+    fgraph = rewrite_fgraph(mode_obj, build_fgraph(request, accept_inplace))
     # linking needs the schedule, not the graph's clients index: drop the
     # index before the thunks are made (the function rebuilds it on demand)
     schedule = mode_obj.linker.plan(fgraph)
