@@ -217,12 +217,7 @@ def test_no_import_cycle_inside_a_package(folder):
     assert tool.cycles(graph) == []
 
 
-@pytest.mark.parametrize("folder", [
-    pytest.param(f, marks=pytest.mark.xfail(
-        strict=True, reason="tensorops' modules still depend on each other in a circle, kept "
-        "importable by deferred imports (issue 9: lay tensorops out by family)"))
-    if f == "tensorops" else f
-    for f in PACKAGES])
+@pytest.mark.parametrize("folder", list(PACKAGES))
 def test_no_dependency_cycle_inside_a_package(folder):
     """Counting the imports deferred into functions too: the modules of a
     package form layers, not circles."""

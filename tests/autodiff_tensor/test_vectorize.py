@@ -7,7 +7,7 @@ from tensorsmith_graphcore import toposort
 import tensorsmith
 import tensorsmith.tensor as pt
 from tensorsmith_tensorops.blockwise import Blockwise, vectorize_graph
-from tensorsmith_tensorops.elemwise import SumToShape
+from tensorsmith_tensorops.reduction import SumToShape
 from tensorsmith_tensorops.vectorize import get_vectorize_rule, register_vectorize
 
 rng = np.random.default_rng(3)

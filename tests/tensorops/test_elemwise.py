@@ -329,13 +329,13 @@ def test_hyp2f1_grad_wrt_parameters():
         dn[i] = dn[i] - h
         np.testing.assert_allclose(g, (sp.hyp2f1(*up) - sp.hyp2f1(*dn)) / (2 * h), rtol=1e-6, atol=1e-9)
     # a polynomial case (a a non-positive integer): NaN rather than a wrong value
-    from tensorsmith_tensorops.math_extra import hyp2f1_da
+    from tensorsmith_tensorops.math import hyp2f1_da
 
     assert np.isnan(compile_eval(syms, hyp2f1_da(*syms), [np.array([-2.0]), b[:1], c[:1], z[:1]]))[0]
 
 
 def test_gammainc_second_derivative_x():
-    from tensorsmith_tensorops.math_extra import gammainc_dk
+    from tensorsmith_tensorops.math import gammainc_dk
 
     check_grad(lambda k, x: gammainc_dk(k, x), [np.array([0.8, 2.0, 1.5]), np.array([0.5, 1.5, 4.0])], wrt=[1])
 

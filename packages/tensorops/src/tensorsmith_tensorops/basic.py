@@ -1,6 +1,11 @@
 """Turning Python values into tensors: ``as_tensor_variable``, ``constant``,
 NumPy-2 handling of Python scalars ("weak" constants), and the variable
-constructors ``scalar``/``vector``/``matrix``/... with their dtype prefixes."""
+constructors ``scalar``/``vector``/``matrix``/... with their dtype prefixes.
+
+The conversions of ``as_tensor_variable`` that build ops (to another dtype,
+to more dimensions, a list holding variables) are registered by the modules
+that define those ops (``register_conversion``), and this module sets
+``TensorType``'s ``filter_variable`` and ``constant_from_value``."""
 import numpy as np
 from tensorsmith_graphcore import Variable, user_location
 
@@ -75,14 +80,10 @@ def as_tensor_variable(x, name=None, ndim=None, dtype=None):
     if isinstance(x, TensorVariable) or isinstance(x, TensorConstant):
         if ndim is not None and x.type.ndim != ndim:
             if x.type.ndim < ndim:
-                from .shape import shape_padleft
-
-                return shape_padleft(x, ndim - x.type.ndim)
+                return _conversions["pad_left"](x, ndim - x.type.ndim)
             raise ValueError(f"as_tensor_variable: {x} has {x.type.ndim} dimensions, expected {ndim}")
         if dtype is not None and x.type.dtype != normalize_dtype(dtype):
-            from .math import cast
-
-            return cast(x, dtype)
+            return _conversions["cast"](x, dtype)
         return x
     if isinstance(x, Variable):
         conv = getattr(x.type, "as_tensor", None)
@@ -92,13 +93,23 @@ def as_tensor_variable(x, name=None, ndim=None, dtype=None):
     if hasattr(x, "owner") and hasattr(x, "type"):
         raise TypeError(f"Cannot use {x!r} as a tensor")
     if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in _flatten(x)):
-        from .join import stack
-
-        return stack([as_tensor_variable(e) for e in x])
+        return _conversions["stack"]([as_tensor_variable(e) for e in x])
     return constant(x, name=name, ndim=ndim, dtype=dtype)
 
 
 as_tensor = as_tensor_variable
+
+# The conversions above that build ops of the floors above this one: "cast"
+# (``cast(x, dtype)``, math.py), "pad_left" (``shape_padleft(x, n)``,
+# shape.py) and "stack" (``stack(list)``, join.py), each registered by its
+# module when the package is imported.
+_conversions = {}
+
+
+def register_conversion(kind, fn):
+    """Make ``fn`` the ``kind`` conversion of ``as_tensor_variable`` ("cast",
+    "pad_left" or "stack")."""
+    _conversions[kind] = fn
 
 
 def _flatten(x):
@@ -258,27 +269,30 @@ for _p in [""] + list(_PREFIX_DTYPES):
     del globals()[_p + "matrixs"]
 
 
-def _filled_like(model, dtype, opt, value):
-    from .math import second
-
-    x = as_tensor_variable(model)
-    dt = x.type.dtype if dtype is None else normalize_dtype(dtype)
-    if opt and None not in x.type.shape:
-        return constant(np.full(x.type.shape, value, dtype=dt))
-    return second(x, constant(np.full((), value, dtype=dt)))
+# ---------------------------------------------------------------------------
+# TensorType's conversion hooks (see type.py)
+# ---------------------------------------------------------------------------
 
 
-def zeros_like(model, dtype=None, opt=False):
-    """Zeros with the shape of ``model`` (its dtype unless given).  With
-    ``opt``, a constant when ``model``'s shape is static (``model`` is then
-    not in the graph), as PyTensor."""
-    return _filled_like(model, dtype, opt, 0)
+def _filter_variable(self, other, allow_convert=True):
+    """``other`` (a variable or a value) as a variable of this type, or
+    TypeError saying why it cannot be."""
+    if not isinstance(other, Variable):
+        other = as_tensor_variable(other, dtype=self.dtype)
+    if other.type == self:
+        return other
+    if allow_convert:
+        conv = self.convert_variable(other)
+        if conv is not None:
+            return conv
+    raise TypeError(f"Cannot convert {other} of type {other.type} to {self}")
 
 
-def ones_like(model, dtype=None, opt=False):
-    """Ones with the shape of ``model`` (its dtype unless given); ``opt`` as
-    for ``zeros_like``."""
-    return _filled_like(model, dtype, opt, 1)
+def _constant_from_value(self, value):
+    """A constant of exactly this type holding ``value`` (TypeError if it
+    does not fit), for ops with fixed ``itypes``."""
+    return constant(self.filter(value, strict=False), dtype=self.dtype)
 
 
-__all__ += ["zeros_like", "ones_like"]
+TensorType.filter_variable = _filter_variable
+TensorType.constant_from_value = _constant_from_value

@@ -27,9 +27,12 @@ from tensorsmith_autodiff import (
 from tensorsmith_graphcore import Apply, Op, Variable, toposort
 
 from .basic import as_tensor_variable, resolve_weak
-from .elemwise import DimShuffle, Elemwise, SumToShape, broadcast_static_shape, sum_to_shape
-from .reduction import CAReduce
+from .elemwise import Elemwise, broadcast_static_shape
+from .math import add, cast, second, zeros_like
+from .reduction import CAReduce, SumToShape, sum as _sum, sum_to_shape
+from .shape import DimShuffle, broadcast_shape_symbolic
 from .type import TensorType
+from .vectorize import get_vectorize_rule, register_vectorize
 
 __all__ = ["Blockwise", "vectorize", "vectorize_graph", "vectorize_node"]
 
@@ -197,8 +200,6 @@ class Blockwise(Op):
         return shapes
 
     def infer_shape(self, fgraph, node, input_shapes):
-        from .shape import broadcast_shape_symbolic
-
         nb = [x.type.ndim - len(s) for x, s in zip(node.inputs, self.inputs_sig)]
         batch = broadcast_shape_symbolic([tuple(s[:k]) for s, k in zip(input_shapes, nb)],
                                          [x.type.shape[:k] for x, k in zip(node.inputs, nb)])
@@ -233,8 +234,6 @@ class Blockwise(Op):
 def _fit_to(g, x):
     """``g`` (batched like the node's output) reduced/broadcast to ``x``'s
     shape and cast to its dtype."""
-    from .math import cast, second
-
     if g.type.ndim < x.type.ndim:
         g = second(x, g)
     elif g.type.shape != x.type.shape or None in x.type.shape:
@@ -283,8 +282,6 @@ def _blockwise_grad(op, node, inputs, output_grads):
 def _blockwise_jvp(op, node, inputs, tangents):
     """The core op's forward rule when it works on batches (``batched_grad``),
     else the generic linearization through the reverse rule."""
-    from .math import cast, second
-
     core = op.core_op
     rule = get_jvp_rule(core)
     if rule is None or not getattr(core, "batched_grad", False):
@@ -332,8 +329,6 @@ def vectorize_node(node, *new_inputs):
     if len({b for b in nb if b}) == 1:
         # rules registered by op class (``vectorize.register_vectorize``) expect
         # the batched inputs to share their number of batch dimensions
-        from .vectorize import get_vectorize_rule
-
         rule = get_vectorize_rule(op)
         if rule is not None:
             res = rule(op, node, list(new_inputs), nb)
@@ -363,6 +358,16 @@ def vectorize_node(node, *new_inputs):
         return [new(new_inputs[0])]
     bw = Blockwise(op, _generic_signature(node))
     return list(bw.make_node(*new_inputs).outputs)
+
+
+@register_vectorize(Op)
+def _gufunc(op, node, new_inputs, nb):
+    """A catch-all vectorization rule: an op declaring its core signature
+    (``gufunc_signature``) runs batched under ``Blockwise`` with that signature
+    (the op's ``batched_perform``, when it has one); other ops defer."""
+    if isinstance(op, Blockwise) or getattr(op, "gufunc_signature", None) is None:
+        return None
+    return Blockwise(op).make_node(*new_inputs).outputs
 
 
 def vectorize_graph(outputs, replace):
@@ -422,8 +427,6 @@ def vectorize(fn, signature=None):
         fixed = []
         for o_core, o in zip(outs, res):
             if o.type.ndim - o_core.type.ndim < B:
-                from .math import second
-
                 batch_ref = _batch_reference(args, in_sig, o_core.type.ndim)
                 o = second(batch_ref, o) if batch_ref is not None else o
             fixed.append(o)
@@ -437,10 +440,6 @@ def vectorize(fn, signature=None):
 def _batch_reference(args, in_sig, core_ndim):
     """A zero tensor of shape ``batch + (1,) * core_ndim`` built from the
     arguments' batch dimensions (used to broadcast constant outputs)."""
-    from .basic import zeros_like
-    from .math import add
-    from .reduction import sum as _sum
-
     refs = []
     for a, s in zip(args, in_sig):
         k = len(s)

@@ -1,6 +1,8 @@
 """Array creation: ``alloc`` (the ``Alloc`` op: broadcast a value to a
-shape), ``zeros``/``ones``/``full``/``empty`` and their ``*_like`` forms,
-``eye``/``identity_like``, ``tri``/``tril``/``triu``, ``arange``, ``linspace``.
+shape), ``broadcast_to``/``broadcast_arrays`` (``BroadcastTo``),
+``zeros``/``ones``/``full``/``empty`` and their ``*_like`` forms,
+``eye``/``identity_like``, ``tri``/``tril``/``triu``, ``arange``,
+``linspace``/``logspace``/``geomspace``, ``mgrid``/``ogrid``.
 
 Shape arguments may be Python ints, integer scalars (symbolic or constant)
 or integer vectors; constant lengths become static shapes."""
@@ -8,15 +10,24 @@ import numpy as np
 from tensorsmith_autodiff import disconnected, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
-from .basic import as_tensor_variable, constant, ones_like, resolve_weak, zeros_like
+from .basic import as_tensor_variable, constant, resolve_weak
 from .config import config
-from .elemwise import SumToShape, sum_to_shape
-from .shape import as_int_scalar, shape_i, shape_padleft, shape_padright, shape_to_scalars, static_int
+from .elemwise import broadcast_static_shape
+from .math import (
+    abs as _abs, add, and_, cast, ceil, eq, floor, ge, gt, log10, maximum, mul, ones_like, pow, second, sign,
+    sub, switch, true_div, zeros_like,
+)
+from .reduction import SumToShape, sum as _sum, sum_to_shape
+from .shape import (
+    DimShuffle, as_int_scalar, broadcast_shape_symbolic, moveaxis, shape_i, shape_padleft, shape_padright,
+    shape_to_scalars, static_int,
+)
 from .type import TensorType, normalize_dtype
 
 __all__ = ["Alloc", "alloc", "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like",
            "empty_like", "Eye", "eye", "identity_like", "tri", "tril", "triu", "ARange", "arange",
-           "linspace", "logspace", "geomspace", "mgrid", "ogrid"]
+           "linspace", "logspace", "geomspace", "mgrid", "ogrid", "BroadcastTo", "broadcast_to",
+           "broadcast_arrays", "broadcast_shape"]
 
 
 def _static_out_shape(what, value_shape, scalars):
@@ -131,8 +142,6 @@ def empty(shape, dtype=None):
 def full(shape, fill_value, dtype=None):
     """An array of ``shape`` filled with ``fill_value`` (broadcast); dtype
     that of ``fill_value`` unless given."""
-    from .math import cast
-
     v = as_tensor_variable(fill_value)
     if dtype is not None:
         v = cast(v, dtype)
@@ -141,8 +150,6 @@ def full(shape, fill_value, dtype=None):
 
 def full_like(a, fill_value, dtype=None):
     """An array shaped like ``a`` filled with ``fill_value`` (dtype of ``a`` unless given)."""
-    from .math import cast, second
-
     a = as_tensor_variable(a)
     v = cast(as_tensor_variable(fill_value), a.type.dtype if dtype is None else dtype)
     return second(a, v)
@@ -237,9 +244,6 @@ class ARange(Op):
         output_storage[0][0] = np.arange(start, stop, step, dtype=self.dtype)
 
     def infer_shape(self, fgraph, node, input_shapes):
-        from . import ceil
-        from .math import cast, maximum, sub, true_div
-
         start, stop, step = node.inputs
         n = cast(ceil(true_div(cast(sub(stop, start), "float64"), cast(step, "float64"))), "int64")
         return [(maximum(n, 0),)]
@@ -247,9 +251,6 @@ class ARange(Op):
 
 @register_grad(ARange)
 def _arange_grad(op, node, inputs, g):
-    from .math import cast, mul
-    from .reduction import sum as _sum
-
     start, stop, step = inputs
     out = node.outputs[0]
     if not out.type.differentiable:
@@ -286,8 +287,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     """``num`` evenly spaced values from ``start`` to ``stop`` (``stop`` left
     out when ``endpoint`` is False), as ``numpy.linspace``; ``start`` and
     ``stop`` may be arrays (the new axis is ``axis``)."""
-    from .math import add, and_, cast, eq, gt, maximum, mul, sub, switch, true_div
-
     start, stop = resolve_weak([as_tensor_variable(start), as_tensor_variable(stop)])
     num = as_int_scalar(num, "linspace")
     n = static_int(num)
@@ -309,14 +308,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         last = and_(eq(arange(num), sub(num, 1)), gt(num, 1))
         y = switch(shape_padright(last, nd) if nd else last, shape_padleft(stop, 1) if nd else stop, y)
     if nd and axis != 0:
-        from .shape_extra import moveaxis
-
         y = moveaxis(y, 0, axis)
     out_dtype = calc if dtype is None else normalize_dtype(dtype)
     if out_dtype != calc:
         if out_dtype[:3] in ("int", "uin"):
-            from . import floor
-
             y = floor(y)
         y = cast(y, out_dtype)
     if retstep:
@@ -326,8 +321,6 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 
 def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
     """``base ** linspace(start, stop, num, endpoint)`` (as ``numpy.logspace``)."""
-    from .math import cast, pow
-
     y = linspace(start, stop, num, endpoint=endpoint, axis=axis)
     b = as_tensor_variable(base)
     if b.type.ndim:
@@ -342,9 +335,6 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     """``num`` values spaced evenly on a log scale from ``start`` to ``stop``
     (both non-zero, of the same sign), as ``numpy.geomspace``; the end
     points are exact."""
-    from . import log10
-    from .math import abs as _abs, and_, cast, eq, gt, mul, sign, sub, switch
-
     start, stop = resolve_weak([as_tensor_variable(start), as_tensor_variable(stop)])
     if start.type.ndim or stop.type.ndim:
         raise NotImplementedError("geomspace: only scalar start and stop are supported")
@@ -385,15 +375,11 @@ class _NdGrid:
                 ranges.append(linspace(start, k.stop, int(abs(step))))
             else:
                 ranges.append(arange(start, k.stop, step))
-        from .math import cast
-
         common = np.result_type(*[np.dtype(r.type.dtype) for r in ranges]).name
         ranges = [cast(r, common) for r in ranges]
         nd = len(ranges)
         res = []
         for i, r in enumerate(ranges):
-            from .elemwise import DimShuffle
-
             shaped = DimShuffle(1, ["x"] * i + [0] + ["x"] * (nd - i - 1))(r)
             if not self.sparse:
                 shaped = _alloc(shaped, *[shape_i(q, 0) for q in ranges])
@@ -415,8 +401,6 @@ ogrid = _NdGrid(sparse=True)
 
 def tri(N, M=None, k=0, dtype=None):
     """An ``N`` x ``M`` matrix with ones at and below diagonal ``k`` (dtype ``floatX`` unless given)."""
-    from .math import add, cast, ge
-
     rows = arange(as_int_scalar(N, "tri"))
     cols = arange(as_int_scalar(N if M is None else M, "tri"))
     mask = ge(add(shape_padright(rows, 1), as_int_scalar(k, "tri")), shape_padleft(cols, 1))
@@ -432,16 +416,58 @@ def _tri_mask(m, k, what):
 
 def tril(m, k=0):
     """``m`` with the elements above diagonal ``k`` of its last two axes zeroed."""
-    from .math import switch
-
     m, mask = _tri_mask(m, k, "tril")
     return switch(mask, m, zeros_like(m))
 
 
 def triu(m, k=0):
     """``m`` with the elements below diagonal ``k`` of its last two axes zeroed."""
-    from .math import sub, switch
-
     m, mask = _tri_mask(m, sub(as_int_scalar(k, "triu"), 1), "triu")
     return switch(mask, zeros_like(m), m)
 
+
+# ---------------------------------------------------------------------------
+# broadcast_to
+# ---------------------------------------------------------------------------
+
+
+class BroadcastTo(Alloc):
+    """``BroadcastTo()(x, *shape)``: ``numpy.broadcast_to``; the gradient sums back."""
+
+    _what = "broadcast_to"
+
+
+register_grad(BroadcastTo, _alloc_grad)
+register_jvp(BroadcastTo, _alloc_jvp)
+
+
+def broadcast_to(x, shape):
+    """``x`` broadcast to ``shape`` (a tuple of ints / int scalars or an integer vector)."""
+    x = as_tensor_variable(x)
+    scalars = shape_to_scalars(shape, "broadcast_to")
+    if len(scalars) == x.type.ndim and all(
+            static_int(s) is not None and static_int(s) == d for s, d in zip(scalars, x.type.shape)):
+        return x
+    return BroadcastTo()(x, *scalars)
+
+
+def broadcast_shape(*arrays, arrays_are_shapes=False):
+    """The broadcast shape of ``arrays`` as a tuple of int64 scalars (with
+    ``arrays_are_shapes``, the arguments are shapes already)."""
+    if arrays_are_shapes:
+        shapes = [shape_to_scalars(s, "broadcast_shape") for s in arrays]
+        statics = [tuple(static_int(v) for v in s) for s in shapes]
+    else:
+        arrays = [as_tensor_variable(a) for a in arrays]
+        shapes = [[shape_i(a, i) for i in range(a.type.ndim)] for a in arrays]
+        statics = [a.type.shape for a in arrays]
+    static = broadcast_static_shape(statics, "in broadcast_shape")
+    sym = broadcast_shape_symbolic(shapes, statics)
+    return tuple(constant(np.int64(s)) if s is not None else v for s, v in zip(static, sym))
+
+
+def broadcast_arrays(*args):
+    """The arguments broadcast against each other (a list)."""
+    args = [as_tensor_variable(a) for a in args]
+    shp = broadcast_shape(*args)
+    return [broadcast_to(a, shp) for a in args]

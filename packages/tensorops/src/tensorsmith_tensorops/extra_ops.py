@@ -18,9 +18,18 @@ from tensorsmith_autodiff import register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable, constant
-from .shape import _fmt
+from .creation import Alloc, arange, broadcast_arrays, broadcast_to, tri
+from .elemwise import Elemwise, broadcast_static_shape
+from .join import concatenate, stack
+from .math import (
+    abs as abs_, cast, clip, conj, eq, gt, invert, kv, le, log, lt, maximum, minimum, switch, tensor_copy,
+)
+from .products import dot, matmul
+from .reduction import SumToShape, sum as sum_, sum_to_shape
+from .shape import DimShuffle, Shape, SpecifyShape, _fmt, atleast_Nd, reshape, shape_i
+from .sort import argsort, nonzero, searchsorted
+from .subtensor import Subtensor, diagonal, take_along_axis
 from .type import TensorType
-
 
 
 def _scipy_signal():
@@ -86,8 +95,6 @@ def get_vector_length(v):
         raise TypeError(f"get_vector_length: expected a vector, got {v} of type {v.type}")
     if v.type.shape[0] is not None:
         return v.type.shape[0]
-    from tensorsmith_tensorops import Shape
-
     if v.owner is not None and isinstance(v.owner.op, Shape):
         return v.owner.inputs[0].type.ndim
     raise ValueError(f"get_vector_length: the length of {v} is not known until it is computed")
@@ -117,11 +124,6 @@ def get_underlying_scalar_constant_value(v, *, elemwise=True, only_process_const
 
 
 def _constant_value(v, elemwise, only_constants, depth):
-    from tensorsmith_tensorops import Alloc
-    from .elemwise import DimShuffle, Elemwise
-    from tensorsmith_tensorops import Shape, SpecifyShape
-    from .subtensor import Subtensor
-
     if isinstance(v, (int, float, complex, bool, np.number, np.bool_, np.ndarray)):
         return _unique_value(v, v)
     while True:
@@ -172,8 +174,6 @@ def get_scalar_constant_value(v, elemwise=True, only_process_constants=False, ma
 
 def extract_diag(x):
     """The main diagonal of the first two axes (``pt.diagonal(x)``)."""
-    from tensorsmith_tensorops import diagonal
-
     return diagonal(x)
 
 
@@ -184,23 +184,17 @@ def is_flat(var, ndim=1):
 
 def identity(x):
     """A copy of ``x`` (the elementwise identity)."""
-    from tensorsmith_tensorops import tensor_copy
-
     return tensor_copy(x)
 
 
 def dense_dot(a, b):
     """``pt.dot`` (PyTensor's name for the dense case)."""
-    from tensorsmith_tensorops import dot
-
     return dot(a, b)
 
 
 def stacklists(arg):
     """A tensor from nested lists of scalars/tensors: ``stacklists([[a, b], [c, d]])``
     is the 2x2 (x the entries' shape) stack."""
-    from tensorsmith_tensorops import stack
-
     if not isinstance(arg, (list, tuple)):
         return as_tensor_variable(arg)
     # stack the innermost lists first, level by level (no recursion)
@@ -219,11 +213,6 @@ def stacklists(arg):
 def choose(a, choices, mode="raise"):
     """NumPy's ``choose``: ``out[idx] = choices[a[idx]][idx]`` with ``a`` and
     the choices broadcast together; ``mode`` raise, wrap or clip."""
-    from tensorsmith_tensorops import stack
-    from tensorsmith_tensorops import clip
-    from tensorsmith_tensorops import atleast_Nd, broadcast_arrays, broadcast_to
-    from tensorsmith_tensorops import take_along_axis
-
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     a = as_tensor_variable(a)
@@ -249,23 +238,16 @@ def choose(a, choices, mode="raise"):
 
 
 def _mask_indices(mask):
-    from tensorsmith_tensorops import nonzero
-
     return tuple(nonzero(mask))
 
 
 def tril_indices(n, k=0, m=None):
     """Row and column indices of the lower triangle (NumPy's ``tril_indices``)."""
-    from tensorsmith_tensorops import tri
-
     return _mask_indices(tri(n, m, k, dtype="bool"))
 
 
 def triu_indices(n, k=0, m=None):
     """Row and column indices of the upper triangle (NumPy's ``triu_indices``)."""
-    from tensorsmith_tensorops import tri
-    from tensorsmith_tensorops import invert
-
     return _mask_indices(invert(tri(n, m, k - 1, dtype="bool")))
 
 
@@ -288,9 +270,6 @@ def triu_indices_from(a, k=0):
 
 def bartlett(M):
     """The Bartlett (triangular) window of ``M`` points (NumPy's ``bartlett``)."""
-    from tensorsmith_tensorops import arange
-    from tensorsmith_tensorops import abs as abs_, cast, eq, switch
-
     M = as_tensor_variable(M)
     if M.type.ndim != 0 or M.type.dtype[:3] not in ("int", "uin"):
         raise TypeError(f"bartlett: M must be an integer scalar, got {M.type}")
@@ -301,9 +280,6 @@ def bartlett(M):
 
 def concat_with_broadcast(tensor_list, axis=0):
     """Concatenate along ``axis`` after broadcasting the other axes together."""
-    from tensorsmith_tensorops import concatenate
-    from tensorsmith_tensorops import broadcast_arrays, broadcast_to
-
     ts = [as_tensor_variable(t) for t in tensor_list]
     if not ts:
         raise ValueError("concat_with_broadcast: needs at least one tensor")
@@ -325,11 +301,6 @@ def concat_with_broadcast(tensor_list, axis=0):
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     """Covariance matrix (NumPy's ``cov``, same arguments)."""
-    from tensorsmith_tensorops import concatenate
-    from tensorsmith_tensorops import cast, conj
-    from tensorsmith_tensorops import dot
-    from tensorsmith_tensorops import sum as sum_
-
     X = as_tensor_variable(m)
     if X.type.ndim > 2:
         raise ValueError(f"cov: m must have at most 2 dimensions, got {X.type}")
@@ -376,15 +347,11 @@ def _fold(fn, args, what):
 
 def largest(*args):
     """The elementwise maximum of all arguments."""
-    from tensorsmith_tensorops import maximum
-
     return _fold(maximum, args, "largest")
 
 
 def smallest(*args):
     """The elementwise minimum of all arguments."""
-    from tensorsmith_tensorops import minimum
-
     return _fold(minimum, args, "smallest")
 
 
@@ -398,9 +365,6 @@ def batched_tensordot(x, y, axes=2):
 
 def _batched_tensordot(x, y, axes, what):
     """``batched_tensordot`` with errors naming ``what`` (the user's function)."""
-    from tensorsmith_tensorops import matmul
-    from tensorsmith_tensorops import reshape
-
     x, y = as_tensor_variable(x), as_tensor_variable(y)
     if x.type.ndim < 1 or y.type.ndim < 1:
         raise TypeError(f"{what}: both inputs need a batch axis")
@@ -460,8 +424,6 @@ def _shape_product(x, axes):
 def join_dims(x, start_axis=0, n_axes=None):
     """``x`` with axes ``start_axis .. start_axis + n_axes - 1`` merged into one
     (all the remaining axes when ``n_axes`` is None)."""
-    from tensorsmith_tensorops import reshape
-
     x = as_tensor_variable(x)
     nd = x.type.ndim
     start = start_axis % nd if nd else 0
@@ -477,8 +439,6 @@ def join_dims(x, start_axis=0, n_axes=None):
 
 def split_dims(x, shape, axis=0):
     """``x`` with axis ``axis`` split into the axes of lengths ``shape``."""
-    from tensorsmith_tensorops import reshape
-
     x = as_tensor_variable(x)
     nd = x.type.ndim
     if not -nd <= axis < nd:
@@ -493,8 +453,6 @@ def split_dims(x, shape, axis=0):
 
 def xlogx(x):
     """``x * log(x)``, 0 where ``x`` is 0."""
-    from tensorsmith_tensorops import eq, log, switch
-
     x = as_tensor_variable(x)
     # log(1) where x is 0: no log(0) in the value or the gradient
     return x * log(switch(eq(x, 0), 1, x))
@@ -502,8 +460,6 @@ def xlogx(x):
 
 def xlogy0(x, y):
     """``x * log(y)``, 0 where ``x`` is 0."""
-    from tensorsmith_tensorops import eq, log, switch
-
     x, y = as_tensor_variable(x), as_tensor_variable(y)
     return x * log(switch(eq(x, 0), 1, y))
 
@@ -527,8 +483,6 @@ class Convolve(Op):
         self.ndim = ndim
 
     def make_node(self, a, b):
-        from .elemwise import broadcast_static_shape
-
         a, b = as_tensor_variable(a), as_tensor_variable(b)
         nd = self.ndim
         for name, v in (("in1", a), ("in2", b)):
@@ -572,8 +526,6 @@ class Convolve(Op):
 
 
 def _shape_of(v, i):
-    from tensorsmith_tensorops import shape_i
-
     return shape_i(v, i)
 
 
@@ -591,8 +543,6 @@ def _convolve_grad(op, node, inputs, g):
     # d out / d a is the valid correlation of g with b: the middle n entries of
     # the full convolution of g with b reversed (each axis); same for b
     from tensorsmith_autodiff import disconnected
-
-    from .elemwise import SumToShape, sum_to_shape
 
     a, b = inputs
     gz = g[0]
@@ -628,8 +578,6 @@ def _convolve_jvp(op, node, inputs, t):
 
 
 def _convolve_mode(full, a, b, nd, mode, what, same_as_in1):
-    from tensorsmith_tensorops import maximum, minimum
-
     if mode == "full":
         return full
     if mode not in ("valid", "same"):
@@ -672,13 +620,11 @@ def convolve2d(in1, in2, mode="full", boundary="fill", fillvalue=0, method="auto
 
 
 def _namespace(name, names, doc):
-    import tensorsmith_tensorops as ns
-
     mod = _types.ModuleType(name, doc)
 
     def __getattr__(attr):
         if attr in names:
-            return getattr(ns, attr)
+            return globals()[attr]
         raise AttributeError(f"{name} has no attribute {attr!r}")
 
     mod.__getattr__ = __getattr__
@@ -701,10 +647,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     ``(xp, fp)`` (``xp`` increasing) at ``x``; ``left``/``right`` for ``x``
     outside (default ``fp[0]``/``fp[-1]``); ``period`` for periodic ``xp``.
     Differentiable in ``x`` and ``fp`` (and ``xp``)."""
-    from tensorsmith_tensorops import (
-        argsort, cast, clip, concatenate, eq, gt, lt, maximum, minimum, searchsorted, switch,
-    )
-
     x, xp, fp = as_tensor_variable(x), as_tensor_variable(xp), as_tensor_variable(fp)
     if xp.type.ndim != 1 or fp.type.ndim != 1:
         raise ValueError(f"interp: xp and fp must be vectors, got {xp.type} and {fp.type}")
@@ -745,8 +687,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 def kn(n, x):
     """Modified Bessel function of the second kind of integer order ``n``
     (``scipy.special.kn``), computed as ``kv(n, x)``."""
-    from tensorsmith_tensorops import kv
-
     return kv(n, x)
 
 
@@ -755,8 +695,6 @@ def permute_row_elements(x, y, inverse=False):
     tensor whose last axis is a permutation; leading axes broadcast with
     ``x``'s): ``out[..., i] = x[..., y[..., i]]``, or with ``inverse``
     ``out[..., y[..., i]] = x[..., i]``."""
-    from tensorsmith_tensorops import argsort, broadcast_arrays, take_along_axis
-
     x, y = as_tensor_variable(x), as_tensor_variable(y)
     if x.type.ndim < 1 or y.type.ndim < 1:
         raise ValueError(f"permute_row_elements: x and y need at least one axis, got {x.type} and {y.type}")
@@ -769,8 +707,6 @@ def permute_row_elements(x, y, inverse=False):
     y = y.dimshuffle(["x"] * (m - y.type.ndim) + list(range(y.type.ndim)))
     # broadcast the leading axes only: the last axes are the rows
     lead_x, lead_y = broadcast_arrays(x[..., 0], y[..., 0])
-    from tensorsmith_tensorops import broadcast_to
-
     x = broadcast_to(x, [lead_x.shape[i] for i in range(m - 1)] + [x.shape[m - 1]])
     y = broadcast_to(y, [lead_y.shape[i] for i in range(m - 1)] + [y.shape[m - 1]])
     return take_along_axis(x, y, axis=-1)
@@ -800,8 +736,6 @@ def pack(*tensors, keep_axes=None):
     results along the raveled axis.  Returns ``(packed, packed_shapes)``,
     ``packed_shapes`` holding each tensor's raveled shape (int64 vectors), for
     ``unpack``."""
-    from tensorsmith_tensorops import concatenate, reshape
-
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
     ts = [as_tensor_variable(t) for t in tensors]
@@ -821,8 +755,6 @@ def pack(*tensors, keep_axes=None):
 def unpack(packed_input, packed_shapes, keep_axes=None):
     """The inverse of ``pack``: split ``packed_input`` along its raveled axis
     into pieces of the sizes of ``packed_shapes`` and give each its shape back."""
-    from tensorsmith_tensorops import reshape
-
     x = as_tensor_variable(packed_input)
     lead, trail = _pack_axes(keep_axes, [x.type.ndim], "unpack")
     if x.type.ndim != lead + 1 + trail:
@@ -852,8 +784,6 @@ def interpolate1d(x, y, method="linear", left_pad=None, right_pad=None, extrapol
     x[0]`` gives ``left_pad`` (default ``y[0]``) and ``x_hat > x[-1]`` gives
     ``right_pad`` (default ``y[-1]``); else linear extrapolation from the end
     segments (the stepwise methods take the end values)."""
-    from tensorsmith_tensorops import argsort, cast, clip, gt, le, lt, searchsorted, switch
-
     methods = ("linear", "nearest", "first", "last", "mean")
     if method not in methods:
         raise ValueError(f"interpolate1d: method must be one of {methods}, got {method!r}")

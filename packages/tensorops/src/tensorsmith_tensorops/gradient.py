@@ -12,7 +12,13 @@ from tensorsmith_autodiff import (
 )
 from tensorsmith_graphcore import Apply, Op, Variable
 
-from .basic import as_tensor_variable, constant, zeros_like
+from .basic import as_tensor_variable, constant
+from .blockwise import vectorize_graph
+from .creation import alloc, eye, zeros
+from .join import stack
+from .math import clip, mul, second, zeros_like
+from .reduction import prod, sum as _sum
+from .shape import reshape, shape, shape_i
 from .type import TensorType
 
 __all__ = [
@@ -134,15 +140,11 @@ def _undefined_grad_rule(op, node, inputs, output_grads):
 
 @register_grad(GradClip)
 def _grad_clip_rule(op, node, inputs, output_grads):
-    from .math_extra import clip
-
     return [clip(output_grads[0], op.lower, op.upper)]
 
 
 @register_grad(GradScale)
 def _grad_scale_rule(op, node, inputs, output_grads):
-    from .math import mul
-
     x, m = inputs
     return [mul(output_grads[0], m), disconnected]
 
@@ -232,9 +234,6 @@ def _static_size(shape):
 
 
 def _jacobian_loop(expression, wrt_list, consider_constant, disconnected_inputs):
-    from .join import stack
-    from .shape import reshape
-
     shp = expression.type.shape
     m = _static_size(shp)
     if m is None:
@@ -254,8 +253,6 @@ def _jacobian_loop(expression, wrt_list, consider_constant, disconnected_inputs)
     res = []
     for w, lst in zip(wrt_list, per_wrt):
         if m == 0:
-            from .creation import zeros
-
             res.append(zeros(tuple(shp) + tuple(w.shape[i] for i in range(w.type.ndim)), dtype=w.type.dtype))
             continue
         j = stack(lst)
@@ -266,12 +263,6 @@ def _jacobian_loop(expression, wrt_list, consider_constant, disconnected_inputs)
 
 
 def _jacobian_vectorized(expression, wrt_list, consider_constant, disconnected_inputs):
-    from .creation import alloc, eye
-    from .math import second
-    from .reduction import prod
-    from .shape import reshape, shape, shape_i
-    from .blockwise import vectorize_graph
-
     u = TensorType(expression.type.dtype, expression.type.shape).make_variable(name="u")
     gs = pullback(expression, wrt_list, u, consider_constant=consider_constant,
                   disconnected_inputs=disconnected_inputs)
@@ -343,9 +334,6 @@ def hessian_vector_product(cost, wrt, p, **grad_kwargs):
     (a variable or a list) with the vector(s) ``p`` (same structure), computed
     by differentiating ``sum(grad(cost, wrt) * p)`` again (no Hessian is
     built).  ``grad_kwargs`` go to the first ``grad``."""
-    from .math import mul
-    from .reduction import sum as _sum
-
     wrt_list = _as_list(wrt)
     p_list = _as_list(p)
     if len(p_list) != len(wrt_list):
@@ -465,9 +453,6 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
     proj_dtype = out_type or (o.type.dtype if (cast_to_output_type or o.type.dtype.startswith("float"))
                               else "float64")
     r = TensorType(proj_dtype, (None,) * o.type.ndim).make_variable(name="random_projection")
-    from .math import mul
-    from .reduction import sum as _sum
-
     cost = _sum(mul(o, r))
     gs = grad(cost, syms, disconnected_inputs="ignore")
     f_grad = compile_function(syms + [r], gs, mode)
@@ -509,73 +494,3 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
                 pos = int(np.argmax(score.reshape(-1))) if score.size else 0
                 raise GradientError(i, pos, p.shape, sym.reshape(-1)[pos], num.reshape(-1)[pos],
                                     float(abs_err.max()), float(rel_err.max()), abs_tol, rel_tol, sym, num)
-
-
-# ---------------------------------------------------------------------------
-# Forward-mode rules for ops whose family module has none
-# ---------------------------------------------------------------------------
-
-
-def _register_missing_jvps():
-    """Forward rules registered here only for op classes that have none (the
-    family modules own their rules; these fill gaps, and step aside as soon as
-    a family registers its own, whichever module is imported first)."""
-    from tensorsmith_autodiff import get_jvp_rule, jvp_via_double_vjp
-
-    from .linalg.nlinalg import SlogDet
-    from .linalg.slinalg import Expm, ExpmFrechetAdjoint
-
-    def _expm_jvp(op, node, inputs, tangents):
-        # d expm(A)[E] = L(A, E), the Frechet derivative, = L(B^H, E) with B = A^H
-        a = inputs[0]
-        b = _swap_last_axes(a)
-        if a.type.dtype.startswith("complex"):
-            b = b.conj()
-        return [ExpmFrechetAdjoint()(b, tangents[0])]
-
-    def _slogdet_jvp(op, node, inputs, tangents):
-        # d log|det A| = tr(A^-1 dA); the sign of a real matrix is locally constant
-        from .linalg.nlinalg import inv
-        from .math import mul
-        from .reduction import sum as _sum
-
-        a = inputs[0]
-        if a.type.dtype.startswith("complex"):
-            return jvp_via_double_vjp(node, tangents)
-        return [None, _sum(mul(_swap_last_axes(inv(a)), tangents[0]), axis=(-2, -1))]
-
-    def _linear_in_first(op, node, inputs, tangents):
-        # the op is linear in its first input; the others give shapes or indices
-        if tangents[0] is None:
-            return [None] * len(node.outputs)
-        return op.make_node(tangents[0], *inputs[1:]).outputs
-
-    def _linear_in_all(op, node, inputs, tangents):
-        from .basic import zeros_like as _zeros
-
-        ts = [_zeros(x) if t is None else t for x, t in zip(inputs, tangents)]
-        return op.make_node(*ts).outputs
-
-    from .linalg.slinalg import BlockDiagonal
-    from .reduction import All, Any
-    from .shape import MakeIntVector, Shape, Shape_i
-    from .shape_extra import PadGrad, RepeatSum
-
-    # integer or boolean outputs: no tangent (spares the double-VJP fallback)
-    gaps = [(cls, _no_tangent) for cls in (Shape, Shape_i, MakeIntVector, All, Any)]
-    gaps += [(Expm, _expm_jvp), (SlogDet, _slogdet_jvp), (RepeatSum, _linear_in_first), (PadGrad, _linear_in_first),
-             (BlockDiagonal, _linear_in_all)]
-    for cls, rule in gaps:
-        if get_jvp_rule(cls) is None:
-            register_jvp(cls, rule)
-
-
-def _swap_last_axes(x):
-    """``x`` with its last two axes swapped."""
-    from .elemwise import DimShuffle
-
-    nd = x.type.ndim
-    return DimShuffle(nd, list(range(nd - 2)) + [nd - 1, nd - 2])(x)
-
-
-_register_missing_jvps()

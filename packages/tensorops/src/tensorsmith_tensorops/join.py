@@ -6,10 +6,11 @@ import numpy as np
 from tensorsmith_autodiff import disconnected, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
-from .basic import as_tensor_variable, resolve_weak
-from .elemwise import DimShuffle
-from .reduction import normalize_axis
-from .shape import _fmt, _static_entries, int_vector, shape_i
+from .basic import as_tensor_variable, register_conversion, resolve_weak
+from .math import add, cast, zeros_like
+from .shape import (
+    DimShuffle, _fmt, _static_entries, atleast_2d, atleast_3d, int_vector, normalize_axis, shape_i,
+)
 from .type import TensorType
 
 __all__ = ["Join", "Split", "join", "concatenate", "stack", "split", "horizontal_stack",
@@ -76,8 +77,6 @@ class Join(Op):
         output_storage[0][0] = res
 
     def infer_shape(self, fgraph, node, input_shapes):
-        from .math import add
-
         shp = list(input_shapes[0])
         shp[self.axis] = add(*[s[self.axis] for s in input_shapes]) if len(input_shapes) > 1 else shp[self.axis]
         return [tuple(shp)]
@@ -85,8 +84,6 @@ class Join(Op):
 
 @register_grad(Join)
 def _join_grad(op, node, inputs, output_grads):
-    from .math import cast
-
     g = output_grads[0]
     if not any(t.type.differentiable for t in inputs):
         return [disconnected] * len(inputs)
@@ -105,9 +102,6 @@ def _join_grad(op, node, inputs, output_grads):
 
 @register_jvp(Join)
 def _join_jvp(op, node, inputs, tangents):
-    from .basic import zeros_like
-    from .math import cast
-
     if all(t is None for t in tangents):
         return [None]
     dtype = node.outputs[0].type.dtype
@@ -179,8 +173,6 @@ class Split(Op):
 
 @register_grad(Split)
 def _split_grad(op, node, inputs, output_grads):
-    from .math import cast
-
     x = inputs[0]
     if not x.type.differentiable:
         return [disconnected, disconnected]
@@ -280,8 +272,6 @@ def split(x, splits_size, n_splits, axis=0):
 
 
 def _atleast(t, nd):
-    from .shape_extra import atleast_2d, atleast_3d
-
     return atleast_2d(t) if nd == 2 else atleast_3d(t)
 
 
@@ -326,3 +316,7 @@ def column_stack(tup):
             t = DimShuffle(t.type.ndim, ([0] if t.type.ndim == 1 else ["x"]) + ["x"])(t)
         cols.append(t)
     return join(1, *cols)
+
+
+# as_tensor_variable of a list or tuple holding variables
+register_conversion("stack", stack)

@@ -5,24 +5,16 @@ functions (``scipy.special``) and complex parts.
 Each class is a ``ScalarOp``: ``ufunc`` (NumPy or SciPy) gives the values and,
 through NumPy's type resolution, the output dtypes; functions with a
 hand-written ``impl`` name a ``dtype_like`` ufunc for their dtypes instead.
-Gradients are written from the derivative, in forms that stay finite where
-the function does (``math_extra`` makes the ``Elemwise`` instances)."""
+``math.py`` makes the ``Elemwise`` instances; the derivatives are gradient
+rules registered in ``elemwise_grad.py``."""
 import numpy as np
 import scipy.special as sp
-from tensorsmith_autodiff import grad_not_implemented
 
-from .scalar import ScalarOp, ZeroGradOp, _ns
+from .scalar import ScalarOp, ZeroGradOp
 
 __all__ = []  # the classes stay out of the ``pt`` namespace
 
 _LN2 = float(np.log(2.0))
-_LN10 = float(np.log(10.0))
-_SQRT_PI = float(np.sqrt(np.pi))
-_SQRT_2PI = float(np.sqrt(2.0 * np.pi))
-
-
-def _is_complex(v):
-    return v.type.dtype.startswith("complex")
 
 
 def _real_dtype(dtype):
@@ -48,70 +40,24 @@ def _ufunc_op(name, bases, ufunc, **attrs):
 
 
 class _Analytic(_Unary):
-    """A unary function of the table below: ``ufunc`` for values, gradient
-    ``gz * derivative(T, x, out)`` (``T`` the tensor namespace, ``out = f(x)``)."""
-
-    @staticmethod
-    def derivative(T, x, out):
-        raise NotImplementedError
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], self.derivative(T, inputs[0], outputs[0]))]
+    """A unary function of the table below: ``ufunc`` for its values (its
+    derivative is in the table of ``elemwise_grad.py``)."""
 
 
-def _sqrt_1mx2(T, x):
-    return T.sqrt(T.mul(T.sub(1, x), T.add(1, x)))
-
-
-# name, ufunc, d/dx f written from the math in forms that stay finite where f does
+# name, ufunc (``elemwise_grad.py`` holds each one's derivative)
 _ANALYTIC = [
-    ("Reciprocal", np.reciprocal, lambda T, x, y: T.neg(T.sqr(y))),
-    ("Cbrt", np.cbrt, lambda T, x, y: T.reciprocal(T.mul(3, T.sqr(y)))),
-    ("Exp2", np.exp2, lambda T, x, y: T.mul(y, _LN2)),
-    ("Expm1", np.expm1, lambda T, x, y: T.exp(x)),
-    ("Log2", np.log2, lambda T, x, y: T.reciprocal(T.mul(x, _LN2))),
-    ("Log10", np.log10, lambda T, x, y: T.reciprocal(T.mul(x, _LN10))),
-    ("Log1p", np.log1p, lambda T, x, y: T.reciprocal(T.add(x, 1))),
-    ("Sigmoid", sp.expit, lambda T, x, y: T.mul(y, T.sub(1, y))),
-    # log(sigmoid(x)) = -softplus(-x): d/dx = sigmoid(-x), finite for all x
-    ("LogSigmoid", sp.log_expit, lambda T, x, y: T.sigmoid(T.neg(x))),
-    ("Logit", sp.logit, lambda T, x, y: T.reciprocal(T.mul(x, T.sub(1, x)))),
-    ("Tan", np.tan, lambda T, x, y: T.add(1, T.sqr(y))),
-    ("ArcSin", np.arcsin, lambda T, x, y: T.reciprocal(_sqrt_1mx2(T, x))),
-    ("ArcCos", np.arccos, lambda T, x, y: T.neg(T.reciprocal(_sqrt_1mx2(T, x)))),
-    ("ArcTan", np.arctan, lambda T, x, y: T.reciprocal(T.add(1, T.sqr(x)))),
-    ("Sinh", np.sinh, lambda T, x, y: T.cosh(x)),
-    ("Cosh", np.cosh, lambda T, x, y: T.sinh(x)),
-    ("Tanh", np.tanh, lambda T, x, y: T.sub(1, T.sqr(y))),
-    ("ArcSinh", np.arcsinh, lambda T, x, y: T.reciprocal(T.sqrt(T.add(T.sqr(x), 1)))),
-    # sqrt((x - 1)(x + 1)) loses nothing near x = 1, unlike sqrt(x**2 - 1)
-    ("ArcCosh", np.arccosh, lambda T, x, y: T.reciprocal(T.sqrt(T.mul(T.sub(x, 1), T.add(x, 1))))),
-    ("ArcTanh", np.arctanh, lambda T, x, y: T.reciprocal(T.mul(T.sub(1, x), T.add(1, x)))),
-    ("Deg2Rad", np.deg2rad, lambda T, x, y: float(np.pi / 180.0)),
-    ("Rad2Deg", np.rad2deg, lambda T, x, y: float(180.0 / np.pi)),
-    ("Erf", sp.erf, lambda T, x, y: T.mul(2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(x))))),
-    ("Erfc", sp.erfc, lambda T, x, y: T.mul(-2.0 / _SQRT_PI, T.exp(T.neg(T.sqr(x))))),
-    # erfcx(x) = exp(x**2) erfc(x)
-    ("Erfcx", sp.erfcx, lambda T, x, y: T.sub(T.mul(2, x, y), 2.0 / _SQRT_PI)),
-    ("Erfinv", sp.erfinv, lambda T, x, y: T.mul(_SQRT_PI / 2.0, T.exp(T.sqr(y)))),
-    ("Erfcinv", sp.erfcinv, lambda T, x, y: T.mul(-_SQRT_PI / 2.0, T.exp(T.sqr(y)))),
-    ("Gamma", sp.gamma, lambda T, x, y: T.mul(y, T.psi(x))),
-    ("GammaLn", sp.gammaln, lambda T, x, y: T.psi(x)),
-    ("Psi", sp.psi, lambda T, x, y: T.tri_gamma(x)),
-    ("J0", sp.j0, lambda T, x, y: T.neg(T.j1(x))),
-    ("J1", sp.j1, lambda T, x, y: T.mul(0.5, T.sub(T.j0(x), T.jv(2, x)))),
-    ("I0", sp.i0, lambda T, x, y: T.i1(x)),
-    ("I1", sp.i1, lambda T, x, y: T.mul(0.5, T.add(T.i0(x), T.iv(2, x)))),
-    # log_ndtr: pdf / cdf = exp(log pdf - log cdf), finite far in the lower tail
-    ("LogNdtr", sp.log_ndtr,
-     lambda T, x, y: T.exp(T.sub(T.mul(-0.5, T.sqr(x)), T.add(y, float(np.log(_SQRT_2PI)))))),
-    # ndtri: inverse of the normal CDF, d/dp = 1 / pdf(ndtri(p))
-    ("Ndtri", sp.ndtri, lambda T, x, y: T.mul(_SQRT_2PI, T.exp(T.mul(0.5, T.sqr(y))))),
+    ("Reciprocal", np.reciprocal), ("Cbrt", np.cbrt), ("Exp2", np.exp2), ("Expm1", np.expm1),
+    ("Log2", np.log2), ("Log10", np.log10), ("Log1p", np.log1p), ("Sigmoid", sp.expit),
+    ("LogSigmoid", sp.log_expit), ("Logit", sp.logit), ("Tan", np.tan), ("ArcSin", np.arcsin),
+    ("ArcCos", np.arccos), ("ArcTan", np.arctan), ("Sinh", np.sinh), ("Cosh", np.cosh), ("Tanh", np.tanh),
+    ("ArcSinh", np.arcsinh), ("ArcCosh", np.arccosh), ("ArcTanh", np.arctanh), ("Deg2Rad", np.deg2rad),
+    ("Rad2Deg", np.rad2deg), ("Erf", sp.erf), ("Erfc", sp.erfc), ("Erfcx", sp.erfcx), ("Erfinv", sp.erfinv),
+    ("Erfcinv", sp.erfcinv), ("Gamma", sp.gamma), ("GammaLn", sp.gammaln), ("Psi", sp.psi), ("J0", sp.j0),
+    ("J1", sp.j1), ("I0", sp.i0), ("I1", sp.i1), ("LogNdtr", sp.log_ndtr), ("Ndtri", sp.ndtri),
 ]
 
-for _name, _uf, _d in _ANALYTIC:
-    _ufunc_op(_name, (_Analytic,), _uf, derivative=staticmethod(_d))
+for _name, _uf in _ANALYTIC:
+    _ufunc_op(_name, (_Analytic,), _uf)
 
 
 # ---------------------------------------------------------------------------
@@ -131,14 +77,6 @@ class Clip(ScalarOp):
     def impl(self, x, lo, hi):
         return np.minimum(np.maximum(x, lo), hi)
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x, lo, hi = inputs
-        g = gz[0]
-        inside = T.and_(T.ge(x, lo), T.le(x, hi))
-        return [T.mul(g, T.cast(inside, g.dtype)), T.mul(g, T.cast(T.lt(x, lo), g.dtype)),
-                T.mul(g, T.cast(T.gt(x, hi), g.dtype))]
-
 
 # ---------------------------------------------------------------------------
 # Exponentials and logarithms
@@ -153,11 +91,6 @@ class LogAddExp(ScalarOp):
     ufunc = np.logaddexp
     commutative = associative = True
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        out = outputs[0]
-        return [T.mul(gz[0], T.exp(T.sub(x, out))) for x in inputs]
-
 
 class Softplus(_Unary):
     """``log(1 + exp(x))``, computed as ``logaddexp(0, x)``: exact for large
@@ -168,10 +101,6 @@ class Softplus(_Unary):
     def impl(self, x):
         x = np.asarray(x)
         return np.logaddexp(np.zeros((), dtype=np.result_type(x.dtype, np.float16)), x)
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.sigmoid(inputs[0]))]
 
 
 class Log1mExp(_Unary):
@@ -185,11 +114,6 @@ class Log1mExp(_Unary):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(x < -_LN2, np.log1p(-np.exp(x)), np.log(-np.expm1(x)))
 
-    def grad(self, inputs, outputs, gz):
-        # d/dx log(1 - e^x) = -e^x / (1 - e^x) = -1 / expm1(-x)
-        T = _ns()
-        return [T.neg(T.true_div(gz[0], T.expm1(T.neg(inputs[0]))))]
-
 
 # ---------------------------------------------------------------------------
 # Trigonometric and hyperbolic functions
@@ -201,22 +125,10 @@ class ArcTan2(ScalarOp):
 
     ufunc = np.arctan2
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        y, x = inputs
-        r2 = T.add(T.sqr(x), T.sqr(y))
-        return [T.true_div(T.mul(gz[0], x), r2), T.neg(T.true_div(T.mul(gz[0], y), r2))]
-
 
 class Hypot(ScalarOp):
     ufunc = np.hypot
     commutative = True
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x, y = inputs
-        g = T.true_div(gz[0], outputs[0])
-        return [T.mul(g, x), T.mul(g, y)]
 
 
 # ---------------------------------------------------------------------------
@@ -297,10 +209,6 @@ class TriGamma(_Unary):
     def impl(self, x):
         return sp.polygamma(1, x)
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.mul(gz[0], T.polygamma(2, inputs[0]))]
-
 
 class PolyGamma(ScalarOp):
     """``polygamma(n, x)``: the ``n``-th derivative of ``psi``."""
@@ -314,44 +222,17 @@ class PolyGamma(ScalarOp):
     def impl(self, n, x):
         return sp.polygamma(n, x)
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        n, x = inputs
-        return [None, T.mul(gz[0], T.polygamma(T.add(n, 1), x))]
-
 
 class GammaInc(ScalarOp):
     """Regularized lower incomplete gamma ``P(k, x)``."""
 
     ufunc = sp.gammainc
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        k, x = inputs
-        return [T.mul(gz[0], _gammainc_dk(k, x)), T.mul(gz[0], _gamma_density(k, x))]
-
 
 class GammaIncC(ScalarOp):
     """Regularized upper incomplete gamma ``Q(k, x) = 1 - P(k, x)``."""
 
     ufunc = sp.gammaincc
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        k, x = inputs
-        return [T.neg(T.mul(gz[0], _gammainc_dk(k, x))), T.neg(T.mul(gz[0], _gamma_density(k, x)))]
-
-
-def _gamma_density(k, x):
-    """d/dx P(k, x) = x**(k-1) exp(-x) / Gamma(k), in log space."""
-    T = _ns()
-    return T.exp(T.sub(T.sub(T.xlogy(T.sub(k, 1), x), x), T.gammaln(k)))
-
-
-def _gammainc_dk(k, x):
-    from .math_extra import gammainc_dk
-
-    return gammainc_dk(k, x)
 
 
 def _dp_dk_series(k, x):
@@ -402,47 +283,17 @@ class GammaIncDk(ScalarOp):
         out[upper] = [-_dq_dk_upper(kk, xx) for kk, xx in zip(k[upper], x[upper])]
         return out
 
-    def grad(self, inputs, outputs, gz):
-        # d/dx dP/dk = d/dk density = density * (log x - psi(k))
-        T = _ns()
-        k, x = inputs
-        return [grad_not_implemented(self, 0, k, "second derivative wrt the shape k"),
-                T.mul(gz[0], _gamma_density(k, x), T.sub(T.log(x), T.psi(k)))]
-
 
 class GammaIncInv(ScalarOp):
     """Inverse of ``P(k, .)``: ``x`` with ``gammainc(k, x) = y``."""
 
     ufunc = sp.gammaincinv
 
-    def grad(self, inputs, outputs, gz):
-        return _gammaincinv_grad(inputs, outputs, gz, 1)
-
 
 class GammaIncCInv(ScalarOp):
     """Inverse of ``Q(k, .)``."""
 
     ufunc = sp.gammainccinv
-
-    def grad(self, inputs, outputs, gz):
-        return _gammaincinv_grad(inputs, outputs, gz, -1)
-
-
-def _gammaincinv_grad(inputs, outputs, gz, sign):
-    # implicit function theorem on P(k, x) = y (or Q(k, x) = y, Q = 1 - P):
-    # dx/dy = sign / density, dx/dk = -dP/dk / density for both
-    T = _ns()
-    k, _ = inputs
-    x = outputs[0]
-    dens = _gamma_density(k, x)
-    gy = T.true_div(gz[0], dens)
-    return [T.neg(T.mul(gy, _gammainc_dk(k, x))), gy if sign > 0 else T.neg(gy)]
-
-
-def _beta_density(a, b, x):
-    """d/dx I_x(a, b) = x**(a-1) (1-x)**(b-1) / B(a, b), in log space."""
-    T = _ns()
-    return T.exp(T.sub(T.add(T.xlogy(T.sub(a, 1), x), T.xlog1py(T.sub(b, 1), T.neg(x))), T.betaln(a, b)))
 
 
 class BetaInc(ScalarOp):
@@ -451,33 +302,12 @@ class BetaInc(ScalarOp):
     nin = 3
     ufunc = sp.betainc
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        a, b, x = inputs
-        da, db = _betainc_dparams(a, b, x)
-        return [T.mul(gz[0], da), T.mul(gz[0], db), T.mul(gz[0], _beta_density(a, b, x))]
-
 
 class BetaIncInv(ScalarOp):
     """Inverse of ``I_.(a, b)``: ``x`` with ``betainc(a, b, x) = y``."""
 
     nin = 3
     ufunc = sp.betaincinv
-
-    def grad(self, inputs, outputs, gz):
-        # implicit function theorem on I_x(a, b) = y
-        T = _ns()
-        a, b, _ = inputs
-        x = outputs[0]
-        gy = T.true_div(gz[0], _beta_density(a, b, x))
-        da, db = _betainc_dparams(a, b, x)
-        return [T.neg(T.mul(gy, da)), T.neg(T.mul(gy, db)), gy]
-
-
-def _betainc_dparams(a, b, x):
-    from .math_extra import betainc_da, betainc_db
-
-    return betainc_da(a, b, x), betainc_db(a, b, x)
 
 
 def _betainc_lower_dparam(a, b, x, wrt_a):
@@ -536,32 +366,15 @@ class BetaIncDParam(ScalarOp):
             out[idx] = _betainc_dparam(a[idx], b[idx], x[idx], self.wrt == "a")
         return out
 
-    def grad(self, inputs, outputs, gz):
-        return [grad_not_implemented(self, i, v, "second derivatives of betainc")
-                for i, v in enumerate(inputs)]
-
 
 class Beta(ScalarOp):
     ufunc = sp.beta
     commutative = True
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        a, b = inputs
-        dab = T.psi(T.add(a, b))
-        g = T.mul(gz[0], outputs[0])
-        return [T.mul(g, T.sub(T.psi(a), dab)), T.mul(g, T.sub(T.psi(b), dab))]
-
 
 class BetaLn(ScalarOp):
     ufunc = sp.betaln
     commutative = True
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        a, b = inputs
-        dab = T.psi(T.add(a, b))
-        return [T.mul(gz[0], T.sub(T.psi(a), dab)), T.mul(gz[0], T.sub(T.psi(b), dab))]
 
 
 class XLogY(ScalarOp):
@@ -569,47 +382,24 @@ class XLogY(ScalarOp):
 
     ufunc = sp.xlogy
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x, y = inputs
-        return [T.mul(gz[0], T.log(y)), T.mul(gz[0], T.true_div(x, y))]
-
 
 class XLog1pY(ScalarOp):
     """``x * log1p(y)``, 0 where ``x == 0``."""
 
     ufunc = sp.xlog1py
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x, y = inputs
-        return [T.mul(gz[0], T.log1p(y)), T.mul(gz[0], T.true_div(x, T.add(y, 1)))]
-
 
 class _Bessel(ScalarOp):
     """Bessel functions of order ``v`` (first input): the gradient wrt ``v`` is
     not implemented, the one wrt ``x`` uses the order-recurrences."""
 
-    def grad(self, inputs, outputs, gz):
-        v, x = inputs
-        return [grad_not_implemented(self, 0, v, "derivative wrt the order"),
-                _ns().mul(gz[0], self.dx(v, x, outputs[0]))]
-
 
 class Jv(_Bessel):
     ufunc = sp.jv
 
-    def dx(self, v, x, out):
-        T = _ns()
-        return T.mul(0.5, T.sub(T.jv(T.sub(v, 1), x), T.jv(T.add(v, 1), x)))
-
 
 class Iv(_Bessel):
     ufunc = sp.iv
-
-    def dx(self, v, x, out):
-        T = _ns()
-        return T.mul(0.5, T.add(T.iv(T.sub(v, 1), x), T.iv(T.add(v, 1), x)))
 
 
 class Ive(_Bessel):
@@ -617,18 +407,9 @@ class Ive(_Bessel):
 
     ufunc = sp.ive
 
-    def dx(self, v, x, out):
-        T = _ns()
-        return T.sub(T.mul(0.5, T.add(T.ive(T.sub(v, 1), x), T.ive(T.add(v, 1), x))),
-                     T.mul(T.sign(x), out))
-
 
 class Kv(_Bessel):
     ufunc = sp.kv
-
-    def dx(self, v, x, out):
-        T = _ns()
-        return T.mul(-0.5, T.add(T.kv(T.sub(v, 1), x), T.kv(T.add(v, 1), x)))
 
 
 class Kve(_Bessel):
@@ -636,24 +417,11 @@ class Kve(_Bessel):
 
     ufunc = sp.kve
 
-    def dx(self, v, x, out):
-        T = _ns()
-        return T.add(T.mul(-0.5, T.add(T.kve(T.sub(v, 1), x), T.kve(T.add(v, 1), x))), out)
-
 
 class OwensT(ScalarOp):
     """Owen's T function ``T(h, a)``."""
 
     ufunc = sp.owens_t
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        h, a = inputs
-        h2 = T.sqr(h)
-        gh = T.mul(-1.0 / (2.0 * _SQRT_2PI), T.exp(T.mul(-0.5, h2)), T.erf(T.mul(a, h, float(np.sqrt(0.5)))))
-        one_a2 = T.add(1, T.sqr(a))
-        ga = T.true_div(T.exp(T.mul(-0.5, h2, one_a2)), T.mul(2.0 * np.pi, one_a2))
-        return [T.mul(gz[0], gh), T.mul(gz[0], ga)]
 
 
 class Hyp2F1(ScalarOp):
@@ -662,14 +430,6 @@ class Hyp2F1(ScalarOp):
 
     nin = 4
     ufunc = sp.hyp2f1
-
-    def grad(self, inputs, outputs, gz):
-        from .math_extra import hyp2f1_da, hyp2f1_db, hyp2f1_dc
-
-        T = _ns()
-        a, b, c, z = inputs
-        dz = T.mul(T.true_div(T.mul(a, b), c), T.hyp2f1(T.add(a, 1), T.add(b, 1), T.add(c, 1), z))
-        return [T.mul(gz[0], d(a, b, c, z)) for d in (hyp2f1_da, hyp2f1_db, hyp2f1_dc)] + [T.mul(gz[0], dz)]
 
 
 def _hyp2f1_series(a, b, c, z):
@@ -742,9 +502,6 @@ class Hyp2F1DParam(ScalarOp):
         a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c, z)))
         return _hyp2f1_dparams(a, b, c, z)["abc".index(self.wrt)]
 
-    def grad(self, inputs, outputs, gz):
-        return [grad_not_implemented(self, i, v, "second derivatives of hyp2f1") for i, v in enumerate(inputs)]
-
 
 # ---------------------------------------------------------------------------
 # Complex numbers.  Gradients wrt a complex input are complex(d/d re, d/d im)
@@ -766,16 +523,6 @@ class _ComplexPart(_Unary):
     def impl(self, x):
         return type(self).numpy_fn(x)
 
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        zero = T.zeros_like(gz[0])
-        if _is_complex(inputs[0]):
-            parts = [zero, zero]
-            parts[self.part] = gz[0]
-            return [T.complex(*parts)]
-        # a real x is its own real part; its imaginary part is constant 0
-        return [gz[0] if self.part == 0 else zero]
-
 
 class Real(_ComplexPart):
     numpy_fn = np.real
@@ -791,9 +538,6 @@ class Conj(_Unary):
 
     ufunc = np.conjugate
 
-    def grad(self, inputs, outputs, gz):
-        return [_ns().conj(gz[0])]
-
 
 class Angle(_Unary):
     holomorphic = False
@@ -804,15 +548,6 @@ class Angle(_Unary):
 
     def impl(self, x):
         return np.angle(x)
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        x = inputs[0]
-        if not _is_complex(x):
-            return [T.zeros_like(gz[0])]
-        re, im = T.real(x), T.imag(x)
-        g = T.true_div(gz[0], T.add(T.sqr(re), T.sqr(im)))
-        return [T.complex(T.neg(T.mul(g, im)), T.mul(g, re))]
 
 
 class Complex(ScalarOp):
@@ -832,7 +567,3 @@ class Complex(ScalarOp):
         out.real = re
         out.imag = im
         return out
-
-    def grad(self, inputs, outputs, gz):
-        T = _ns()
-        return [T.real(gz[0]), T.imag(gz[0])]

@@ -1,14 +1,143 @@
-"""Shape ops: ``shape``, ``specify_shape``, ``reshape`` and friends."""
+"""Shapes and axes: ``DimShuffle`` (transpose / add / drop broadcastable
+axes), the shape ops (``shape``, ``shape_i``, ``specify_shape``, ``reshape``)
+and the functions built on them (``transpose``, ``flatten``, ``squeeze``,
+``expand_dims``, ``moveaxis``, ``swapaxes``, ``atleast_*d``, padding with
+length-1 axes), ``flip``, symbolic shape arithmetic and broadcasting
+(``Elemwise.infer_shape``), and ``normalize_axis``."""
 import numpy as np
 from tensorsmith_autodiff import disconnected, register_grad, register_jvp
-from tensorsmith_graphcore import Apply, Op
+from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
-from .basic import as_tensor_variable, constant
-from .type import TensorType
+from .basic import as_tensor_variable, constant, register_conversion
+from .elemwise import Elemwise
+from .math import cast, eq, floor_div, mul, switch
+from .type import TensorType, tensor_type
 
 __all__ = ["shape", "specify_shape", "reshape", "shape_padleft", "shape_padright", "Shape",
            "SpecifyShape", "Reshape", "Shape_i", "shape_i", "shape_tuple", "shape_padaxis",
-           "specify_broadcastable"]
+           "specify_broadcastable", "flatten", "swapaxes", "moveaxis", "expand_dims", "squeeze",
+           "Flip", "flip", "matrix_transpose", "atleast_1d", "atleast_Nd", "atleast_2d", "atleast_3d"]
+
+
+def normalize_axis(axis, ndim, what="reduction"):
+    """``axis`` (None, int or sequence, negatives allowed) as a sorted tuple of
+    non-negative axes; ValueError naming the axis when out of range."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, Constant):
+        axis = axis.data
+    elif isinstance(axis, Variable):
+        raise TypeError(f"{what}: axis must be known when the graph is built (None, an int or a "
+                        f"tuple of ints), got the symbolic {axis}")
+    if isinstance(axis, np.ndarray) and axis.ndim == 0:
+        axis = axis[()]
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
+        axis = (int(axis),)
+    elif isinstance(axis, (str, bytes, bool, np.bool_)) or not hasattr(axis, "__iter__"):
+        raise TypeError(f"{what}: axis must be None, an int or a tuple of ints, got "
+                        f"{type(axis).__name__} {axis!r}")
+    res = []
+    for a in axis:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, (bool, np.bool_)):
+            raise TypeError(f"{what}: axis must be an int or a tuple of ints, got {a!r}")
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{what}: axis {a} is out of range for an array of {ndim} dimensions")
+        a = a % ndim if ndim else a
+        if a in res:
+            raise ValueError(f"{what}: repeated axis {a}")
+        res.append(a)
+    return tuple(sorted(res))
+
+
+# ---------------------------------------------------------------------------
+# DimShuffle
+# ---------------------------------------------------------------------------
+
+
+class DimShuffle(Op):
+    """Reorder, add (``'x'``) and drop (length-1) axes: ``new_order`` lists,
+    for each output axis, the input axis it takes or ``'x'``."""
+
+    __props__ = ("input_ndim", "new_order")
+
+    def __init__(self, input_ndim, new_order):
+        self.input_ndim = int(input_ndim)
+        self.new_order = tuple(new_order)
+        used = [a for a in self.new_order if a != "x"]
+        for a in used:
+            if not isinstance(a, (int, np.integer)) or not 0 <= a < self.input_ndim:
+                raise ValueError(
+                    f"DimShuffle: {a!r} in {self.new_order} is not an axis of a {self.input_ndim}-d input")
+        if len(set(used)) != len(used):
+            raise ValueError(f"DimShuffle: repeated axis in {self.new_order}")
+        self.drop = tuple(a for a in range(self.input_ndim) if a not in used)
+        self.shuffle = tuple(used)
+        self.augment = tuple(i for i, a in enumerate(self.new_order) if a == "x")
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.type.ndim != self.input_ndim:
+            raise TypeError(f"{self} expects a {self.input_ndim}-d input, got {x.type}")
+        for a in self.drop:
+            if x.type.shape[a] != 1:
+                raise ValueError(
+                    f"DimShuffle {self.new_order}: cannot drop axis {a} of {x.type}: it is not known to have length 1")
+        shape = tuple(1 if a == "x" else x.type.shape[a] for a in self.new_order)
+        return Apply(self, [x], [tensor_type(x.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x = inputs[0]
+        res = np.transpose(x, self.shuffle + self.drop)
+        shp = [x.shape[a] for a in self.shuffle]
+        for i in self.augment:
+            shp.insert(i, 1)
+        output_storage[0][0] = np.reshape(res, shp)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        s = input_shapes[0]
+        return [tuple(1 if a == "x" else s[a] for a in self.new_order)]
+
+    def __str__(self):
+        if self.shuffle == tuple(range(self.input_ndim))[::-1] and not self.augment and not self.drop:
+            return "Transpose"
+        return f"DimShuffle{{{','.join(str(a) for a in self.new_order)}}}"
+
+
+@register_grad(DimShuffle)
+def _dimshuffle_grad(op, node, inputs, output_grads):
+    (x,) = inputs
+    (gz,) = output_grads
+    # undo: drop the added axes, put the kept axes back, re-add dropped ones
+    grad_order = ["x"] * op.input_ndim
+    kept = [i for i, a in enumerate(op.new_order) if a != "x"]
+    for j, i in enumerate(kept):
+        grad_order[op.new_order[i]] = j
+    g = gz
+    if op.augment:
+        g = DimShuffle(gz.type.ndim, [i for i in range(gz.type.ndim) if i not in op.augment])(
+            _squeezable(gz, op.augment))
+    g = DimShuffle(g.type.ndim, grad_order)(g)
+    return [g]
+
+
+def _squeezable(g, axes):
+    """``g`` re-typed so ``axes`` have static length 1 (they do at run time)."""
+    if all(g.type.shape[a] == 1 for a in axes):
+        return g
+    shape = tuple(1 if i in axes else s for i, s in enumerate(g.type.shape))
+    return specify_shape(g, shape)
+
+
+@register_jvp(DimShuffle)
+def _dimshuffle_jvp(op, node, inputs, tangents):
+    return [None if tangents[0] is None else op(tangents[0])]
+
+
+# ---------------------------------------------------------------------------
+# Shape ops
+# ---------------------------------------------------------------------------
+
 
 
 class Shape(Op):
@@ -31,6 +160,7 @@ class Shape(Op):
 
 _shape = Shape()
 register_grad(Shape, lambda op, node, inputs, g: [disconnected])
+register_jvp(Shape, lambda op, node, inputs, t: [None])
 
 
 def shape(x):
@@ -67,6 +197,7 @@ class Shape_i(Op):
 
 
 register_grad(Shape_i, lambda op, node, inputs, g: [disconnected])
+register_jvp(Shape_i, lambda op, node, inputs, t: [None])
 
 
 def shape_i(x, i):
@@ -86,8 +217,6 @@ def shape_i(x, i):
 def static_int(v):
     """The Python int a symbolic integer scalar is known to hold at build time
     (a constant, or ``Shape_i`` of a statically known axis), else None."""
-    from tensorsmith_graphcore import Constant
-
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
         return int(v)
     if isinstance(v, Constant):
@@ -127,8 +256,6 @@ def as_int_scalar(v, what):
     if v.type.ndim != 0 or v.type.dtype[:3] not in ("int", "uin"):
         raise TypeError(f"{what}: expected an integer scalar, got {v.type}")
     if v.type.dtype != "int64":
-        from .math import cast
-
         v = cast(v, "int64")
     return v
 
@@ -136,8 +263,6 @@ def as_int_scalar(v, what):
 def shape_to_scalars(shp, what):
     """A shape argument (an int, a sequence of ints / integer scalars, or a
     symbolic integer vector of known length) as a list of int64 scalars."""
-    from tensorsmith_graphcore import Constant, Variable
-
     if isinstance(shp, (int, np.integer)) or (isinstance(shp, Variable) and shp.type.ndim == 0):
         return [as_int_scalar(shp, what)]
     if isinstance(shp, (list, tuple)):
@@ -165,8 +290,6 @@ def int_mul(a, b):
         return as_int_scalar(b, "shape")
     if sb == 1:
         return as_int_scalar(a, "shape")
-    from .math import mul
-
     return mul(as_int_scalar(a, "shape"), as_int_scalar(b, "shape"))
 
 
@@ -185,6 +308,8 @@ class MakeIntVector(Op):
 
 
 register_grad(MakeIntVector, lambda op, node, inputs, g: [disconnected] * len(inputs))
+# integer outputs (Shape, Shape_i, MakeIntVector): no tangent
+register_jvp(MakeIntVector, lambda op, node, inputs, t: [None])
 
 
 def int_vector(scalars):
@@ -197,8 +322,6 @@ def int_vector(scalars):
 
 def _static_entries(shp):
     """The entries of an integer shape vector known at build time (None where unknown)."""
-    from tensorsmith_graphcore import Constant
-
     if isinstance(shp, Constant):
         return [int(v) for v in shp.data]
     if shp.owner is not None and isinstance(shp.owner.op, MakeIntVector):
@@ -302,8 +425,6 @@ class Reshape(Op):
         return [[True], [False]]
 
     def infer_shape(self, fgraph, node, input_shapes):
-        from .math import floor_div, mul
-
         shp = node.inputs[1]
         vals = _static_entries(shp)
         if shp.owner is not None and isinstance(shp.owner.op, MakeIntVector):
@@ -357,16 +478,12 @@ def _fmt(vals):
 
 def shape_padleft(t, n_ones=1):
     """``t`` with ``n_ones`` length-1 axes added on the left."""
-    from .elemwise import DimShuffle
-
     t = as_tensor_variable(t)
     return DimShuffle(t.type.ndim, ["x"] * n_ones + list(range(t.type.ndim)))(t)
 
 
 def shape_padright(t, n_ones=1):
     """``t`` with ``n_ones`` length-1 axes added on the right."""
-    from .elemwise import DimShuffle
-
     t = as_tensor_variable(t)
     return DimShuffle(t.type.ndim, list(range(t.type.ndim)) + ["x"] * n_ones)(t)
 
@@ -374,8 +491,6 @@ def shape_padright(t, n_ones=1):
 def shape_padaxis(t, axis):
     """``t`` with a new length-1 axis at position ``axis`` of the result
     (``-t.ndim - 1 <= axis <= t.ndim``)."""
-    from .elemwise import DimShuffle
-
     t = as_tensor_variable(t)
     nd = t.type.ndim
     if not -nd - 1 <= axis <= nd:
@@ -411,8 +526,6 @@ def broadcast_shape_symbolic(input_shapes, static_shapes):
     static shapes are ``static_shapes``: where a static length is 1 the other
     inputs decide; among lengths unknown at build time, one that is 1 at run
     time gives way to the others (so 1 and 0 broadcast to 0)."""
-    from .math import eq, switch
-
     ndim = max(len(s) for s in input_shapes)
     out = []
     for k in range(ndim):
@@ -437,8 +550,6 @@ def broadcast_shape_symbolic(input_shapes, static_shapes):
 
 def transpose(x, axes=None):
     """Permute the axes of ``x`` (reverse them when ``axes`` is None), as NumPy."""
-    from .elemwise import DimShuffle
-
     x = as_tensor_variable(x)
     nd = x.type.ndim
     if axes is None:
@@ -450,3 +561,193 @@ def transpose(x, axes=None):
 
 
 __all__.append("transpose")
+
+
+def _axis(a, ndim, what):
+    return normalize_axis(a, ndim, what)[0]
+
+
+def flatten(x, ndim=1):
+    """``x`` with its trailing axes merged so that ``ndim`` axes remain (the
+    first ``ndim - 1`` are kept), as PyTensor's ``flatten``."""
+    x = as_tensor_variable(x)
+    if ndim < 1 or (x.type.ndim and ndim > x.type.ndim):
+        raise ValueError(f"flatten: ndim={ndim} must be between 1 and {max(x.type.ndim, 1)} for {x.type}")
+    lead = [shape_i(x, i) for i in range(ndim - 1)]
+    last = constant(np.int64(1))
+    for i in range(ndim - 1, x.type.ndim):
+        last = int_mul(last, shape_i(x, i))
+    return reshape(x, lead + [last])
+
+
+def swapaxes(y, axis1, axis2):
+    """``y`` with axes ``axis1`` and ``axis2`` exchanged."""
+    y = as_tensor_variable(y)
+    nd = y.type.ndim
+    a, b = _axis(axis1, nd, "swapaxes"), _axis(axis2, nd, "swapaxes")
+    order = list(range(nd))
+    order[a], order[b] = order[b], order[a]
+    return transpose(y, order)
+
+
+def matrix_transpose(x):
+    """``x`` with its last two axes exchanged."""
+    x = as_tensor_variable(x)
+    if x.type.ndim < 2:
+        raise ValueError(f"matrix_transpose: expected an array of at least 2 dimensions, got {x.type}")
+    return swapaxes(x, -1, -2)
+
+
+def moveaxis(a, source, destination):
+    """``a`` with axes ``source`` moved to positions ``destination`` (as NumPy)."""
+    a = as_tensor_variable(a)
+    nd = a.type.ndim
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same number of elements")
+    src = [_axis(s, nd, "moveaxis") for s in src]
+    dst = [_axis(d, nd, "moveaxis") for d in dst]
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError("moveaxis: repeated axis")
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+def expand_dims(a, axis):
+    """``a`` with new length-1 axes at positions ``axis`` of the result (as NumPy)."""
+    a = as_tensor_variable(a)
+    axes = [axis] if isinstance(axis, (int, np.integer)) else list(axis)
+    out_nd = a.type.ndim + len(axes)
+    axes = normalize_axis(axes, out_nd, "expand_dims")
+    order = []
+    j = 0
+    for i in range(out_nd):
+        if i in axes:
+            order.append("x")
+        else:
+            order.append(j)
+            j += 1
+    return DimShuffle(a.type.ndim, order)(a)
+
+
+def squeeze(x, axis=None):
+    """``x`` without the length-1 axes ``axis``; with ``axis=None``, without
+    the axes its static shape knows to have length 1 (as PyTensor).  A named
+    axis of known length other than 1 is a ValueError; one of unknown length
+    is checked at run time."""
+    x = as_tensor_variable(x)
+    nd = x.type.ndim
+    if axis is None:
+        axes = tuple(i for i, s in enumerate(x.type.shape) if s == 1)
+    else:
+        axes = normalize_axis(axis, nd, "squeeze")
+    for a in axes:
+        if x.type.shape[a] is not None and x.type.shape[a] != 1:
+            raise ValueError(f"squeeze: cannot remove axis {a} of {x.type}: its length is {x.type.shape[a]}, not 1")
+    if not axes:
+        return x
+    if any(x.type.shape[a] is None for a in axes):
+        x = specify_shape(x, tuple(1 if i in axes else None for i in range(nd)))
+    return DimShuffle(nd, [i for i in range(nd) if i not in axes])(x)
+
+
+def atleast_Nd(arry, n=1, left=True):
+    """``arry`` with length-1 axes added on the left (or right) up to ``n`` axes."""
+    x = as_tensor_variable(arry)
+    if x.type.ndim >= n:
+        return x
+    k = n - x.type.ndim
+    order = (["x"] * k + list(range(x.type.ndim))) if left else (list(range(x.type.ndim)) + ["x"] * k)
+    return DimShuffle(x.type.ndim, order)(x)
+
+
+def atleast_1d(*arys):
+    """Each argument viewed with at least one axis (as NumPy)."""
+    res = [atleast_Nd(a, 1) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys):
+    """Each argument viewed with at least two axes (as NumPy)."""
+    res = [atleast_Nd(a, 2) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys):
+    """Each argument viewed with at least three axes (as NumPy: 1-d ``(n,)`` becomes ``(1, n, 1)``)."""
+    res = []
+    for a in arys:
+        a = as_tensor_variable(a)
+        if a.type.ndim == 0:
+            a = DimShuffle(0, ["x", "x", "x"])(a)
+        elif a.type.ndim == 1:
+            a = DimShuffle(1, ["x", 0, "x"])(a)
+        elif a.type.ndim == 2:
+            a = DimShuffle(2, [0, 1, "x"])(a)
+        res.append(a)
+    return res[0] if len(res) == 1 else res
+
+
+class Flip(Op):
+    """``Flip(axes)(x)``: ``x`` reversed along ``axes``."""
+
+    __props__ = ("axes",)
+
+    def __init__(self, axes):
+        self.axes = tuple(axes)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [x.type.make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.flip(inputs[0], axis=self.axes).copy()
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+
+register_grad(Flip, lambda op, node, inputs, g: [op(g[0]) if inputs[0].type.differentiable else disconnected])
+register_jvp(Flip, lambda op, node, inputs, t: [None if t[0] is None else op(t[0])])
+
+
+def flip(arr, axis=None):
+    """``arr`` reversed along ``axis`` (all axes when None)."""
+    arr = as_tensor_variable(arr)
+    axes = normalize_axis(axis, arr.type.ndim, "flip")
+    if not axes:
+        return arr
+    return Flip(axes)(arr)
+
+
+# ---------------------------------------------------------------------------
+# Hooks of the floors below, which build the ops above
+# ---------------------------------------------------------------------------
+
+
+def _elemwise_infer_shape(self, fgraph, node, input_shapes):
+    return [broadcast_shape_symbolic(input_shapes, [i.type.shape for i in node.inputs])] * len(node.outputs)
+
+
+def _convert_variable(self, var):
+    """``var`` as a variable of this type: itself when this type holds its
+    values, ``specify_shape(var, shape)`` when its type is wider (the static
+    shape is checked at run time), else None."""
+    if var.type == self:
+        return var
+    if self.is_super(var.type):
+        return var
+    ot = var.type
+    if isinstance(ot, TensorType) and ot.is_super(self):
+        return specify_shape(var, self.shape)
+    return None
+
+
+Elemwise.infer_shape = _elemwise_infer_shape
+TensorType.convert_variable = _convert_variable
+# as_tensor_variable(x, ndim=...) of a variable of fewer dimensions
+register_conversion("pad_left", shape_padleft)
+

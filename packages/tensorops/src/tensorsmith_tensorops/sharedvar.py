@@ -7,6 +7,7 @@ import threading
 import numpy as np
 from tensorsmith_graphcore import user_location
 
+from .config import config
 from .type import TensorType
 from .variable import TensorVariable
 
@@ -100,8 +101,6 @@ def _tensor_shared(value, name=None, strict=False, allow_downcast=None, borrow=F
     if arr.dtype == object:
         raise TypeError("object array")
     if isinstance(value, float) and not isinstance(value, np.generic):
-        from .config import config
-
         arr = arr.astype(config.floatX)
     if not borrow:
         arr = arr.copy()

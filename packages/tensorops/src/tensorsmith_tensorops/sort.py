@@ -1,20 +1,20 @@
 """Sorting and searching: ``sort``, ``argsort``, ``searchsorted``,
 ``unique``, ``bincount``, ``diff``, ``nonzero``, ``flatnonzero``,
-``nonzero_values`` (NumPy semantics, PyTensor names)."""
+``nonzero_values``, ``where`` (NumPy semantics, PyTensor names)."""
 import numpy as np
 from tensorsmith_autodiff import disconnected, mark_not_differentiable, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Constant, Op
 
 from .basic import as_tensor_variable
-from .reduction import normalize_axis
-from .shape import as_int_scalar, static_int
-from .shape_extra import flatten, pad
-from .subtensor import take_along_axis
+from .math import cast, maximum, sub, switch
+from .rearrange import pad
+from .shape import as_int_scalar, flatten, flip, normalize_axis, static_int
+from .subtensor import take, take_along_axis
 from .type import TensorType
 
 __all__ = ["SortOp", "ArgSortOp", "sort", "argsort", "SearchsortedOp", "searchsorted", "Unique", "unique",
            "BinCount", "bincount", "Diff", "diff", "Nonzero", "nonzero", "flatnonzero", "nonzero_values",
-           "topk", "argtopk", "topk_and_argtopk", "compress", "inverse_permutation"]
+           "topk", "argtopk", "topk_and_argtopk", "compress", "inverse_permutation", "where"]
 
 _KINDS = ("quicksort", "mergesort", "heapsort", "stable")
 
@@ -118,9 +118,6 @@ def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):
     """The ``kth`` largest elements of ``x`` along ``axis`` (in decreasing
     order) and their indices; a negative ``kth`` gives the ``-kth`` smallest
     (in increasing order).  ``axis=None`` works on the flattened ``x``."""
-    from .math import cast
-    from .shape_extra import flip
-
     if not isinstance(kth, (int, np.integer)) or kth == 0:
         raise ValueError(f"topk: kth must be a non-zero Python int, got {kth!r}")
     x, axis, _ = _sort_args(x, axis, "quicksort", None, "topk")
@@ -317,8 +314,6 @@ class BinCount(Op):
 
 @register_grad(BinCount)
 def _bincount_grad(op, node, inputs, g):
-    from .math import cast
-
     res = [disconnected, disconnected]
     if len(inputs) > 2:
         x, w = inputs[0], inputs[2]
@@ -361,8 +356,6 @@ class Diff(Op):
                                           dtype=node.outputs[0].type.numpy_dtype)
 
     def infer_shape(self, fgraph, node, input_shapes):
-        from .math import maximum, sub
-
         shp = list(input_shapes[0])
         shp[self.axis] = maximum(sub(shp[self.axis], self.n), 0)
         return [tuple(shp)]
@@ -370,8 +363,6 @@ class Diff(Op):
 
 @register_grad(Diff)
 def _diff_grad(op, node, inputs, g):
-    from .math import sub
-
     x = inputs[0]
     if not x.type.differentiable:
         return [disconnected]
@@ -457,8 +448,6 @@ def flatnonzero(a):
 def compress(condition, x, axis=None):
     """The slices of ``x`` along ``axis`` (of the flattened ``x`` when None)
     where the boolean vector ``condition`` is true (as ``numpy.compress``)."""
-    from .subtensor import take
-
     condition = as_tensor_variable(condition)
     if condition.type.ndim != 1:
         raise ValueError(f"compress: condition must be a vector, got {condition.type}")
@@ -469,3 +458,11 @@ def nonzero_values(a):
     """The non-zero elements of ``a`` (flattened), in row-major order."""
     flat = flatten(a)
     return take_along_axis(flat, Nonzero()(flat), 0)
+
+
+def where(cond, ift=None, iff=None):
+    """``where(cond, ift, iff)`` as NumPy (``switch``); the one-argument form is
+    ``nonzero``."""
+    if ift is None and iff is None:
+        return nonzero(cond)
+    return switch(cond, ift, iff)

@@ -1,5 +1,8 @@
 """Indexing with NumPy semantics: ``x[idx]`` (``subtensor``), ``set_subtensor``
-and ``inc_subtensor``, ``take`` and ``take_along_axis``.
+and ``inc_subtensor``, ``take`` and ``take_along_axis``; the diagonals
+(``diagonal``, ``diag``, ``trace``, ``fill_diagonal``: the ``ExtractDiag`` and
+``SetDiag`` ops) and the conversions between flat and multi-dimensional
+indices (``unravel_index``, ``ravel_multi_index``).
 
 An index is stored in the op as ``idx_list``, a tuple of entries, one per
 component of the (Ellipsis-expanded) NumPy index:
@@ -22,13 +25,21 @@ from tensorsmith_autodiff import disconnected, mark_not_differentiable, register
 from tensorsmith_graphcore import Apply, Constant, Op, Variable
 
 from .basic import as_tensor_variable, constant, resolve_weak
-from .elemwise import SumToShape, broadcast_static_shape, sum_to_shape
-from .shape import _fmt as _fmt_shape, static_int
+from .creation import alloc, arange
+from .elemwise import broadcast_static_shape
+from .math import add, cast, floor_div, lt, maximum, minimum, mod, neg, sub, switch, zeros_like
+from .reduction import SumToShape, sum as _sum, sum_to_shape
+from .shape import (
+    DimShuffle, _fmt as _fmt_shape, broadcast_shape_symbolic, int_vector, normalize_axis, reshape, shape_i,
+    shape_to_scalars, static_int,
+)
 from .type import TensorType
 
 __all__ = ["Subtensor", "AdvancedSubtensor", "IncSubtensor", "AdvancedIncSubtensor", "subtensor",
            "set_subtensor", "inc_subtensor", "take", "take_along_axis", "advanced_subtensor1",
-           "advanced_inc_subtensor1", "advanced_set_subtensor1", "slice_at_axis"]
+           "advanced_inc_subtensor1", "advanced_set_subtensor1", "slice_at_axis", "ExtractDiag", "SetDiag",
+           "diag", "diagonal", "trace", "fill_diagonal", "fill_diagonal_offset", "UnravelIndex",
+           "unravel_index", "RavelMultiIndex", "ravel_multi_index"]
 
 SYM = "$"
 
@@ -513,8 +524,6 @@ def _may_repeat(op, idx_inputs):
 def _slice_length(parts, n):
     """Symbolic length of ``slice(*parts)`` over an axis of length ``n``
     (``len(range(*slice.indices(n)))``); parts are None, ints or int scalars."""
-    from .math import add, floor_div, lt, maximum, minimum, neg, sub, switch
-
     start, stop, step = parts
     if start is None and stop is None and (step is None or step == 1 and not isinstance(step, Variable)):
         return n
@@ -544,9 +553,6 @@ def _slice_length(parts, n):
 def _symbolic_index_shape(node, xshape):
     """Symbolic output shape of an indexing node (int64 scalars): the same
     walk as ``_indexed_static_shape``, with static lengths used where known."""
-    from .reduction import sum as _sum
-    from .shape import broadcast_shape_symbolic, shape_i
-
     op = node.op
     advanced = _is_advanced(op.idx_list)
     it = iter(node.inputs[1:])
@@ -602,8 +608,6 @@ def _symbolic_index_shape(node, xshape):
 
 
 def _as_int64(v):
-    from .math import cast
-
     return v if v.type.dtype == "int64" else cast(v, "int64")
 
 
@@ -635,8 +639,6 @@ def _sum_to_value_shape(g, y):
 
 
 def _zeros_of(x):
-    from .basic import zeros_like
-
     return zeros_like(x)
 
 
@@ -649,8 +651,6 @@ def _subtensor_grad(op, node, inputs, output_grads):
     if not x.type.differentiable:
         return [disconnected] + rest
     if g.type.dtype != x.type.dtype:
-        from .math import cast
-
         g = cast(g, x.type.dtype)
     return [_inc_op(op)(_zeros_of(x), g, *inputs[1:])] + rest
 
@@ -665,8 +665,6 @@ def _subtensor_jvp(op, node, inputs, tangents):
 @register_grad(IncSubtensor)
 @register_grad(AdvancedIncSubtensor)
 def _inc_subtensor_grad(op, node, inputs, output_grads):
-    from .math import cast
-
     x, y = inputs[0], inputs[1]
     idx = inputs[2:]
     g = output_grads[0]
@@ -682,8 +680,6 @@ def _inc_subtensor_grad(op, node, inputs, output_grads):
     if y.type.differentiable:
         gy = _sub_op(op)(g, *idx)
         if op.set_instead_of_inc and op._advanced and _may_repeat(op, idx):
-            from .math import switch
-
             gy = switch(LastWriteMask(op.idx_list)(x, *idx), gy, constant(np.zeros((), dtype=gy.type.dtype)))
         gy = _sum_to_value_shape(gy, y)
         if gy.type.dtype != y.type.dtype:
@@ -696,8 +692,6 @@ def _inc_subtensor_grad(op, node, inputs, output_grads):
 @register_jvp(IncSubtensor)
 @register_jvp(AdvancedIncSubtensor)
 def _inc_subtensor_jvp(op, node, inputs, tangents):
-    from .math import cast
-
     tx, ty = tangents[0], tangents[1]
     if tx is None and ty is None:
         return [None]
@@ -773,8 +767,6 @@ def advanced_set_subtensor1(x, y, ilist):
 
 
 def _axis_arg(axis, ndim, what):
-    from .reduction import normalize_axis
-
     if not _is_int(axis):
         raise TypeError(f"{what}: axis must be an int or None, got {axis!r}")
     return normalize_axis(axis, ndim, what)[0]
@@ -784,9 +776,6 @@ def take(a, indices, axis=None, mode="raise"):
     """``numpy.take``: elements of ``a`` at ``indices`` along ``axis`` (of the
     flattened ``a`` when None).  ``mode`` 'raise' (out of range is an error),
     'wrap' (indices modulo the length) or 'clip' (clipped to the range)."""
-    from .math import maximum, minimum, mod
-    from .shape import reshape, shape_i
-
     a = as_tensor_variable(a)
     if mode not in ("raise", "wrap", "clip"):
         raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
@@ -815,10 +804,6 @@ def take_along_axis(arr, indices, axis=0):
     """``numpy.take_along_axis``: ``arr`` indexed by ``indices`` (as many
     dimensions as ``arr``) along ``axis``, the other axes matched
     (broadcasting); ``axis=None`` works on the flattened ``arr``."""
-    from .creation import arange
-    from .elemwise import DimShuffle
-    from .shape import reshape, shape_i
-
     arr = as_tensor_variable(arr)
     indices = as_tensor_variable(indices)
     if indices.type.dtype[:3] not in ("int", "uin"):
@@ -851,3 +836,253 @@ def slice_at_axis(sl, axis):
     if axis >= 0:
         return (slice(None),) * axis + (sl, Ellipsis)
     return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
+
+
+# ---------------------------------------------------------------------------
+# diagonals: reading and writing the positions (..., i, i + offset)
+# ---------------------------------------------------------------------------
+
+
+def _diag_axis(a, ndim):
+    return normalize_axis(a, ndim, "diagonal")[0]
+
+
+def _diag_len(n1, n2, offset):
+    if offset >= 0:
+        return max(0, min(n1, n2 - offset))
+    return max(0, min(n1 + offset, n2))
+
+
+class _DiagParams:
+    """Parameters and index arithmetic shared by the diagonal ops."""
+
+    __props__ = ("offset", "axis1", "axis2")
+
+    def __init__(self, offset=0, axis1=0, axis2=1):
+        self.offset, self.axis1, self.axis2 = int(offset), int(axis1), int(axis2)
+
+    def _check(self, x, what):
+        nd = x.type.ndim
+        if nd < 2:
+            raise ValueError(f"{what}: expected an array of at least 2 dimensions, got {x.type}")
+        if not (0 <= self.axis1 < nd and 0 <= self.axis2 < nd) or self.axis1 == self.axis2:
+            raise ValueError(f"{what}: axes {self.axis1}, {self.axis2} invalid for {x.type}")
+
+    def _diag_static_shape(self, xshape):
+        rest = [s for i, s in enumerate(xshape) if i not in (self.axis1, self.axis2)]
+        n1, n2 = xshape[self.axis1], xshape[self.axis2]
+        return tuple(rest) + ((None if n1 is None or n2 is None else _diag_len(n1, n2, self.offset)),)
+
+    def _diag_symbolic_shape(self, xshape):
+        n1, n2 = xshape[self.axis1], xshape[self.axis2]
+        off = self.offset
+        if off >= 0:
+            length = maximum(minimum(n1, sub(n2, off)), 0)
+        else:
+            length = maximum(minimum(add(n1, off), n2), 0)
+        rest = [s for i, s in enumerate(xshape) if i not in (self.axis1, self.axis2)]
+        return tuple(rest) + (length,)
+
+    def _diag_index(self, shape):
+        n = _diag_len(shape[self.axis1], shape[self.axis2], self.offset)
+        i = np.arange(n) + max(-self.offset, 0)
+        return i, np.arange(n) + max(self.offset, 0)
+
+
+class ExtractDiag(_DiagParams, Op):
+    """``numpy.diagonal(x, offset, axis1, axis2)`` (a copy); the diagonal is the last axis."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        self._check(x, "diagonal")
+        return Apply(self, [x], [TensorType(x.type.dtype, self._diag_static_shape(x.type.shape)).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = np.diagonal(inputs[0], self.offset, self.axis1, self.axis2).copy()
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [self._diag_symbolic_shape(input_shapes[0])]
+
+
+class SetDiag(_DiagParams, Op):
+    """``SetDiag(offset, axis1, axis2)(x, v)``: ``x`` with the diagonal that
+    ``ExtractDiag`` would read replaced by ``v`` (broadcast)."""
+
+    def make_node(self, x, v):
+        x = as_tensor_variable(x)
+        v = as_tensor_variable(v)
+        self._check(x, "set diagonal")
+        broadcast_static_shape([self._diag_static_shape(x.type.shape), v.type.shape], "in set diagonal")
+        if v.type.ndim > x.type.ndim - 1:
+            raise ValueError(f"set diagonal: value {v.type} has too many dimensions for {x.type}")
+        return Apply(self, [x, v], [x.type.make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        x, v = inputs
+        out = np.array(x, dtype=node.outputs[0].type.numpy_dtype)
+        i, j = self._diag_index(x.shape)
+        view = np.moveaxis(out, (self.axis1, self.axis2), (-2, -1))
+        view[..., i, j] = v
+        output_storage[0][0] = out
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+
+@register_grad(ExtractDiag)
+def _extract_diag_grad(op, node, inputs, g):
+    x = inputs[0]
+    if not x.type.differentiable:
+        return [disconnected]
+    return [SetDiag(op.offset, op.axis1, op.axis2)(zeros_like(x), g[0])]
+
+
+@register_grad(SetDiag)
+def _set_diag_grad(op, node, inputs, g):
+    x, v = inputs
+    gz = g[0]
+    gx = op(gz, zeros_like(v)) if x.type.differentiable else disconnected
+    if v.type.differentiable:
+        gv = ExtractDiag(op.offset, op.axis1, op.axis2)(gz)
+        gv = sum_to_shape(gv, v)
+    else:
+        gv = disconnected
+    return [gx, gv]
+
+
+register_jvp(ExtractDiag, lambda op, node, inputs, t: [None if t[0] is None else op(t[0])])
+register_jvp(SetDiag, lambda op, node, inputs, t: [
+    None if t[0] is None and t[1] is None else op(zeros_like(inputs[0]) if t[0] is None else t[0],
+                                                  zeros_like(inputs[1]) if t[1] is None else t[1])])
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal ``offset`` of ``a`` over ``axis1``/``axis2`` (as ``numpy.diagonal``)."""
+    a = as_tensor_variable(a)
+    nd = a.type.ndim
+    if nd < 2:
+        raise ValueError(f"diagonal: expected an array of at least 2 dimensions, got {a.type}")
+    a1, a2 = _diag_axis(axis1, nd), _diag_axis(axis2, nd)
+    if a1 == a2:
+        raise ValueError("diagonal: axis1 and axis2 must differ")
+    return ExtractDiag(int(offset), a1, a2)(a)
+
+
+def diag(v, k=0):
+    """A square matrix with the vector ``v`` on diagonal ``k``, or the
+    diagonal ``k`` of the matrix ``v`` (as ``numpy.diag``)."""
+    v = as_tensor_variable(v)
+    if v.type.ndim == 1:
+        n = add(shape_i(v, 0), abs(int(k))) if static_int(shape_i(v, 0)) is None else \
+            constant(np.int64(v.type.shape[0] + abs(int(k))))
+        base = alloc(constant(np.zeros((), dtype=v.type.dtype)), n, n)
+        return SetDiag(int(k), 0, 1)(base, v)
+    if v.type.ndim == 2:
+        return diagonal(v, k)
+    raise ValueError(f"diag: expected a vector or a matrix, got {v.type}")
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+    """The sum of the diagonal ``offset`` of ``a`` (as ``numpy.trace``)."""
+    return _sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+
+
+def fill_diagonal_offset(a, val, offset):
+    """The matrix ``a`` with its diagonal ``offset`` set to the scalar ``val``."""
+    a = as_tensor_variable(a)
+    val = as_tensor_variable(val)
+    if a.type.ndim != 2:
+        raise ValueError(f"fill_diagonal_offset: expected a matrix, got {a.type}")
+    if val.type.ndim != 0:
+        raise ValueError(f"fill_diagonal_offset: the value must be a scalar, got {val.type}")
+    return SetDiag(int(offset), 0, 1)(a, cast(val, a.type.dtype))
+
+
+def fill_diagonal(a, val):
+    """The matrix ``a`` with its main diagonal set to the scalar ``val``
+    (as ``numpy.fill_diagonal`` without wrapping, but not in place)."""
+    return fill_diagonal_offset(a, val, 0)
+
+
+# ---------------------------------------------------------------------------
+# flat <-> multi-dimensional indices
+# ---------------------------------------------------------------------------
+
+
+def _dims_vector(dims, what):
+    return int_vector(shape_to_scalars(dims, what))
+
+
+class UnravelIndex(Op):
+    """``numpy.unravel_index(indices, dims, order)``: one int64 output per dimension."""
+
+    __props__ = ("order",)
+
+    def __init__(self, order="C"):
+        if order not in ("C", "F"):
+            raise ValueError(f"unravel_index: order must be 'C' or 'F', got {order!r}")
+        self.order = order
+
+    def make_node(self, indices, dims):
+        indices, dims = as_tensor_variable(indices), as_tensor_variable(dims)
+        if indices.type.dtype[:3] not in ("int", "uin"):
+            raise TypeError(f"unravel_index: indices must be integers, got {indices.type}")
+        if dims.type.ndim != 1 or dims.type.shape[0] is None:
+            raise ValueError(f"unravel_index: dims must be a vector of known length, got {dims.type}")
+        outs = [TensorType("int64", indices.type.shape).make_variable() for _ in range(dims.type.shape[0])]
+        return Apply(self, [indices, dims], outs)
+
+    def perform(self, node, inputs, output_storage):
+        res = np.unravel_index(inputs[0], tuple(int(d) for d in inputs[1]), order=self.order)
+        for cell, r in zip(output_storage, res):
+            cell[0] = np.asarray(r, dtype="int64")
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]] * len(node.outputs)
+
+
+class RavelMultiIndex(Op):
+    """``numpy.ravel_multi_index(multi_index, dims, mode, order)`` (int64)."""
+
+    __props__ = ("mode", "order")
+
+    def __init__(self, mode="raise", order="C"):
+        if mode not in ("raise", "wrap", "clip"):
+            raise ValueError(f"ravel_multi_index: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+        if order not in ("C", "F"):
+            raise ValueError(f"ravel_multi_index: order must be 'C' or 'F', got {order!r}")
+        self.mode, self.order = mode, order
+
+    def make_node(self, *inputs):
+        *index, dims = [as_tensor_variable(i) for i in inputs]
+        for i in index:
+            if i.type.dtype[:3] not in ("int", "uin"):
+                raise TypeError(f"ravel_multi_index: indices must be integers, got {i.type}")
+        if dims.type.shape[0] is not None and dims.type.shape[0] != len(index):
+            raise ValueError(f"ravel_multi_index: {len(index)} index arrays for {dims.type.shape[0]} dimensions")
+        shape = broadcast_static_shape([i.type.shape for i in index], "in ravel_multi_index")
+        return Apply(self, index + [dims], [TensorType("int64", shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        *index, dims = inputs
+        res = np.ravel_multi_index(tuple(index), tuple(int(d) for d in dims), mode=self.mode, order=self.order)
+        output_storage[0][0] = np.asarray(res, dtype="int64")
+
+
+mark_not_differentiable(UnravelIndex)
+mark_not_differentiable(RavelMultiIndex)
+
+
+def unravel_index(indices, dims, order="C"):
+    """The tuple of coordinate arrays that the flat ``indices`` address in an
+    array of shape ``dims`` (as ``numpy.unravel_index``)."""
+    out = UnravelIndex(order)(indices, _dims_vector(dims, "unravel_index"))
+    return tuple(out) if isinstance(out, (list, tuple)) else (out,)
+
+
+def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+    """The flat indices of the coordinate arrays ``multi_index`` in an array
+    of shape ``dims`` (as ``numpy.ravel_multi_index``)."""
+    if not isinstance(multi_index, (list, tuple)):
+        raise TypeError("ravel_multi_index: multi_index must be a tuple or list of index arrays")
+    return RavelMultiIndex(mode, order)(*multi_index, _dims_vector(dims, "ravel_multi_index"))

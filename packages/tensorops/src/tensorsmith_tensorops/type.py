@@ -1,4 +1,8 @@
-"""``TensorType``: dtype and static shape of an n-d array, and value checking."""
+"""``TensorType``: dtype and static shape of an n-d array, and value checking.
+
+The hooks of the type that build graphs (conversions for graphcore,
+gradients for autodiff) are set on the class by the modules whose ops they
+build (see the end of the class)."""
 import hashlib
 
 import numpy as np
@@ -170,23 +174,6 @@ class TensorType(Type):
         shape (PyTensor's notion of interchangeable types)."""
         return isinstance(otype, TensorType) and otype.dtype == self.dtype and otype.shape == self.shape
 
-    def filter_variable(self, other, allow_convert=True):
-        """``other`` (a variable or a value) as a variable of this type, or
-        TypeError saying why it cannot be."""
-        from tensorsmith_graphcore import Variable
-
-        from .basic import as_tensor_variable
-
-        if not isinstance(other, Variable):
-            other = as_tensor_variable(other, dtype=self.dtype)
-        if other.type == self:
-            return other
-        if allow_convert:
-            conv = self.convert_variable(other)
-            if conv is not None:
-                return conv
-        raise TypeError(f"Cannot convert {other} of type {other.type} to {self}")
-
     @staticmethod
     def may_share_memory(a, b):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.may_share_memory(a, b)
@@ -280,13 +267,6 @@ class TensorType(Type):
 
         return filt
 
-    def constant_from_value(self, value):
-        """A constant of exactly this type holding ``value`` (TypeError if it
-        does not fit), for ops with fixed ``itypes``."""
-        from .basic import constant
-
-        return constant(self.filter(value, strict=False), dtype=self.dtype)
-
     def is_valid_value(self, data):
         try:
             self.filter(data, strict=True)
@@ -326,68 +306,12 @@ class TensorType(Type):
                 return False
         return True
 
-    def convert_variable(self, var):
-        if var.type == self:
-            return var
-        if self.is_super(var.type):
-            return var
-        ot = var.type
-        if isinstance(ot, TensorType) and ot.is_super(self):
-            from .shape import specify_shape
-
-            return specify_shape(var, self.shape)
-        return None
-
-    # -- autodiff hooks ------------------------------------------------------
-    def grad_seed(self, cost):
-        if self.ndim != 0:
-            raise TypeError(
-                f"The cost of grad must be a scalar, got {cost} of type {self} "
-                "(reduce it, e.g. with .sum(), or pass known_grads)")
-        from .basic import ones_like
-
-        return ones_like(cost, dtype=self.dtype if self.differentiable else config.floatX)
-
-    def zeros_like(self, var):
-        from .basic import zeros_like
-
-        return zeros_like(var, dtype=self.dtype if self.differentiable else config.floatX)
-
-    def add_gradients(self, grads):
-        from .math import add
-
-        return add(*grads)
-
-    def filter_gradient(self, var, g):
-        """The gradient ``g`` a rule returned for ``var``, cast to ``var``'s
-        dtype; a gradient of another rank, or whose static shape cannot be
-        ``var``'s, is an error naming the op that built it."""
-        gt = g.type
-        if gt is self:
-            return g
-        if not isinstance(gt, TensorType) or not self.differentiable:
-            return g
-        if gt.dtype == self.dtype and gt.shape == self.shape:
-            return g
-        shape, gshape = self.shape, gt.shape
-        if len(gshape) != len(shape):
-            what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
-            raise TypeError(
-                f"gradient rule error: the gradient for {var} ({self}) has {len(gshape)} dimensions instead of "
-                f"{len(shape)} (type {gt}, built by {what})")
-        for k in range(len(shape)):
-            a, b = shape[k], gshape[k]
-            if a is not None and b is not None and a != b:
-                what = f"{g.owner.op}" if g.owner is not None else "a constant or input"
-                raise ValueError(
-                    f"gradient rule error: the gradient for {var} ({self}) has static length {b} instead of {a} "
-                    f"on axis {k} (type {gt}, built by {what}); a broadcast input's gradient must be summed "
-                    "back to its shape")
-        if gt.dtype != self.dtype:
-            from .math import cast
-
-            g = cast(g, self.dtype)
-        return g
+    # -- set by the floors whose ops they build ------------------------------
+    # graphcore's conversion hooks: ``filter_variable(other, allow_convert)``
+    # and ``constant_from_value(value)`` (basic.py), ``convert_variable(var)``
+    # (shape.py: a ``SpecifyShape`` when ``var``'s type is wider); autodiff's
+    # hooks: ``grad_seed(cost)``, ``zeros_like(var)``, ``add_gradients(grads)``
+    # and ``filter_gradient(var, g)`` (math.py).
 
 
 _type_cache = {}

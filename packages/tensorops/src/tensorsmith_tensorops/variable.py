@@ -2,18 +2,17 @@
 
 Every operator and method delegates to the function of the same meaning in
 the ``tensorsmith_tensorops`` namespace (looked up when called), so each op
-family stays in its own module."""
+family stays in its own module, on its floor above this one."""
 import numpy as np
 from tensorsmith_graphcore import Constant, Variable
 
+# The package namespace, bound now (the package object exists while its
+# modules import) and read when an operator or method is called, once every
+# family module has filled it: variables are made on the bottom floor and
+# reach the ops of all the floors above through it.
+import tensorsmith_tensorops as _ns
+
 from .type import TensorType
-
-
-def _ns():
-    import tensorsmith_tensorops as ns
-
-    return ns
-
 
 class _TensorOperators:
     # identity semantics for ==, as in PyTensor; pt.eq is elementwise
@@ -36,47 +35,47 @@ class _TensorOperators:
             yield self[i]
 
     # arithmetic
-    def __add__(self, other): return _ns().add(self, other)
-    def __radd__(self, other): return _ns().add(other, self)
-    def __sub__(self, other): return _ns().sub(self, other)
-    def __rsub__(self, other): return _ns().sub(other, self)
-    def __mul__(self, other): return _ns().mul(self, other)
-    def __rmul__(self, other): return _ns().mul(other, self)
-    def __truediv__(self, other): return _ns().true_div(self, other)
-    def __rtruediv__(self, other): return _ns().true_div(other, self)
-    def __floordiv__(self, other): return _ns().floor_div(self, other)
-    def __rfloordiv__(self, other): return _ns().floor_div(other, self)
-    def __mod__(self, other): return _ns().mod(self, other)
-    def __rmod__(self, other): return _ns().mod(other, self)
-    def __pow__(self, other): return _ns().pow(self, other)
-    def __rpow__(self, other): return _ns().pow(other, self)
-    def __neg__(self): return _ns().neg(self)
+    def __add__(self, other): return _ns.add(self, other)
+    def __radd__(self, other): return _ns.add(other, self)
+    def __sub__(self, other): return _ns.sub(self, other)
+    def __rsub__(self, other): return _ns.sub(other, self)
+    def __mul__(self, other): return _ns.mul(self, other)
+    def __rmul__(self, other): return _ns.mul(other, self)
+    def __truediv__(self, other): return _ns.true_div(self, other)
+    def __rtruediv__(self, other): return _ns.true_div(other, self)
+    def __floordiv__(self, other): return _ns.floor_div(self, other)
+    def __rfloordiv__(self, other): return _ns.floor_div(other, self)
+    def __mod__(self, other): return _ns.mod(self, other)
+    def __rmod__(self, other): return _ns.mod(other, self)
+    def __pow__(self, other): return _ns.pow(self, other)
+    def __rpow__(self, other): return _ns.pow(other, self)
+    def __neg__(self): return _ns.neg(self)
     def __pos__(self): return self
-    def __abs__(self): return _ns().abs(self)
-    def __invert__(self): return _ns().invert(self)
-    def __and__(self, other): return _ns().and_(self, other)
-    def __rand__(self, other): return _ns().and_(other, self)
-    def __or__(self, other): return _ns().or_(self, other)
-    def __ror__(self, other): return _ns().or_(other, self)
-    def __xor__(self, other): return _ns().xor(self, other)
-    def __rxor__(self, other): return _ns().xor(other, self)
-    def __lshift__(self, other): return _ns().left_shift(self, other)
-    def __rshift__(self, other): return _ns().right_shift(self, other)
-    def __rlshift__(self, other): return _ns().left_shift(other, self)
-    def __rrshift__(self, other): return _ns().right_shift(other, self)
-    def __matmul__(self, other): return _ns().matmul(self, other)
-    def __rmatmul__(self, other): return _ns().matmul(other, self)
+    def __abs__(self): return _ns.abs(self)
+    def __invert__(self): return _ns.invert(self)
+    def __and__(self, other): return _ns.and_(self, other)
+    def __rand__(self, other): return _ns.and_(other, self)
+    def __or__(self, other): return _ns.or_(self, other)
+    def __ror__(self, other): return _ns.or_(other, self)
+    def __xor__(self, other): return _ns.xor(self, other)
+    def __rxor__(self, other): return _ns.xor(other, self)
+    def __lshift__(self, other): return _ns.left_shift(self, other)
+    def __rshift__(self, other): return _ns.right_shift(self, other)
+    def __rlshift__(self, other): return _ns.left_shift(other, self)
+    def __rrshift__(self, other): return _ns.right_shift(other, self)
+    def __matmul__(self, other): return _ns.matmul(self, other)
+    def __rmatmul__(self, other): return _ns.matmul(other, self)
     # comparisons build graphs (except ==/!=, identity as in PyTensor)
-    def __lt__(self, other): return _ns().lt(self, other)
-    def __le__(self, other): return _ns().le(self, other)
-    def __gt__(self, other): return _ns().gt(self, other)
-    def __ge__(self, other): return _ns().ge(self, other)
+    def __lt__(self, other): return _ns.lt(self, other)
+    def __le__(self, other): return _ns.le(self, other)
+    def __gt__(self, other): return _ns.gt(self, other)
+    def __ge__(self, other): return _ns.ge(self, other)
 
     def __getitem__(self, idx):
-        return _ns().subtensor(self, idx)
+        return _ns.subtensor(self, idx)
 
-    def __divmod__(self, other): return _ns().divmod(self, other)
-    def __rdivmod__(self, other): return _ns().divmod(other, self)
+    def __divmod__(self, other): return _ns.divmod(self, other)
+    def __rdivmod__(self, other): return _ns.divmod(other, self)
 
     # -- NumPy interoperation --------------------------------------------------
     # ``ndarray * x`` (and every other operator with a NumPy array or scalar on
@@ -109,182 +108,182 @@ class _TensorOperators:
 
     @property
     def shape(self):
-        return _ns().shape(self)
+        return _ns.shape(self)
 
     @property
     def size(self):
-        return _ns().prod(self.shape)
+        return _ns.prod(self.shape)
 
     @property
     def T(self):
-        return _ns().transpose(self)
+        return _ns.transpose(self)
 
     @property
     def real(self):
-        return _ns().real(self)
+        return _ns.real(self)
 
     @property
     def imag(self):
-        return _ns().imag(self)
+        return _ns.imag(self)
 
     # -- methods -------------------------------------------------------------
     def reshape(self, shape, *more, ndim=None):
         """``x.reshape((2, 3))``, ``x.reshape(2, 3)`` or ``x.reshape(shape=...)``."""
         if more or isinstance(shape, (int, np.integer)):
             shape = (shape,) + more
-        return _ns().reshape(self, shape, ndim=ndim)
+        return _ns.reshape(self, shape, ndim=ndim)
 
     def dimshuffle(self, *pattern):
         if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
             pattern = pattern[0]
-        return _ns().dimshuffle(self, pattern)
+        return _ns.dimshuffle(self, pattern)
 
     def flatten(self, ndim=1):
-        return _ns().flatten(self, ndim)
+        return _ns.flatten(self, ndim)
 
     def astype(self, dtype):
-        return _ns().cast(self, dtype)
+        return _ns.cast(self, dtype)
 
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _ns().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return _ns.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _ns().prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return _ns.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _ns().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return _ns.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _ns().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+        return _ns.var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _ns().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+        return _ns.std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def max(self, axis=None, keepdims=False):
-        return _ns().max(self, axis=axis, keepdims=keepdims)
+        return _ns.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _ns().min(self, axis=axis, keepdims=keepdims)
+        return _ns.min(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return _ns().argmax(self, axis=axis, keepdims=keepdims)
+        return _ns.argmax(self, axis=axis, keepdims=keepdims)
 
     def argmin(self, axis=None, keepdims=False):
-        return _ns().argmin(self, axis=axis, keepdims=keepdims)
+        return _ns.argmin(self, axis=axis, keepdims=keepdims)
 
     def all(self, axis=None, keepdims=False):
-        return _ns().all(self, axis=axis, keepdims=keepdims)
+        return _ns.all(self, axis=axis, keepdims=keepdims)
 
     def any(self, axis=None, keepdims=False):
-        return _ns().any(self, axis=axis, keepdims=keepdims)
+        return _ns.any(self, axis=axis, keepdims=keepdims)
 
     def cumsum(self, axis=None):
-        return _ns().cumsum(self, axis=axis)
+        return _ns.cumsum(self, axis=axis)
 
     def cumprod(self, axis=None):
-        return _ns().cumprod(self, axis=axis)
+        return _ns.cumprod(self, axis=axis)
 
     def clip(self, a_min, a_max):
-        return _ns().clip(self, a_min, a_max)
+        return _ns.clip(self, a_min, a_max)
 
     def round(self, mode=None):
-        return _ns().round(self, mode=mode)
+        return _ns.round(self, mode=mode)
 
     def squeeze(self, axis=None):
-        return _ns().squeeze(self, axis=axis)
+        return _ns.squeeze(self, axis=axis)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = axes[0]
-        return _ns().transpose(self, axes or None)
+        return _ns.transpose(self, axes or None)
 
     def swapaxes(self, axis1, axis2):
-        return _ns().swapaxes(self, axis1, axis2)
+        return _ns.swapaxes(self, axis1, axis2)
 
     def take(self, indices, axis=None, mode="raise"):
-        return _ns().take(self, indices, axis=axis, mode=mode)
+        return _ns.take(self, indices, axis=axis, mode=mode)
 
     def sort(self, axis=-1, kind="quicksort", order=None, stable=None):
-        return _ns().sort(self, axis=axis, kind=kind, order=order, stable=stable)
+        return _ns.sort(self, axis=axis, kind=kind, order=order, stable=stable)
 
     def argsort(self, axis=-1, kind="quicksort", order=None, stable=None):
-        return _ns().argsort(self, axis=axis, kind=kind, order=order, stable=stable)
+        return _ns.argsort(self, axis=axis, kind=kind, order=order, stable=stable)
 
     def dot(self, right):
-        return _ns().dot(self, right)
+        return _ns.dot(self, right)
 
     def nonzero(self, return_matrix=False):
-        return _ns().nonzero(self, return_matrix=return_matrix)
+        return _ns.nonzero(self, return_matrix=return_matrix)
 
     def copy(self, name=None):
         """A copy of this tensor (a new variable computing the same value)."""
-        out = _ns().tensor_copy(self)
+        out = _ns.tensor_copy(self)
         out.name = name
         return out
 
     def conj(self):
-        return _ns().conj(self)
+        return _ns.conj(self)
 
     conjugate = conj
 
     def norm(self, L, axis=None, keepdims=False):
-        return _ns().linalg.norm(self, ord=L, axis=axis, keepdims=keepdims)
+        return _ns.linalg.norm(self, ord=L, axis=axis, keepdims=keepdims)
 
     def repeat(self, repeats, axis=None):
-        return _ns().repeat(self, repeats, axis=axis)
+        return _ns.repeat(self, repeats, axis=axis)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
-        return _ns().diagonal(self, offset, axis1, axis2)
+        return _ns.diagonal(self, offset, axis1, axis2)
 
     def trace(self):
-        return _ns().trace(self)
+        return _ns.trace(self)
 
     def ptp(self, axis=None, keepdims=False):
-        return _ns().ptp(self, axis=axis, keepdims=keepdims)
+        return _ns.ptp(self, axis=axis, keepdims=keepdims)
 
     def ravel(self):
-        return _ns().flatten(self, 1)
+        return _ns.flatten(self, 1)
 
     @property
     def mT(self):
         """Transpose of the last two axes (matrix transpose of a stack)."""
-        return _ns().matrix_transpose(self)
+        return _ns.matrix_transpose(self)
 
     def fill(self, value):
         """A tensor shaped like this one, filled with ``value``."""
-        return _ns().fill(self, value)
+        return _ns.fill(self, value)
 
     def zeros_like(self, dtype=None):
-        return _ns().zeros_like(self, dtype=dtype)
+        return _ns.zeros_like(self, dtype=dtype)
 
     def ones_like(self, dtype=None):
-        return _ns().ones_like(self, dtype=dtype)
+        return _ns.ones_like(self, dtype=dtype)
 
     def nonzero_values(self):
-        return _ns().nonzero_values(self)
+        return _ns.nonzero_values(self)
 
     def compress(self, a, axis=None):
         """``x.compress(cond)`` is ``pt.compress(cond, x)``, as NumPy's method."""
-        return _ns().compress(a, self, axis=axis)
+        return _ns.compress(a, self, axis=axis)
 
     def choose(self, choices, mode="raise"):
-        return _ns().choose(self, choices, mode=mode)
+        return _ns.choose(self, choices, mode=mode)
 
     def searchsorted(self, v, side="left", sorter=None):
-        return _ns().searchsorted(self, v, side=side, sorter=sorter)
+        return _ns.searchsorted(self, v, side=side, sorter=sorter)
 
     def get_underlying_scalar_constant(self):
-        return _ns().get_underlying_scalar_constant_value(self)
+        return _ns.get_underlying_scalar_constant_value(self)
 
     def set(self, y, **kwargs):
         """For ``x[idx].set(y)``: ``x`` with ``x[idx]`` set to ``y``
         (keyword arguments as ``set_subtensor``)."""
-        return _ns().set_subtensor(self, y, **kwargs)
+        return _ns.set_subtensor(self, y, **kwargs)
 
     def inc(self, y, **kwargs):
         """For ``x[idx].inc(y)``: ``x`` with ``y`` added to ``x[idx]``
         (keyword arguments as ``inc_subtensor``)."""
-        return _ns().inc_subtensor(self, y, **kwargs)
+        return _ns.inc_subtensor(self, y, **kwargs)
 
     def eval(self, inputs_to_values=None):
         """Compute this variable with the reference Python linker, given values
@@ -316,7 +315,7 @@ class _TensorOperators:
 
 def _elementwise_method(name):
     def method(self):
-        return getattr(_ns(), name)(self)
+        return getattr(_ns, name)(self)
 
     method.__name__ = name
     method.__doc__ = f"``pt.{name}(self)``."
@@ -367,11 +366,9 @@ def _no_array_message(var):
 
 def _pt_function_for_ufunc(ufunc):
     """``(name, function)`` in tensorsmith.tensor for a NumPy ufunc, or ``(None, None)``."""
-    from .elemwise import Elemwise
-
     name = _UFUNC_TO_PT.get(ufunc.__name__, ufunc.__name__)
-    f = getattr(_ns(), name, None)
-    if f is not None and (isinstance(f, Elemwise) or name in _UFUNC_NOT_ELEMWISE):
+    f = getattr(_ns, name, None)
+    if f is not None and (isinstance(f, _ns.Elemwise) or name in _UFUNC_NOT_ELEMWISE):
         return name, f
     return None, None
 
@@ -407,7 +404,7 @@ def _array_ufunc(tensor, ufunc, method, inputs, kwargs):
             and not isinstance(inputs[0], Variable) and isinstance(inputs[1], Variable)):
         # ``a < x`` with a NumPy ``a``: the node Python builds for ``2 < x``
         # (the reflection ``x > a``), so both spell the same graph.
-        return getattr(_ns(), _SWAPPED_COMPARISONS[name])(inputs[1], inputs[0])
+        return getattr(_ns, _SWAPPED_COMPARISONS[name])(inputs[1], inputs[0])
     if f is None:
         raise TypeError(
             f"np.{name} has no symbolic counterpart in tensorsmith.tensor: build the expression "
@@ -466,7 +463,7 @@ def _array_function(func, types, args, kwargs):
     if not all(issubclass(t, (Variable, np.ndarray)) for t in types):
         return NotImplemented
     name = func.__name__
-    ns = _ns()
+    ns = _ns
     if name == "ndim" and len(args) == 1 and not kwargs:
         return args[0].type.ndim
     if name == "size" and args and isinstance(args[0], _TensorOperators):

@@ -15,16 +15,29 @@ adjacent, where NumPy keeps their axes in place), ops along axis parameters
 (``CumOp``, ``Roll``, ``Split``, ``Flip``, ``ExtractDiag``, ``SetDiag``: the
 axes shifted), ``MatMul`` (it broadcasts batch axes itself), and, for any op declaring a
 ``gufunc_signature``, ``Blockwise`` with that signature (a catch-all rule on
-``Op`` that defers for other ops).
+``Op`` that defers for other ops; ``blockwise.py`` registers it).
 
 A rule is ``fn(op, node, new_inputs, nb) -> list of outputs`` where ``nb[i]``
 is the number of batch dimensions of ``new_inputs[i]`` (0: unbatched); every
 batched input has the same number of batch dimensions (their lengths may be 1
 where they broadcast).  A rule may return None to defer to the generic path.
 Register one with ``@register_vectorize(OpClass)`` (lookup walks the MRO)."""
+import copy
+
 import numpy as np
+
 from .basic import constant
-from .elemwise import DimShuffle, SumToShape
+from .creation import Alloc, alloc
+from .join import Split
+from .products import Dot, MatMul, dot
+from .rearrange import Roll
+from .reduction import CumOp, SumToShape
+from .shape import (
+    DimShuffle, Flip, MakeIntVector, Reshape, Shape, Shape_i, SpecifyShape, int_vector, reshape, shape_i,
+)
+from .subtensor import (
+    AdvancedIncSubtensor, AdvancedSubtensor, ExtractDiag, IncSubtensor, SetDiag, Subtensor,
+)
 
 __all__ = ["register_vectorize", "get_vectorize_rule"]
 
@@ -66,8 +79,6 @@ def get_vectorize_rule(op):
 
 
 def _batch_lens(x, b):
-    from .shape import shape_i
-
     return [shape_i(x, k) for k in range(b)]
 
 
@@ -81,8 +92,6 @@ def _batch_of(new_inputs, nb):
 
 def _vector_entries(v):
     """The int64 scalars of the int vector ``v`` of static length."""
-    from .shape import MakeIntVector
-
     if v.owner is not None and isinstance(v.owner.op, MakeIntVector):
         return list(v.owner.inputs)
     n = v.type.shape[0]
@@ -100,8 +109,6 @@ def _vector_entries(v):
 
 
 def _register_shape_rules():
-    from .shape import Reshape, Shape, Shape_i, SpecifyShape, int_vector, shape_i
-
     @register_vectorize(Shape)
     def _shape(op, node, new_inputs, nb):
         x = new_inputs[0]
@@ -129,8 +136,6 @@ def _register_shape_rules():
 
 
 def _register_sum_to_shape_rule():
-    from .creation import alloc
-
     def _to_back(v, b):
         nd = v.type.ndim
         return DimShuffle(nd, list(range(b, nd)) + list(range(b)))(v)
@@ -142,8 +147,6 @@ def _register_sum_to_shape_rule():
         if bg == 0:
             return None  # only the shape reference is batched: generic path
         if bx == 0:
-            from .shape import shape_i
-
             x = alloc(np.zeros((), dtype="int8"), *_batch_lens(g, bg),
                       *[shape_i(x, k) for k in range(x.type.ndim)])
         elif bx != bg:
@@ -156,8 +159,6 @@ def _register_sum_to_shape_rule():
 
 
 def _register_alloc_rule():
-    from .creation import Alloc, alloc
-
     @register_vectorize(Alloc)
     def _alloc(op, node, new_inputs, nb):
         if any(nb[1:]) or type(op) is not Alloc:
@@ -171,20 +172,13 @@ def _register_alloc_rule():
 
 
 def _register_dot_rule():
-    from .products import Dot, dot
-    from .shape import reshape
-
     def _flat(x, b):
         """``x`` with its ``b`` batch axes merged into one (a matrix of rows)."""
-        from .shape import shape_i
-
         rest = [shape_i(x, k) for k in range(b, x.type.ndim)]
         return reshape(x, [-1] + rest[-1:]) if rest else reshape(x, [-1])
 
     @register_vectorize(Dot)
     def _dot(op, node, new_inputs, nb):
-        from .shape import shape_i
-
         x, y = new_inputs
         bx, by = nb
         if bx and by:
@@ -228,12 +222,6 @@ def _advanced_adjacent(idx_list):
 
 
 def _register_indexing_rules():
-    import copy
-
-    from .creation import alloc
-    from .shape import shape_i
-    from .subtensor import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor, Subtensor
-
     def _batched_op(op, b):
         new = copy.copy(op)
         new.idx_list = (("s", None, None, None),) * b + tuple(op.idx_list)
@@ -276,8 +264,6 @@ def _shifted(op, b, names):
     """A copy of ``op`` with its axis parameters ``names`` (ints or tuples of
     ints) moved past ``b`` leading batch axes (negative axes count from the
     end and stay)."""
-    import copy
-
     new = copy.copy(op)
     for name in names:
         v = getattr(op, name)
@@ -291,10 +277,6 @@ def _shifted(op, b, names):
 
 def _register_axis_rules():
     """Ops acting along axis parameters, batched in their first input only."""
-    from .join import Split
-    from .reduction_extra import CumOp
-    from .shape_extra import ExtractDiag, Flip, Roll, SetDiag
-
     def axis_rule(names):
         def rule(op, node, new_inputs, nb):
             if any(nb[1:]):
@@ -321,8 +303,6 @@ def _register_axis_rules():
 
 
 def _register_matmul_rule():
-    from .products import MatMul
-
     @register_vectorize(MatMul)
     def _matmul(op, node, new_inputs, nb):
         # MatMul broadcasts leading axes itself; a batched operand with fewer
@@ -337,25 +317,10 @@ def _register_matmul_rule():
         return op.make_node(*ins).outputs
 
 
-def _register_gufunc_rule():
-    from tensorsmith_graphcore import Op
-
-    from .blockwise import Blockwise
-
-    @register_vectorize(Op)
-    def _gufunc(op, node, new_inputs, nb):
-        # an op declaring its core signature runs batched under Blockwise
-        # with that signature (the op's batched_perform, when it has one)
-        if isinstance(op, Blockwise) or getattr(op, "gufunc_signature", None) is None:
-            return None
-        return Blockwise(op).make_node(*new_inputs).outputs
-
-
 _register_shape_rules()
 _register_indexing_rules()
 _register_axis_rules()
 _register_matmul_rule()
-_register_gufunc_rule()
 _register_sum_to_shape_rule()
 _register_alloc_rule()
 _register_dot_rule()

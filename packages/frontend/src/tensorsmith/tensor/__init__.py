@@ -21,5 +21,14 @@ for _n in dir(_tto):
     if not _n.startswith("_"):
         globals()[_n] = getattr(_tto, _n)
 
+# The submodules that gather several tensorops modules (``basic``: constructors,
+# creation and joins; ``elemwise``; ``extra_ops``; ``math``: elementwise math,
+# reductions and products) are ``pt.<name>`` too, rather than the tensorops
+# module of the same name, so that ``import tensorsmith.tensor.math as ptm``
+# (which reads the attribute) gives what ``from tensorsmith.tensor.math
+# import ...`` gives.
+for _m in ("basic", "elemwise", "extra_ops", "math"):
+    globals()[_m] = _importlib.import_module(f"{__name__}.{_m}")
+
 from tensorsmith_autodiff import grad  # noqa: E402,F401,F811
 from tensorsmith_tensorops.config import config  # noqa: E402,F401

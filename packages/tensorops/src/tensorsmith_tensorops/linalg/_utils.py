@@ -7,8 +7,13 @@ from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
 from ..blockwise import Blockwise, parse_signature
-from ..elemwise import DimShuffle
+from ..creation import eye, tril as _tril, triu as _triu
+from ..math import conj, minimum, second
+from ..products import matmul as _matmul
+from ..shape import DimShuffle, shape_i, shape_padright
+from ..subtensor import diagonal as _diagonal
 from ..type import TensorType
+from ..variable import TensorConstant
 
 
 def float_dtype(*dtypes):
@@ -93,8 +98,6 @@ class _LinalgOp(Op):
     def symbolic_dims(self, dims):
         """Symbolic lengths of output dimensions not named by inputs."""
         if "k" not in dims and "m" in dims and "n" in dims:
-            from ..math import minimum
-
             dims["k"] = minimum(dims["m"], dims["n"])
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -159,8 +162,6 @@ def is_complex(x):
 def cj(x):
     """``conj(x)`` for complex ``x``, ``x`` itself otherwise."""
     if is_complex(x):
-        from .. import conj
-
         return conj(x)
     return x
 
@@ -175,22 +176,15 @@ def mH(x):
 
 def matmul(a, b):
     """Batched matrix product of two (stacks of) matrices."""
-    from ..products import matmul as _matmul
-
     return _matmul(a, b)
 
 
 def diagonal(x):
     """The diagonals of the last two axes."""
-    from ..shape_extra import diagonal as _diagonal
-
     return _diagonal(x, 0, -2, -1)
 
 
 def _eye(n_of, dtype):
-    from ..creation import eye
-    from ..shape import shape_i
-
     return eye(shape_i(n_of, -1), dtype=dtype)
 
 
@@ -200,21 +194,15 @@ def alloc_diag(v):
 
 
 def tril(x, k=0):
-    from ..creation import tril as _tril
-
     return _tril(x, k)
 
 
 def triu(x, k=0):
-    from ..creation import triu as _triu
-
     return _triu(x, k)
 
 
 def pad_mat(v):
     """``v[..., None, None]``: a (stack of) scalar(s) broadcast against matrices."""
-    from ..shape import shape_padright
-
     return shape_padright(v, 2)
 
 
@@ -229,17 +217,12 @@ def sym_from_triangle(s, lower):
 
 def eye_like(x):
     """Identity matrices shaped like the (stack of) square matrices ``x``."""
-    from ..math import second
-
     return second(x, _eye(x, x.type.dtype))
 
 
 def is_zero(g):
     """Whether ``g`` is a known-zero gradient (what autodiff passes for outputs
     that do not reach the cost)."""
-    from ..math import second
-    from ..variable import TensorConstant
-
     node = g.owner
     if isinstance(g, TensorConstant):
         return not np.any(g.data)

@@ -7,12 +7,15 @@ derivative results", 2008; Townsend, "Differentiating the SVD", 2016; Golub &
 Pereyra 1973 for the pseudo-inverse) are written with batched helpers so
 the same rule serves a matrix and a stack of matrices."""
 import numpy as np
-from tensorsmith_autodiff import grad_not_implemented, register_grad, register_jvp
+from tensorsmith_autodiff import grad_not_implemented, jvp_via_double_vjp, register_grad, register_jvp
 from tensorsmith_graphcore import Apply, Op
 
 from ..basic import as_tensor_variable
-from .slinalg import solve
+from ..math import abs as _abs, cast, conj, mul, neq, real, sqrt
+from ..reduction import max as _max, min as _min, sum as _sum
+from ..shape import DimShuffle, reshape, shape_i, shape_padright
 from ..type import TensorType
+from .slinalg import solve, solve_triangular
 from ._utils import (
     _LinalgOp, alloc_diag, apply_core, as_col, as_row, check_square, cj, diagonal, eye_like, float_dtype, fmt_shape,
     is_complex, is_zero, matmul, mH, mT, pad_mat, real_dtype, sym_from_triangle, tril,
@@ -82,8 +85,6 @@ def _det_grad(op, node, inputs, g):
 @register_jvp(Det)
 def _det_jvp(op, node, inputs, t):
     # d det = det tr(A^-1 dA)
-    from ..reduction import sum as _sum
-
     (a,) = inputs
     return [node.outputs[0] * _sum(mT(inv(a)) * t[0], axis=(-2, -1))]
 
@@ -118,6 +119,15 @@ def _slogdet_grad(op, node, inputs, g):
     return [pad_mat(g[1]) * mH(inv(a))]
 
 
+@register_jvp(SlogDet)
+def _slogdet_jvp(op, node, inputs, tangents):
+    # d log|det A| = tr(A^-1 dA); the sign of a real matrix is locally constant
+    a = inputs[0]
+    if a.type.dtype.startswith("complex"):
+        return jvp_via_double_vjp(node, tangents)
+    return [None, _sum(mul(mT(inv(a)), tangents[0]), axis=(-2, -1))]
+
+
 class Eig(_LinalgOp):
     """``numpy.linalg.eig``; eigenvalues and eigenvectors are always complex."""
 
@@ -145,8 +155,6 @@ def _eig_grad(op, node, inputs, g):
     # eigenvalues (distinct): dw = diag(V^-1 dA V), so with the complex
     # gradient convention (d/d re + i d/d im) gA = V^-H diag(gw) V^H
     # (its real part for a real A)
-    from .. import conj, real
-
     (a,) = inputs
     w, v = node.outputs
     gw, gv = g
@@ -415,8 +423,6 @@ def _qr_grad(op, node, inputs, g):
         return [grad_not_implemented(op, 0, a, "qr gradient needs a real matrix with m >= n (and m == n for "
                                              "mode='full'); modes 'raw' and pivoting have none")]
     if op.mode == "r":
-        from ..shape import shape_i
-
         q, r = qr(a, "economic")
         gq, gr = None, g[0][..., :shape_i(a, -1), :]
     else:
@@ -430,8 +436,6 @@ def _qr_grad(op, node, inputs, g):
     b = matmul(q, copy)
     if gq is not None:
         b = b + gq
-    from .slinalg import solve_triangular
-
     # b R^-T = (R^-1 b^T)^T
     return [mT(solve_triangular(r, mT(b), lower=False))]
 
@@ -514,8 +518,6 @@ def _lstsq_grad(op, node, inputs, g):
     if not (is_zero(gres) and is_zero(gs)):
         return [grad_not_implemented(op, i, x, "lstsq: gradient through the residuals or singular values")
                 for i, x in enumerate(inputs)]
-    from ..shape import shape_padright
-
     p = pinv(a)
     vec = b.type.ndim == 1
     gx2 = shape_padright(gx, 1) if vec else gx
@@ -523,8 +525,6 @@ def _lstsq_grad(op, node, inputs, g):
     gp = matmul(gx2, mH(b2))  # x = P b
     gb = matmul(mH(p), gx2)
     if vec:
-        from ..elemwise import DimShuffle
-
         gb = DimShuffle(2, (0,))(gb)
     return [_pinv_pullback(a, p, gp), gb]
 
@@ -544,8 +544,6 @@ def matrix_dot(*args):
 
 def trace(x):
     """Sum of the diagonal of a square matrix (or of each matrix of a stack)."""
-    from ..reduction import sum as _sum
-
     x = as_tensor_variable(x)
     check_square(x, "trace")
     return _sum(diagonal(x), axis=-1)
@@ -575,9 +573,6 @@ def matrix_power(M, n):
 
 
 def _vector_norm(x, ord, axes, keepdims):
-    from ..math import abs as _abs, cast, neq, sqrt
-    from ..reduction import max as _max, min as _min, sum as _sum
-
     ax = x  # real/complex input
     if ord is None or ord == 2:
         return sqrt(_sum(_sq_abs(ax), axis=axes, keepdims=keepdims))
@@ -597,8 +592,6 @@ def _vector_norm(x, ord, axes, keepdims):
 
 
 def _sq_abs(x):
-    from ..math import abs as _abs
-
     if x.type.dtype.startswith("complex"):
         a = _abs(x)
         return a * a
@@ -608,16 +601,10 @@ def _sq_abs(x):
 def _move_to_end(x, r, c):
     nd = x.type.ndim
     rest = [i for i in range(nd) if i not in (r, c)]
-    from ..elemwise import DimShuffle
-
     return DimShuffle(nd, rest + [r, c])(x)
 
 
 def _matrix_norm(x, ord, r, c, keepdims):
-    from ..elemwise import DimShuffle
-    from ..math import abs as _abs, sqrt
-    from ..reduction import max as _max, min as _min, sum as _sum
-
     nd = x.type.ndim
     if ord is None or ord == "fro":
         res = sqrt(_sum(_sq_abs(x), axis=(r, c)))
@@ -657,9 +644,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
     two axes (NumPy flattens it for ``ord=None`` and refuses other orders).
     ``ord`` also accepts 'f', 'inf' and '-inf'.  Explicit ``axis`` values
     count from the first axis, as in NumPy."""
-    from ..math import cast
-    from ..shape import reshape
-
     x = as_tensor_variable(x)
     if isinstance(ord, str):
         ord = _ORD_ALIASES.get(ord, ord)
@@ -670,9 +654,6 @@ def norm(x, ord=None, axis=None, keepdims=False):
     nd = x.type.ndim
     if axis is None:
         if ord is None and nd <= 2:
-            from ..math import sqrt
-            from ..reduction import sum as _sum
-
             res = sqrt(_sum(_sq_abs(x)))
             if keepdims:
                 res = reshape(res, (1,) * nd) if nd else res
@@ -706,8 +687,6 @@ def multi_dot(matrices):
 
 
 def _shape_prod(x, axes):
-    from ..shape import shape_i
-
     res = None
     for a in axes:
         s = shape_i(x, a)
@@ -717,9 +696,6 @@ def _shape_prod(x, axes):
 
 def kron(a, b):
     """Kronecker product (``numpy.kron``): blocks ``a[i, j] * b``."""
-    from ..elemwise import DimShuffle
-    from ..shape import reshape, shape_i
-
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     nd = max(a.type.ndim, b.type.ndim)
@@ -738,8 +714,6 @@ def kron(a, b):
 def tensorinv(a, ind=2):
     """Inverse of ``a`` with respect to ``tensordot`` over the first ``ind``
     axes (``numpy.linalg.tensorinv``)."""
-    from ..shape import reshape, shape_i
-
     a = as_tensor_variable(a)
     if not isinstance(ind, (int, np.integer)) or ind <= 0:
         raise ValueError(f"tensorinv: ind must be a positive integer, got {ind!r}")
@@ -758,9 +732,6 @@ def tensorinv(a, ind=2):
 
 def tensorsolve(a, b, axes=None):
     """Solve ``tensordot(a, x, axes=x.ndim) = b`` for ``x`` (``numpy.linalg.tensorsolve``)."""
-    from ..elemwise import DimShuffle
-    from ..shape import reshape, shape_i
-
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     nd = a.type.ndim

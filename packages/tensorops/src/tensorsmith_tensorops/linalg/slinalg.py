@@ -11,9 +11,12 @@ import numpy as np
 from tensorsmith_autodiff import grad_not_implemented, mark_not_differentiable, register_grad, register_jvp
 
 from ..basic import as_tensor_variable
+from ..math import cast, eq, ones_like, zeros_like
+from ..reduction import sum as _sum
+from ..shape import shape_i
 from ._utils import (
-    _LinalgOp, add_terms, alloc_diag, apply_core, as_col, as_row, cj, diagonal, is_complex, is_zero, matmul,
-    matvec_or_mm, mH, mT, neg_or_none, sym_from_triangle, tril, triu,
+    _LinalgOp, add_terms, alloc_diag, apply_core, as_col, as_row, cj, diagonal, eye_like, float_dtype, is_complex,
+    is_zero, matmul, matvec_or_mm, mH, mT, neg_or_none, sym_from_triangle, tril, triu,
 )
 
 __all__ = ["Solve", "SolveTriangular", "Cholesky", "CholeskySolve", "LU", "LUFactor", "LUSolve",
@@ -354,8 +357,6 @@ class LU(_LinalgOp):
             self.gufunc_signature = "(m,n)->(m,m),(m,k),(k,n)"
 
     def output_dtypes(self, dtypes):
-        from ._utils import float_dtype
-
         dt = float_dtype(*dtypes)
         if self.permute_l:
             return [dt, dt]
@@ -410,8 +411,6 @@ def _lu_grad(op, node, inputs, g):
         gu = g[2]
     gu = None if is_zero(gu) else gu
     if gl is None and gu is None:
-        from ..basic import zeros_like
-
         return [zeros_like(a)]
     return [_lu_pullback(a, p_mat, lmat, umat, gl, gu)]
 
@@ -426,8 +425,6 @@ class LUFactor(_LinalgOp):
     batch_ok = False
 
     def output_dtypes(self, dtypes):
-        from ._utils import float_dtype
-
         return [float_dtype(*dtypes), "int32"]
 
     def compute(self, a):
@@ -444,8 +441,6 @@ def lu_factor(a, *, check_finite=True, overwrite_a=False):
 
 
 def _unpack_lu(lu_mat):
-    from ._utils import eye_like
-
     return tril(lu_mat, -1) + eye_like(lu_mat), triu(lu_mat)
 
 
@@ -503,10 +498,6 @@ mark_not_differentiable(PivotToPermutations)
 
 def _perm_matrix_t(piv, like):
     """``P^T`` (rows permuted so that ``P^T A = L U``) built from the pivots."""
-    from ..math import cast, eq
-    from ..basic import ones_like
-    from ..reduction import sum as _sum
-
     perm = pivot_to_permutation(piv, inverse=True)
     n_range = _sum(tril(ones_like(like)), axis=-1) - 1  # 0, 1, ..., n-1 along the last axis
     return cast(eq(as_col(perm), as_row(n_range)), like.type.dtype)
@@ -529,8 +520,6 @@ class LUSolve(_LinalgOp):
         self.gufunc_signature = f"(m,m),(m),{_b_sig(b_ndim)}->{_b_sig(b_ndim)}"
 
     def output_dtypes(self, dtypes):
-        from ._utils import float_dtype
-
         return [float_dtype(dtypes[0], dtypes[2])]
 
     def compute_dtype(self, dtypes):
@@ -637,8 +626,6 @@ def block_diag(*matrices):
 
 @register_grad(BlockDiagonal)
 def _block_diag_grad(op, node, inputs, g):
-    from ..shape import shape_i
-
     res = []
     r0 = c0 = 0
     for x in inputs:
@@ -647,6 +634,13 @@ def _block_diag_grad(op, node, inputs, g):
         r0 = r0 + nr
         c0 = c0 + nc
     return res
+
+
+@register_jvp(BlockDiagonal)
+def _block_diag_jvp(op, node, inputs, tangents):
+    # linear in all its inputs
+    ts = [zeros_like(x) if t is None else t for x, t in zip(inputs, tangents)]
+    return op.make_node(*ts).outputs
 
 
 class Schur(_LinalgOp):
@@ -663,8 +657,6 @@ class Schur(_LinalgOp):
         self.output = output
 
     def output_dtypes(self, dtypes):
-        from ._utils import float_dtype
-
         dt = float_dtype(*dtypes)
         if self.output == "complex" and not dt.startswith("complex"):
             dt = "complex64" if dt == "float32" else "complex128"
@@ -710,8 +702,6 @@ class QZ(_LinalgOp):
                                  else "(m,m),(m,m)->(m,m),(m,m),(m),(m),(m,m),(m,m)")
 
     def output_dtypes(self, dtypes):
-        from ._utils import float_dtype
-
         dt = float_dtype(*dtypes)
         cdt = "complex64" if dt in ("float32", "complex64") else "complex128"
         if self.output == "complex":
@@ -794,3 +784,13 @@ def _expm_grad(op, node, inputs, g):
 @register_grad(ExpmFrechetAdjoint)
 def _expm_frechet_grad(op, node, inputs, g):
     return [grad_not_implemented(op, i, x, "second derivatives of expm") for i, x in enumerate(inputs)]
+
+
+@register_jvp(Expm)
+def _expm_jvp(op, node, inputs, tangents):
+    # d expm(A)[E] = L(A, E), the Frechet derivative, = L(B^H, E) with B = A^H
+    a = inputs[0]
+    b = mT(a)
+    if a.type.dtype.startswith("complex"):
+        b = b.conj()
+    return [ExpmFrechetAdjoint()(b, tangents[0])]

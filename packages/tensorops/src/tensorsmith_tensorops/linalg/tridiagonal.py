@@ -7,6 +7,8 @@ import numpy as np
 from tensorsmith_autodiff import disconnected, grad_not_implemented, register_grad
 
 from ..basic import as_tensor_variable
+from ..math import maximum
+from ..subtensor import diagonal
 from ._utils import _LinalgOp, apply_core, float_dtype
 
 __all__ = ["LUFactorTridiagonal", "SolveLUFactorTridiagonal", "tridiagonal_lu_factor", "tridiagonal_lu_solve"]
@@ -46,8 +48,6 @@ class LUFactorTridiagonal(_LinalgOp):
             dims["q"] = max(n - 2, 0)
 
     def symbolic_dims(self, dims):
-        from ..math import maximum
-
         dims["q"] = maximum(dims["n"] - 2, 0)
 
     def compute(self, dl, d, du):
@@ -64,8 +64,6 @@ class LUFactorTridiagonal(_LinalgOp):
 
 def tridiagonal_lu_factor(a):
     """The LU factorization of the tridiagonal part of ``a``: ``(dl, d, du, du2, ipiv)``."""
-    from ..shape_extra import diagonal
-
     a = as_tensor_variable(a)
     dl, d, du = (diagonal(a, o, -2, -1) for o in (-1, 0, 1))
     return tuple(apply_core(LUFactorTridiagonal(), dl, d, du))

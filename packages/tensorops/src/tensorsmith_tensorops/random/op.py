@@ -15,7 +15,9 @@ from tensorsmith_graphcore import Apply, Constant, Op, Variable
 from ..basic import as_tensor_variable, constant
 from ..config import config
 from ..elemwise import broadcast_static_shape
+from ..math import cast
 from ..shape import MakeIntVector, int_vector
+from ..sharedvar import shared
 from ..type import INTEGER_DTYPES, TensorType, normalize_dtype
 from .type import RandomGeneratorType, random_generator_type
 
@@ -24,8 +26,6 @@ __all__ = ["RandomVariable", "normalize_size_param", "default_rng"]
 
 def default_rng(seed=None):
     """A shared generator variable seeded with ``seed`` (``numpy.random.default_rng``)."""
-    from ..sharedvar import shared
-
     return shared(np.random.default_rng(seed), borrow=True)
 
 
@@ -61,8 +61,6 @@ def normalize_size_param(size):
         raise ValueError(f"size {size} has an unknown length: the number of dimensions of the draws must "
                          "be known when the graph is built")
     if size.type.dtype != "int64":
-        from ..math import cast
-
         size = cast(size, "int64")
     return size
 
