@@ -13,7 +13,7 @@ import sys
 __version__ = "0.1.0"
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
-HOT_MODULES = ("graph", "fg", "vm", "op", "link")
+HOT_MODULES = ("graph", "fg", "vm", "op", "link", "rewrite")
 
 
 class _SourceOnlyFinder(importlib.abc.MetaPathFinder):
@@ -65,6 +65,7 @@ from .fg import Feature, FunctionGraph, InconsistencyError, MissingInputError  #
 from .op import Op, Type  # noqa: E402
 from .vm import VM, PerformThunk  # noqa: E402
 from .link import Linker, PerformLinker, Schedule, make_storage  # noqa: E402
+from . import rewrite  # noqa: E402,F401  (the rewrite engine: tensorsmith_graphcore.rewrite)
 from .util import add_library_path as _add_warning_library_path  # noqa: E402
 from .util import gc_paused, user_frame, warn_user  # noqa: E402
 
