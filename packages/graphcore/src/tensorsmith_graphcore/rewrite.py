@@ -32,6 +32,7 @@ import warnings
 
 from .graph import Constant, Variable, format_location, location_of, set_tracing
 from .fg import Feature
+from .util import gc_paused
 
 __all__ = [
     "NodeRewriter", "FunctionRewriter", "node_rewriter", "RuleIndex", "OpPattern", "Var", "Const",
@@ -736,7 +737,8 @@ class WalkingRewriter(GraphRewriter):
             fgraph.attach_feature(feat)
         old = set_tracing(False)
         try:
-            return _walk(fgraph, queue, self.index, self.skip_errors, trace, None)
+            with gc_paused():
+                return _walk(fgraph, queue, self.index, self.skip_errors, trace, None)
         finally:
             set_tracing(old)
             if feat is not None:
@@ -796,6 +798,8 @@ class EquilibriumRewriter(GraphRewriter):
         passes = 0
         pass_counts = {}
         old = set_tracing(False)
+        paused = gc_paused()
+        paused.__enter__()
         try:
             while True:
                 passes += 1
@@ -820,6 +824,7 @@ class EquilibriumRewriter(GraphRewriter):
                 if not changed:
                     break
         finally:
+            paused.__exit__(None, None, None)
             set_tracing(old)
         return total
 
@@ -975,7 +980,9 @@ class MergeRewriter(GraphRewriter):
         q = _MergeQueue()
         fgraph.attach_feature(q)
         try:
-            n = _merge(fgraph, q, self.merge_constants)
+            # copies of nodes stay alive: a collection midway finds nothing
+            with gc_paused():
+                n = _merge(fgraph, q, self.merge_constants)
         finally:
             fgraph.remove_feature(q)
         if trace is not None:
