@@ -24,8 +24,8 @@ Figures (compiled graphcore, best of 3, this repository's dev machine, idle):
     linear (cProfile of the plain-Python build: 4x the calls of every
     function for 4x the nodes); the time per operation grows with the heap,
     as FunctionGraph construction alone does (ratios 2.1-2.7 over the same
-    sizes).  Merge on the 1M-node chain with its gradient (2.5M nodes)
-    takes about 2.4 s.
+    sizes).  Merge on a 200k-step chain with its gradient (500k nodes,
+    nothing to merge) takes 0.48 s of CPU.
 
 Run as a script for the figures and the doubling ratios:
 
