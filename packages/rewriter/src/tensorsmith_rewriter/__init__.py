@@ -168,3 +168,17 @@ def rewrite_graph(graph, include=("canonicalize",), exclude=(), require=(), cust
         print(trace)
     res = list(fg.outputs)
     return res[0] if single else res
+
+
+# The tensor passes: importing each module registers its rules in the stages
+# above (order of import does not matter: positions and tags decide).
+from . import (  # noqa: E402,F401
+    canonicalize,
+    constant_folding,
+    fusion,
+    inplace,
+    shape_feature,
+    shape_rules,
+    specialize,
+    stabilize,
+)

@@ -1,0 +1,1 @@
+"""canonicalize passes of tensorsmith_rewriter (being written)."""

@@ -1,0 +1,1 @@
+"""constant_folding passes of tensorsmith_rewriter (being written)."""

@@ -1,0 +1,1 @@
+"""fusion passes of tensorsmith_rewriter (being written)."""

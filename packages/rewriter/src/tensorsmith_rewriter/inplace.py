@@ -1,0 +1,1 @@
+"""inplace passes of tensorsmith_rewriter (being written)."""

@@ -1,0 +1,1 @@
+"""shape_feature passes of tensorsmith_rewriter (being written)."""

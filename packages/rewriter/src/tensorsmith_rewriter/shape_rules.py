@@ -1,0 +1,1 @@
+"""shape_rules passes of tensorsmith_rewriter (being written)."""

@@ -1,0 +1,1 @@
+"""specialize passes of tensorsmith_rewriter (being written)."""

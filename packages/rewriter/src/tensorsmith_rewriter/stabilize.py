@@ -1,0 +1,1 @@
+"""stabilize passes of tensorsmith_rewriter (being written)."""
