@@ -573,3 +573,145 @@ def kron(a, b):
     ta, tb = list(_LETTERS[:nd]), list(_LETTERS[nd:2 * nd])
     prod = Einsum(_subs([ta, tb], [c for pair in zip(ta, tb) for c in pair]))(a, b)
     return reshape(prod, [int_mul(shape_i(a, k), shape_i(b, k)) for k in range(nd)])
+
+
+# ---------------------------------------------------------------------------
+# BLAS-style fused products (made by the rewriter's specialize stage)
+# ---------------------------------------------------------------------------
+
+_BLAS_DTYPES = ("float32", "float64")
+
+
+def _blas(name, dtype):
+    from scipy.linalg import blas
+
+    return getattr(blas, ("s" if dtype == "float32" else "d") + name)
+
+
+def _check_blas_operands(what, operands, ndims):
+    dts = {v.type.dtype for v in operands}
+    if len(dts) != 1 or next(iter(dts)) not in _BLAS_DTYPES:
+        raise TypeError(f"{what}: operands must all be float32 or all float64, got "
+                        f"{', '.join(str(v.type) for v in operands)}")
+    for v, nd, name in zip(operands, ndims, ("first", "second", "third", "fourth", "fifth")):
+        if v.type.ndim != nd:
+            raise TypeError(f"{what}: the {name} operand must have {nd} dimensions, got {v.type}")
+
+
+class Gemm(Op):
+    """``gemm(C, alpha, A, B, beta) = beta * C + alpha * dot(A, B)`` for
+    matrices ``A`` (m, k), ``B`` (k, n), ``C`` broadcastable to (m, n) and
+    scalars ``alpha``, ``beta``; float32 or float64 throughout.  Computed by
+    BLAS ``sgemm``/``dgemm`` (NumPy when a length is 0).  The rewriter's
+    specialize stage makes it from ``alpha * dot(A, B) + beta * C``."""
+
+    __props__ = ()
+
+    def make_node(self, C, alpha, A, B, beta):
+        C, alpha, A, B, beta = (as_tensor_variable(v) for v in (C, alpha, A, B, beta))
+        _check_blas_operands("Gemm", [C, alpha, A, B, beta], [2, 0, 2, 2, 0])
+        ka, kb = A.type.shape[1], B.type.shape[0]
+        if ka is not None and kb is not None and ka != kb:
+            raise ValueError(f"Gemm: shapes {_fmt_shape(A.type.shape)} and {_fmt_shape(B.type.shape)} are not "
+                             f"aligned ({ka} != {kb})")
+        shape = broadcast_static_shape([C.type.shape, (A.type.shape[0], B.type.shape[1])], "in Gemm")
+        return Apply(self, [C, alpha, A, B, beta], [TensorType(C.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        C, alpha, A, B, beta = inputs
+        if A.shape[1] != B.shape[0]:
+            raise ValueError(f"Gemm: shapes {A.shape} and {B.shape} are not aligned")
+        m, n = A.shape[0], B.shape[1]
+        try:
+            shape = np.broadcast_shapes(C.shape, (m, n))
+        except ValueError:
+            raise ValueError(f"Gemm: C of shape {C.shape} does not broadcast to the product's {(m, n)}") from None
+        if shape != (m, n):
+            raise ValueError(f"Gemm: C of shape {C.shape} does not broadcast to the product's {(m, n)}")
+        dt = node.outputs[0].type.numpy_dtype
+        if 0 in A.shape or 0 in B.shape:
+            r = beta * C + alpha * np.dot(A, B)
+            output_storage[0][0] = np.asarray(np.broadcast_to(r, (m, n)), dtype=dt).copy()
+            return
+        c = np.array(np.broadcast_to(C, (m, n)), dtype=dt, order="F")
+        r = _blas("gemm", dt.name)(alpha.item(), A, B, beta=beta.item(), c=c, overwrite_c=True)
+        output_storage[0][0] = np.asarray(r, dtype=dt)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        sc, _, sa, sb, _ = input_shapes
+        C = node.inputs[0]
+        return [broadcast_shape_symbolic([tuple(sc), (sa[0], sb[1])], [C.type.shape, (None, None)])]
+
+
+gemm = Gemm()
+
+
+class Gemv(Op):
+    """``gemv(y, alpha, A, x, beta) = beta * y + alpha * dot(A, x)`` for a
+    matrix ``A`` (m, n), vectors ``x`` (n,) and ``y`` (m, or 1 broadcast),
+    scalars ``alpha``, ``beta``; float32 or float64 throughout (BLAS
+    ``sgemv``/``dgemv``)."""
+
+    __props__ = ()
+
+    def make_node(self, y, alpha, A, x, beta):
+        y, alpha, A, x, beta = (as_tensor_variable(v) for v in (y, alpha, A, x, beta))
+        _check_blas_operands("Gemv", [y, alpha, A, x, beta], [1, 0, 2, 1, 0])
+        ka, kx = A.type.shape[1], x.type.shape[0]
+        if ka is not None and kx is not None and ka != kx:
+            raise ValueError(f"Gemv: shapes {_fmt_shape(A.type.shape)} and {_fmt_shape(x.type.shape)} are not "
+                             f"aligned ({ka} != {kx})")
+        shape = broadcast_static_shape([y.type.shape, (A.type.shape[0],)], "in Gemv")
+        return Apply(self, [y, alpha, A, x, beta], [TensorType(y.type.dtype, shape).make_variable()])
+
+    def perform(self, node, inputs, output_storage):
+        y, alpha, A, x, beta = inputs
+        if A.shape[1] != x.shape[0]:
+            raise ValueError(f"Gemv: shapes {A.shape} and {x.shape} are not aligned")
+        m = A.shape[0]
+        if y.shape not in ((m,), (1,)):
+            raise ValueError(f"Gemv: y of shape {y.shape} does not broadcast to the product's {(m,)}")
+        dt = node.outputs[0].type.numpy_dtype
+        if 0 in A.shape:
+            r = beta * y + alpha * np.dot(A, x)
+            output_storage[0][0] = np.asarray(np.broadcast_to(r, (m,)), dtype=dt).copy()
+            return
+        yy = np.array(np.broadcast_to(y, (m,)), dtype=dt)
+        r = _blas("gemv", dt.name)(alpha.item(), A, x, beta=beta.item(), y=yy, overwrite_y=True)
+        output_storage[0][0] = np.asarray(r, dtype=dt)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        sy, _, sa, _, _ = input_shapes
+        y = node.inputs[0]
+        return [broadcast_shape_symbolic([tuple(sy), (sa[0],)], [y.type.shape, (None,)])]
+
+
+gemv = Gemv()
+
+
+def _T(v):
+    return DimShuffle(2, (1, 0))(v)
+
+
+@register_grad(Gemm)
+def _gemm_grad(op, node, inputs, g):
+    C, alpha, A, B, beta = inputs
+    gz = g[0]
+    prod = _dot(A, B)
+    return [fit_product_grad(mul(beta, gz), C),
+            fit_product_grad(mul(gz, prod), alpha),
+            fit_product_grad(mul(alpha, _dot(gz, _T(B))), A, broadcast=False),
+            fit_product_grad(mul(alpha, _dot(_T(A), gz)), B, broadcast=False),
+            fit_product_grad(mul(gz, second(gz, C)), beta)]
+
+
+@register_grad(Gemv)
+def _gemv_grad(op, node, inputs, g):
+    y, alpha, A, x, beta = inputs
+    gz = g[0]
+    prod = _dot(A, x)
+    return [fit_product_grad(mul(beta, gz), y),
+            fit_product_grad(mul(gz, prod), alpha),
+            fit_product_grad(mul(alpha, _outer(gz, x)), A, broadcast=False),
+            fit_product_grad(mul(alpha, _dot(_T(A), gz)), x, broadcast=False),
+            fit_product_grad(mul(gz, second(gz, y)), beta)]
