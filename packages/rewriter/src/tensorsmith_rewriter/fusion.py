@@ -1,1 +1,288 @@
-"""fusion passes of tensorsmith_rewriter (being written)."""
+"""Elementwise fusion: each connected region of ``Elemwise`` nodes becomes
+one ``Elemwise(Composite)`` node, whatever its size, and a reduction of an
+elementwise result becomes one ``FusedReduce`` node.
+
+``elemwise_fusion`` (a graph pass, in ``rewrite_db`` just before the
+``fusion`` stage, tags ``fast_run``, ``fusion``)
+------------------------------------------------------------------------
+One walk over the nodes in reverse topological order (linear in the size of
+the graph, no recursion).  Each single-output ``Elemwise`` node ``p`` either
+starts a region (it is then the region's *root*) or joins the region of one
+of its elementwise clients; the regions are final once made, and a region's
+root is its last node in the topological order.  ``p`` joins the region
+``R`` of its elementwise clients whose root comes first in the topological
+order when
+
+* every other client of ``p`` (outside ``R``) lies in a region, or is a
+  node, that comes after ``R``'s root (a region is placed by its root): then
+  every edge between two regions goes from an earlier region to a later one,
+  so the fused graph has no cycle (a path leaving ``R`` can never come back);
+* and, if ``p`` has clients outside ``R`` (or is an output of the graph), its
+  static shape is that of ``R``'s root: ``p`` is then one more output of the
+  composite, and all outputs of an ``Elemwise`` have the same static shape.
+  ``p`` whose clients are all in ``R`` is an inner value and may be smaller
+  than the root (broadcast later inside the composite, exactly as before).
+
+Nothing is computed twice (each node belongs to one region).  A region of
+two nodes or more becomes ``Elemwise(Composite)`` whose inputs are the
+region's inputs, each once; 0-d constants go into the composite as scalar
+constants (so the 500 constants of a 500-term sum are not 500 inputs), and
+``Composite`` nodes met in a region are inlined.  The composite computes
+every inner value in the dtype the unfused graph gave it, and evaluates the
+inner nodes on the same arrays as before (an inner value keeps its own
+shape), so the results are those of the unfused graph.  A region whose
+rebuilt node would not have the types of the replaced variables is left as
+it is (a check; it does not happen for the regions above).
+
+``reduce_fusion`` (a node rule of the ``fusion`` stage)
+-------------------------------------------------------
+``CAReduce`` by add, mul, maximum or minimum (``sum``, ``prod``, ``max``,
+``min``) over at least one axis, of the only output of an ``Elemwise`` node
+(fused or not) that nothing else reads: one ``FusedReduce`` node
+(``sum(exp(x - m))`` is one pass; its ``perform`` works in blocks)."""
+import importlib
+import time
+
+from tensorsmith_graphcore import Constant
+from tensorsmith_graphcore.graph import set_tracing
+from tensorsmith_graphcore.rewrite import GraphRewriter, node_rewriter
+from tensorsmith_tensorops.composite import Composite, CompositeBuilder, FusedReduce
+from tensorsmith_tensorops.elemwise import Elemwise
+from tensorsmith_tensorops.reduction import CAReduce
+
+from . import register_fusion, rewrite_db
+
+ps = importlib.import_module("tensorsmith_tensorops.scalar")
+
+__all__ = ["ElemwiseFusion", "fusion_order", "fusion_regions", "reduce_fusion"]
+
+
+def _fusable(node):
+    """A node the pass may put in a region: a plain, single-output Elemwise
+    (not one that works in place)."""
+    op = node.op
+    if type(op) is not Elemwise or len(node.outputs) != 1:
+        return False
+    if getattr(op, "inplace_pattern", None) or getattr(op, "destroy_map", None):
+        return False
+    so = op.scalar_op
+    return isinstance(so, ps.ScalarOp) and so.nout == 1
+
+
+def fusion_order(fgraph):
+    """A topological order of ``fgraph``'s nodes that runs elementwise nodes
+    as soon as they are ready, the others only when no elementwise node is
+    (Kahn's algorithm, two ready lists; linear).  Elementwise regions then
+    end early and the other clients of their members come after them, which
+    is what ``fusion_regions`` needs to fuse them."""
+    clients = fgraph.clients
+    nodes = fgraph.apply_nodes
+    waiting = {}
+    ready_ew = []
+    ready_other = []
+    for node in nodes:
+        k = 0
+        for v in node.inputs:
+            if v.owner is not None and v.owner in nodes:
+                k += 1
+        if k:
+            waiting[node] = k
+        elif _fusable(node):
+            ready_ew.append(node)
+        else:
+            ready_other.append(node)
+    order = []
+    while ready_ew or ready_other:
+        node = ready_ew.pop() if ready_ew else ready_other.pop()
+        order.append(node)
+        for out in node.outputs:
+            for c, _ in clients.get(out, ()):
+                if type(c) is str:
+                    continue
+                k = waiting[c] - 1
+                if k:
+                    waiting[c] = k
+                else:
+                    del waiting[c]
+                    if _fusable(c):
+                        ready_ew.append(c)
+                    else:
+                        ready_other.append(c)
+    if waiting:
+        raise ValueError("fusion_order: the graph has a cycle")
+    return order
+
+
+def fusion_regions(fgraph, order=None):
+    """The regions of ``fgraph``: a list of ``(root, members, outputs)``
+    (``members`` in topological order, ``outputs`` the member outputs that
+    leave the region, the root's first), one per region of two nodes or
+    more.  See the module docstring for the rules."""
+    if order is None:
+        order = fusion_order(fgraph)
+    pos = {}
+    k = 0
+    for n in order:
+        pos[n] = k
+        k += 1
+    clients = fgraph.clients
+    region = {}  # node -> root of its region
+    members = {}  # root -> members (reverse topological order)
+    outs = {}  # root -> outputs of the region
+    for idx in range(len(order) - 1, -1, -1):
+        node = order[idx]
+        if not _fusable(node):
+            continue
+        out = node.outputs[0]
+        cl = clients[out]
+        best = None
+        bpos = -1
+        for c, _ in cl:
+            if type(c) is str:  # an output of the graph
+                continue
+            r = region.get(c)
+            if r is not None:
+                rp = pos[r]
+                if best is None or rp < bpos:
+                    best = r
+                    bpos = rp
+        if best is not None:
+            ok = True
+            outside = False
+            for c, _ in cl:
+                if type(c) is str:
+                    outside = True
+                    continue
+                r = region.get(c)
+                if r is best:
+                    continue
+                outside = True
+                if (pos[r] if r is not None else pos[c]) <= bpos:
+                    ok = False
+                    break
+            if ok and outside and out.type.shape != best.outputs[0].type.shape:
+                ok = False
+            if ok:
+                region[node] = best
+                members[best].append(node)
+                if outside:
+                    outs[best].append(out)
+                continue
+        region[node] = node
+        members[node] = [node]
+        outs[node] = [out]
+    res = []
+    for root, ms in members.items():
+        if len(ms) > 1:
+            ms.reverse()
+            res.append((root, ms, outs[root]))
+    return res
+
+
+def _build_region(root, ms, outputs):
+    """``(old outputs, new outputs)`` for one region, or None when the fused
+    node would not stand for the region."""
+    inside = set(ms)
+    b = CompositeBuilder()
+    handle = {}  # variable of the region -> handle
+    outer = []  # the composite's inputs
+    outer_handle = {}
+    n_var = 0
+    for node in ms:
+        ins = []
+        for v in node.inputs:
+            h = handle.get(v)
+            if h is None:
+                if v.owner is not None and v.owner in inside:
+                    h = handle[v]  # (never: members come in topological order)
+                elif isinstance(v, Constant) and v.type.ndim == 0:
+                    h = b.constant(v.data)
+                else:
+                    h = outer_handle.get(v)
+                    if h is None:
+                        h = outer_handle[v] = b.input()
+                        outer.append(v)
+                        if not isinstance(v, Constant):
+                            n_var += 1
+            ins.append(h)
+        so = node.op.scalar_op
+        if type(so) is Composite:
+            h = b.inline(so, ins)[0]
+        else:
+            h = b.apply(so, *ins)
+        handle[node.outputs[0]] = h
+    if not n_var:
+        return None  # constants only: constant folding's work
+    comp = b.build([handle[o] for o in outputs])
+    # the dtypes the composite gives are those of the graph (a check)
+    dts = comp.output_dtypes([v.type.dtype for v in outer])
+    for o, dt in zip(outputs, dts):
+        if o.type.dtype != dt:
+            return None
+    new = Elemwise(comp).make_node(*outer)
+    for o, n in zip(outputs, new.outputs):
+        if o.type != n.type:
+            return None
+    new.trace = root.trace
+    return list(zip(outputs, new.outputs))
+
+
+class ElemwiseFusion(GraphRewriter):
+    """The fusion of elementwise regions (module docstring)."""
+
+    name = "elemwise_fusion"
+
+    def apply(self, fgraph, trace=None):
+        t0 = time.perf_counter()
+        old = set_tracing(False)
+        try:
+            pairs = []
+            made = []
+            for root, ms, outputs in fusion_regions(fgraph):
+                p = _build_region(root, ms, outputs)
+                if p is not None:
+                    pairs.extend(p)
+                    made.append(p[0][1].owner)
+        finally:
+            set_tracing(old)
+        variables = fgraph.variables
+        for o, v in pairs:
+            if o in variables:
+                fgraph.replace(o, v, reason=self.name)
+        if trace is not None:
+            dt = (time.perf_counter() - t0) / max(1, len(made))
+            for node in made:
+                trace.record(self.name, node, 1, dt)
+            if not made:
+                trace.record(self.name, None, 0, time.perf_counter() - t0)
+        return len(made)
+
+
+_REDUCE_OPS = (ps.Add, ps.Mul, ps.Maximum, ps.Minimum)
+
+
+@node_rewriter([CAReduce], name="reduce_fusion")
+def reduce_fusion(fgraph, node):
+    """``reduce(elemwise(...))`` -> ``FusedReduce`` when the elementwise
+    result is read by this reduction only."""
+    op = node.op
+    if not op.axis or type(op.scalar_op) not in _REDUCE_OPS:
+        return None
+    x = node.inputs[0]
+    p = x.owner
+    if p is None or not _fusable(p):
+        return None
+    cl = fgraph.clients.get(x)
+    if cl is None or len(cl) != 1:
+        return None
+    new = FusedReduce(p.op.scalar_op, op).make_node(*p.inputs)
+    out = new.outputs[0]
+    if out.type != node.outputs[0].type:
+        return None
+    return [out]
+
+
+# the region pass runs first (position 50 is the ``fusion`` stage, which
+# holds reduce_fusion), then the node rules of the stage
+rewrite_db.register("elemwise_fusion", ElemwiseFusion(), "fast_run", "fusion", position=49.5)
+register_fusion(reduce_fusion)
