@@ -10,5 +10,8 @@ cdef class UfuncThunk:
     cdef object b
     cdef Py_ssize_t nin
     cdef public Py_ssize_t reuse
+    cdef public Py_ssize_t inplace
+
+    cdef bint _call_inplace(self, object x) except -1
 
 cdef bint _reusable(object x, object other) except -1

@@ -17,9 +17,15 @@ class UfuncThunk:
     ``reuse``: the position of an input whose buffer may be overwritten by the
     output (-1: none): an intermediate no later node reads, freshly allocated
     by another such thunk, of the output's dtype and number of dimensions; it
-    is reused when large, unaliased, writeable and of the output's shape."""
+    is reused when large, unaliased, writeable and of the output's shape.
 
-    def __init__(self, node, ufunc, dtype, input_cells, output_cells, reuse=-1):
+    ``inplace``: the position of the input an in-place op overwrites (-1:
+    none), as its ``destroy_map`` says: the result goes into that buffer
+    whenever it can hold it (an array of the output's dtype, writeable, of
+    the broadcast shape; NumPy gives a call whose output overlaps its inputs
+    the result it would give without overlap), else into a new array."""
+
+    def __init__(self, node, ufunc, dtype, input_cells, output_cells, reuse=-1, inplace=-1):
         self.node = node
         self.ufunc = ufunc
         self.dtype = dtype
@@ -30,10 +36,13 @@ class UfuncThunk:
         self.a = self.input_cells[0]
         self.b = self.input_cells[1] if self.nin > 1 else None
         self.reuse = reuse
+        self.inplace = inplace
 
     def __call__(self):
         x = self.a[0]
         r = None
+        if self.inplace >= 0 and self._call_inplace(x):
+            return
         if self.nin == 1:
             if self.reuse == 0 and _reusable(x, None):
                 r = self.ufunc(x, out=x)
@@ -51,6 +60,21 @@ class UfuncThunk:
             self.out[0] = r
         else:
             self.out[0] = asarray(r, dtype=self.dtype)
+
+
+    def _call_inplace(self, x):
+        buf = self.input_cells[self.inplace][0]
+        if type(buf) is not ndarray or buf.dtype != self.dtype:
+            return False
+        try:
+            if self.nin == 1:
+                self.ufunc(x, out=buf)
+            else:
+                self.ufunc(x, self.b[0], out=buf)
+        except (TypeError, ValueError):  # shape, read-only, casting: computed anew
+            return False
+        self.out[0] = buf
+        return True
 
 
 def _reusable(x, other):

@@ -3,7 +3,13 @@ NumPy broadcasting, its output dtypes resolved as NumPy 2 does (Python
 scalars adapt to the other operands), and ``broadcast_static_shape``.
 
 Its gradient rules are in ``elemwise_grad.py`` and its ``infer_shape`` is
-set by ``shape.py`` (symbolic broadcasting), the floors whose ops they build."""
+set by ``shape.py`` (symbolic broadcasting), the floors whose ops they build.
+
+In-place variants (``Elemwise(op, inplace_pattern={out: in})``) write output
+``out`` into the buffer of input ``in`` (``destroy_map``); only the rewriter's
+destroy handler (``tensorsmith_rewriter.destroy``) decides where that is
+safe.  The outputs of an ``Elemwise`` never alias its inputs otherwise
+(``view_map = {}``)."""
 import numpy as np
 from tensorsmith_graphcore import Apply, Op
 
@@ -123,14 +129,102 @@ def _weak_resolution_is_fixed(types, wmask):
     return not strong
 
 
+class _Pattern(dict):
+    """An in-place pattern ``{output index: input index}``: a dict that
+    cannot change once made, hashable (equal patterns, equal hashes)."""
+
+    __slots__ = ("_hash",)
+
+    def __init__(self, items=()):
+        dict.__init__(self, items)
+        self._hash = hash(tuple(sorted(self.items())))
+
+    def __hash__(self):
+        return self._hash
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("an in-place pattern cannot be changed")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly
+
+    def __reduce__(self):
+        return (_Pattern, (dict(self),))
+
+
+_NO_PATTERN = _Pattern()
+
+
+def _check_pattern(pattern):
+    if not pattern:
+        return _NO_PATTERN
+    if isinstance(pattern, _Pattern):
+        return pattern
+    items = []
+    for o, i in dict(pattern).items():
+        if isinstance(i, (list, tuple)):
+            if len(i) != 1:
+                raise ValueError(f"inplace_pattern: output {o} can overwrite one input, got {i!r}")
+            i = i[0]
+        if not (isinstance(o, (int, np.integer)) and isinstance(i, (int, np.integer))) \
+                or o < 0 or i < 0:
+            raise TypeError(f"inplace_pattern maps output indices to input indices, got {o!r}: {i!r}")
+        items.append((int(o), int(i)))
+    ins = [i for _, i in items]
+    if len(set(ins)) != len(ins):
+        raise ValueError(f"inplace_pattern: two outputs overwrite the same input ({dict(items)})")
+    return _Pattern(items)
+
+
 class Elemwise(Op):
-    """Apply ``scalar_op`` elementwise with NumPy broadcasting."""
+    """Apply ``scalar_op`` elementwise with NumPy broadcasting.
 
-    __props__ = ("scalar_op",)
+    ``inplace_pattern={out: in}``: output ``out`` is written into the buffer
+    of input ``in`` (``destroy_map = {out: [in]}``), which must have the
+    output's dtype and number of dimensions; where at run time that buffer
+    cannot hold the result (its shape is not the broadcast shape, it is
+    read-only, it is not an array), a new array is made instead.  Such ops
+    are put in graphs by the rewriter's ``inplace`` stage, which checks that
+    the input is no input of the function, shared value, constant, nor a
+    value that something else still reads."""
 
-    def __init__(self, scalar_op, name=None):
+    __props__ = ("scalar_op", "inplace_pattern")
+    #: the outputs never share memory with the inputs, other than the
+    #: buffers ``destroy_map`` names (``perform`` copies a result that would)
+    view_map = {}
+    # unpickled ops of earlier versions lack these attributes
+    inplace_pattern = _NO_PATTERN
+    destroy_map = {}
+
+    def __init__(self, scalar_op, name=None, inplace_pattern=None):
         self.scalar_op = scalar_op
         self.name = name
+        self.inplace_pattern = p = _check_pattern(inplace_pattern)
+        if p:
+            nout = getattr(scalar_op, "nout", 1)
+            for o in p:
+                if o >= nout:
+                    raise ValueError(f"inplace_pattern: {scalar_op} has {nout} output(s), "
+                                     f"no output {o}")
+            self.destroy_map = {o: [i] for o, i in p.items()}
+
+    def inplace_variant(self, pattern):
+        """This op with ``inplace_pattern=pattern`` (one instance per pattern)."""
+        p = _check_pattern(pattern)
+        if p == self.inplace_pattern:
+            return self
+        cache = self.__dict__.get("_variants")
+        if cache is None:
+            cache = self.__dict__["_variants"] = {}
+        op = cache.get(p)
+        if op is None:
+            op = cache[p] = Elemwise(self.scalar_op, name=self.name, inplace_pattern=p)
+        return op
+
+    def non_inplace(self):
+        """This op without in-place pattern."""
+        if not self.inplace_pattern:
+            return self
+        return Elemwise(self.scalar_op, name=self.name)
 
     # the last (input types, weak mask) -> (output types, retype) seen, and
     # all of them: see make_node
@@ -141,7 +235,20 @@ class Elemwise(Op):
         d = self.__dict__.copy()
         d.pop("_type_cache", None)
         d.pop("_last", None)
+        d.pop("_variants", None)
+        d.pop("_thunk_ufunc", None)
         return d
+
+    def _check_inplace_types(self, node):
+        for o, i in self.inplace_pattern.items():
+            if i >= len(node.inputs):
+                raise ValueError(f"{self}: no input {i} to overwrite ({len(node.inputs)} inputs)")
+            it = node.inputs[i].type
+            ot = node.outputs[o].type
+            if it.dtype != ot.dtype or len(it.shape) != len(ot.shape):
+                raise TypeError(
+                    f"{self}: output {o} ({ot}) cannot be written into input {i} ({it}): "
+                    "an in-place output needs its input's dtype and number of dimensions")
 
     def make_node(self, *inputs):
         so = self.scalar_op
@@ -193,8 +300,12 @@ class Elemwise(Op):
                             ins[k] = retype_weak(ins[k], dt)
                 out_types = hit[2]
                 if len(out_types) == 1:
-                    return Apply(self, ins, [TensorVariable(out_types[0], None, None, None)])
-                return Apply(self, ins, [TensorVariable(t, None, None, None) for t in out_types])
+                    node = Apply(self, ins, [TensorVariable(out_types[0], None, None, None)])
+                else:
+                    node = Apply(self, ins, [TensorVariable(t, None, None, None) for t in out_types])
+                if self.inplace_pattern:
+                    self._check_inplace_types(node)
+                return node
         res = _widen_out_of_range_weak_ints(so, ins)
         res = resolve_weak(res)
         out_dtypes = so.output_dtypes([i.type.dtype for i in res])
@@ -215,31 +326,72 @@ class Elemwise(Op):
                 cache = self._type_cache = {}
             cache[(types, wmask)] = entry
             self._last = entry
-        return Apply(self, res, [t.make_variable() for t in out_types])
+        node = Apply(self, res, [t.make_variable() for t in out_types])
+        if self.inplace_pattern:
+            self._check_inplace_types(node)
+        return node
 
     def perform(self, node, inputs, output_storage):
+        pattern = self.inplace_pattern
+        if pattern and len(output_storage) == 1 and self._perform_ufunc_inplace(
+                node, inputs, output_storage[0], pattern.get(0)):
+            return
         res = self.scalar_op.impl(*inputs)
         if len(output_storage) == 1:
             res = (res,)
+        k = 0
         for cell, r, out in zip(output_storage, res, node.outputs):
             dt = out.type.numpy_dtype
+            if pattern and k in pattern:
+                buf = inputs[pattern[k]]
+                if _can_receive(buf, dt, np.shape(r)):
+                    np.copyto(buf, r, casting="unsafe")
+                    cell[0] = buf
+                    k += 1
+                    continue
             if isinstance(r, np.ndarray) and r.dtype == dt:
+                if _aliases_an_input(r, inputs):
+                    r = r.copy()
                 cell[0] = r
             else:
-                cell[0] = np.asarray(r, dtype=dt)
+                r = np.asarray(r, dtype=dt)
+                if _aliases_an_input(r, inputs):
+                    r = r.copy()
+                cell[0] = r
+            k += 1
+
+    def _perform_ufunc_inplace(self, node, inputs, cell, i):
+        """``ufunc(*inputs, out=inputs[i])`` where the scalar op is a plain
+        ufunc call taking these inputs (NumPy gives the result of a call
+        whose output overlaps its inputs as if it did not); False where the
+        buffer cannot take the result (the caller then computes anew)."""
+        if i is None:
+            return False
+        uf = self._fast_ufunc()
+        if uf is None or len(inputs) != uf.nin:
+            return False
+        buf = inputs[i]
+        dt = node.outputs[0].type.numpy_dtype
+        if type(buf) is not np.ndarray or buf.dtype != dt:
+            return False
+        try:
+            uf(*inputs, out=buf)
+        except (TypeError, ValueError):  # shape, read-only, casting: computed anew
+            return False
+        cell[0] = buf
+        return True
 
     def _fresh_outputs(self):
         """True when this op's thunk always returns newly allocated arrays
-        (the ufunc fast path), which later nodes may then overwrite."""
+        (the ufunc fast path), which later nodes may then overwrite.  An
+        in-place op's output is the buffer of one of its inputs."""
         so = self.scalar_op
-        return so.ufunc is not None and type(so).impl is _base_impl and so.nin in (1, 2)
+        return (so.ufunc is not None and type(so).impl is _base_impl and so.nin in (1, 2)
+                and not self.inplace_pattern)
 
-    def make_py_thunk(self, node, input_cells, output_cells, dying=()):
-        """A thunk (``UfuncThunk``, compiled where Cython ran) equivalent to
-        ``perform`` for single-output ufunc-backed scalar ops of one or two
-        inputs (the common case), without the generic argument packing.  An input that is ``dying`` (read by no later node)
-        and was freshly allocated by another such Elemwise gives its buffer to
-        the output when dtype and shape allow (no temporary array)."""
+    def _fast_ufunc(self):
+        """The ufunc the thunks call (one output, at most two inputs, the
+        scalar op's ``impl`` being the plain call), or None."""
         uf = self.__dict__.get("_thunk_ufunc", False)
         if uf is False:
             # once per op: the ufunc its thunks call, or None (no fast path)
@@ -248,10 +400,24 @@ class Elemwise(Op):
             if uf is not None and (type(so).impl is not _base_impl or uf.nin > 2 or uf.nout != 1):
                 uf = None
             self.__dict__["_thunk_ufunc"] = uf
+        return uf
+
+    def make_py_thunk(self, node, input_cells, output_cells, dying=()):
+        """A thunk (``UfuncThunk``, compiled where Cython ran) equivalent to
+        ``perform`` for single-output ufunc-backed scalar ops of one or two
+        inputs (the common case), without the generic argument packing.  An input that is ``dying`` (read by no later node)
+        and was freshly allocated by another such Elemwise gives its buffer to
+        the output when dtype and shape allow (no temporary array).  An
+        in-place op writes into the input its pattern names (``inplace``)
+        whenever that buffer can hold the result."""
+        uf = self._fast_ufunc()
         if uf is None or len(output_cells) != 1 or len(input_cells) != uf.nin:
             return None
         out_type = node.outputs[0].type
         dt = out_type.numpy_dtype
+        inplace = self.inplace_pattern.get(0, -1)
+        if inplace >= 0:
+            return UfuncThunk(node, uf, dt, input_cells, output_cells, -1, inplace)
         reuse = -1
         for i in dying:
             v = node.inputs[i]
@@ -264,7 +430,40 @@ class Elemwise(Op):
         return UfuncThunk(node, uf, dt, input_cells, output_cells, reuse)
 
     def short_name(self):
-        return self.name or str(self.scalar_op)
+        return str(self)
 
     def __str__(self):
-        return self.name or str(self.scalar_op)
+        base = self.name or str(self.scalar_op)
+        p = self.inplace_pattern
+        if not p:
+            return base
+        if len(p) == 1 and p.get(0) == 0:
+            return f"{base}{{inplace}}"
+        return f"{base}{{inplace,{','.join(f'{o}<-{i}' for o, i in sorted(p.items()))}}}"
+
+    def __repr__(self):
+        if not self.inplace_pattern:
+            return f"Elemwise{{scalar_op={self.scalar_op!r}}}"
+        return (f"Elemwise{{scalar_op={self.scalar_op!r}, "
+                f"inplace_pattern={dict(self.inplace_pattern)!r}}}")
+
+
+def _can_receive(buf, dtype, shape):
+    """``buf`` can take a result of ``shape`` and ``dtype`` in place."""
+    return (type(buf) is np.ndarray and buf.dtype == dtype and buf.shape == tuple(shape)
+            and buf.flags.writeable)
+
+
+def _aliases_an_input(r, inputs):
+    """Whether the array ``r`` is (or may be a view of) one of ``inputs``: a
+    scalar op's ``impl`` may give an input back (``add`` of one operand, a
+    cast to the same dtype, ``real`` of a real array)."""
+    for x in inputs:
+        if r is x:
+            return True
+    if r.base is None:
+        return False
+    for x in inputs:
+        if type(x) is np.ndarray and np.may_share_memory(r, x):
+            return True
+    return False
