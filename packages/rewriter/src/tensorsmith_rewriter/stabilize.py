@@ -9,7 +9,8 @@ Values (the rule that does it in brackets):
   ``log(sigmoid(x))`` -> ``log_sigmoid(x)``, ``log(softmax(x))`` ->
   ``log_softmax(x)`` (same axes), ``log(sum(exp(x)))`` -> ``logsumexp(x)``
   (same axes; under a keepdims ``DimShuffle`` too), ``log(exp(x))`` -> ``x``
-  (floats), ``log(erfc(x))`` -> ``log(erfcx(x)) - x**2`` for ``x > 0``,
+  (floats), ``log(erfc(x))`` -> ``log(erfcx(x)) - x**2`` for ``x > 0``
+  (``log1p(erf(-x))`` below),
   ``log(-expm1(x))`` -> ``log1mexp(x)`` (``log``);
 * ``log1p(exp(x))`` -> ``softplus(x)``, ``log1p(-exp(x))`` ->
   ``log1mexp(x)``, ``log1p(-sigmoid(x))`` -> ``-softplus(x)``,
@@ -188,10 +189,17 @@ def _shape_root(v, steps=8):
     return v
 
 
-def _broadcasts(ref, ndim):
-    """Whether ``ref`` may make a product of ``ndim`` dimensions larger."""
-    t = ref.type
-    return t.ndim > ndim or any(s != 1 for s in t.shape)
+def _broadcasts(ref, shape):
+    """Whether ``ref`` may broadcast a variable of static ``shape`` to a
+    larger shape."""
+    rs = ref.type.shape
+    if len(rs) > len(shape):
+        return True
+    off = len(shape) - len(rs)
+    for k, d in enumerate(rs):
+        if d != 1 and (d is None or shape[off + k] != d):
+            return True
+    return False
 
 
 def _finish(old, new, refs=()):
@@ -201,7 +209,7 @@ def _finish(old, new, refs=()):
     if new is None:
         return None
     for r in refs:
-        if _broadcasts(r, new.type.ndim):
+        if _broadcasts(r, new.type.shape):
             new = M.second(r, new)
     ot, nt = old.type, new.type
     if not isinstance(nt, TensorType) or nt.ndim != ot.ndim:
@@ -242,10 +250,15 @@ def _softplus(x):
 
 
 def _log_erfc(x):
-    """``log(erfc(x))``, finite far in the upper tail: ``log(erfcx(x)) - x**2``
-    for ``x > 0`` (erfcx(x) ~ 1 / (x sqrt(pi))), ``log(erfc(x))`` below (where
-    erfc(x) is between 1 and 2)."""
-    return M.switch(M.gt(x, 0), M.sub(M.log(M.erfcx(x)), M.sqr(x)), M.log(M.erfc(x)))
+    """``log(erfc(x))``, finite far in the upper tail, as the sum of
+    ``log(erfcx(p)) - p**2`` with ``p = max(x, 0)`` (erfcx(p) ~ 1 / (p
+    sqrt(pi)) for large p) and ``log1p(erf(-n))`` with ``n = min(x, 0)``
+    (erfc(n) = 1 + erf(-n) is between 1 and 2): each term is exactly 0 where
+    the other one holds the value, and neither overflows (no warnings from
+    an unused branch).  No rule of this module rewrites these forms again."""
+    p = M.maximum(x, 0)
+    n = M.minimum(x, 0)
+    return M.add(M.sub(M.log(M.erfcx(p)), M.sqr(p)), M.log1p(M.erf(M.neg(n))))
 
 
 # ---------------------------------------------------------------------------
@@ -687,7 +700,7 @@ def stabilize_product(fgraph, node):
     wrap = []
     for f in refs + dropped:
         v = f.eff()
-        if not _broadcasts(v, out.type.ndim):
+        if not _broadcasts(v, res.type.shape):
             continue
         rt = _shape_root(v)
         if id(rt) in roots:
