@@ -58,15 +58,16 @@ __all__ = ["ElemwiseFusion", "fusion_order", "fusion_regions", "reduce_fusion"]
 
 
 def _fusable(node):
-    """A node the pass may put in a region: a plain, single-output Elemwise
-    (not one that works in place)."""
+    """A node the pass may put in a region: a plain Elemwise (not one that
+    works in place) over a scalar op (a ``Composite`` may have several
+    outputs)."""
     op = node.op
-    if type(op) is not Elemwise or len(node.outputs) != 1:
+    if type(op) is not Elemwise:
         return False
     if getattr(op, "inplace_pattern", None) or getattr(op, "destroy_map", None):
         return False
     so = op.scalar_op
-    return isinstance(so, ps.ScalarOp) and so.nout == 1
+    return isinstance(so, ps.ScalarOp) and so.nout == len(node.outputs)
 
 
 def fusion_order(fgraph):
@@ -115,8 +116,8 @@ def fusion_order(fgraph):
 
 def fusion_regions(fgraph, order=None):
     """The regions of ``fgraph``: a list of ``(root, members, outputs)``
-    (``members`` in topological order, ``outputs`` the member outputs that
-    leave the region, the root's first), one per region of two nodes or
+    (``members`` in topological order, ``outputs`` the member outputs read
+    outside the region, the root's first), one per region of two nodes or
     more.  See the module docstring for the rules."""
     if order is None:
         order = fusion_order(fgraph)
@@ -133,44 +134,39 @@ def fusion_regions(fgraph, order=None):
         node = order[idx]
         if not _fusable(node):
             continue
-        out = node.outputs[0]
-        cl = clients[out]
+        # the first client, in the order of regions (a region is placed by
+        # its root, another node by itself)
         best = None
-        bpos = -1
-        for c, _ in cl:
-            if type(c) is str:  # an output of the graph
-                continue
-            r = region.get(c)
-            if r is not None:
+        bpos = len(order)
+        for out in node.outputs:
+            for c, _ in clients[out]:
+                if type(c) is str:  # an output of the graph
+                    continue
+                r = region.get(c, c)
                 rp = pos[r]
-                if best is None or rp < bpos:
+                if rp < bpos:
                     best = r
                     bpos = rp
-        if best is not None:
+        if best is not None and best in members:
+            shape = best.outputs[0].type.shape
+            leaving = []
             ok = True
-            outside = False
-            for c, _ in cl:
-                if type(c) is str:
-                    outside = True
-                    continue
-                r = region.get(c)
-                if r is best:
-                    continue
-                outside = True
-                if (pos[r] if r is not None else pos[c]) <= bpos:
-                    ok = False
-                    break
-            if ok and outside and out.type.shape != best.outputs[0].type.shape:
-                ok = False
+            for out in node.outputs:
+                cl = clients[out]
+                for c, _ in cl:
+                    if type(c) is str or region.get(c) is not best:
+                        leaving.append(out)
+                        if out.type.shape != shape:
+                            ok = False
+                        break
             if ok:
                 region[node] = best
                 members[best].append(node)
-                if outside:
-                    outs[best].append(out)
+                outs[best].extend(leaving)
                 continue
         region[node] = node
         members[node] = [node]
-        outs[node] = [out]
+        outs[node] = [o for o in node.outputs if clients[o]]
     res = []
     for root, ms in members.items():
         if len(ms) > 1:
@@ -207,10 +203,13 @@ def _build_region(root, ms, outputs):
             ins.append(h)
         so = node.op.scalar_op
         if type(so) is Composite:
-            h = b.inline(so, ins)[0]
+            hs = b.inline(so, ins)
         else:
-            h = b.apply(so, *ins)
-        handle[node.outputs[0]] = h
+            hs = b.apply(so, *ins)
+            if so.nout == 1:
+                hs = [hs]
+        for o, h in zip(node.outputs, hs):
+            handle[o] = h
     if not n_var:
         return None  # constants only: constant folding's work
     comp = b.build([handle[o] for o in outputs])
@@ -232,7 +231,20 @@ class ElemwiseFusion(GraphRewriter):
 
     name = "elemwise_fusion"
 
+    #: rounds at most: a second round fuses regions that read the same
+    #: values (made multi-output by the first); each round is linear
+    max_rounds = 4
+
     def apply(self, fgraph, trace=None):
+        total = 0
+        for _ in range(self.max_rounds):
+            n = self._round(fgraph, trace)
+            total += n
+            if not n:
+                break
+        return total
+
+    def _round(self, fgraph, trace):
         t0 = time.perf_counter()
         old = set_tracing(False)
         try:
