@@ -36,7 +36,9 @@ from tensorsmith_graphcore import Constant, Variable
 from tensorsmith_graphcore.fg import Feature
 from tensorsmith_tensorops.basic import constant
 from tensorsmith_tensorops.elemwise import Elemwise
-from tensorsmith_tensorops.math import add, cast, eq, floor_div, maximum, minimum, mul, sub, switch
+from tensorsmith_tensorops.math import (
+    add, cast, eq, floor_div, maximum, minimum, mul, sub, switch,
+)
 from tensorsmith_tensorops.reduction import CAReduce
 from tensorsmith_tensorops.shape import DimShuffle, MakeIntVector, Reshape, Shape, Shape_i
 from tensorsmith_tensorops.subtensor import RavelMultiIndex, Subtensor
