@@ -44,8 +44,8 @@ from tensorsmith_tensorops.shape import DimShuffle, MakeIntVector, Reshape, Shap
 from tensorsmith_tensorops.subtensor import RavelMultiIndex, Subtensor
 from tensorsmith_tensorops.type import TensorType
 
-__all__ = ["ShapeFeature", "shape_feature", "shape_of", "inferred_shape", "shape_entries", "same_dim", "static_dim",
-           "register_shape_fn"]
+__all__ = ["ShapeFeature", "shape_feature", "shape_of", "inferred_shape", "shape_entries",
+           "same_dim", "static_dim", "register_shape_fn"]
 
 _EMPTY = frozenset()
 # above this many anchors a shape gives up (the variable is its own anchor):
