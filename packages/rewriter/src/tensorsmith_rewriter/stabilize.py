@@ -671,6 +671,34 @@ def _is_interior(fgraph, node):
             and user.outputs[0].type.dtype == out.type.dtype)
 
 
+# the ops a product is read through (below its root)
+_PRODUCT_SCALAR_OPS = (ps.Mul, ps.TrueDiv, ps.Neg, sm.Reciprocal, ps.Pow, ps.Second)
+
+
+def _may_pair(node):
+    """A cheap test before reading the product at ``node``: a division, or
+    an input that is itself read through, or ``exp`` and ``sigmoid`` inputs."""
+    if isinstance(node.op.scalar_op, ps.TrueDiv):
+        return True
+    has_exp = has_sigmoid = False
+    for i in node.inputs:
+        o = i.owner
+        if o is None:
+            continue
+        op = o.op
+        if isinstance(op, DimShuffle):
+            return True
+        if isinstance(op, Elemwise):
+            so = op.scalar_op
+            if isinstance(so, _PRODUCT_SCALAR_OPS):
+                return True
+            if isinstance(so, ps.Exp):
+                has_exp = True
+            elif isinstance(so, sm.Sigmoid):
+                has_sigmoid = True
+    return has_exp and has_sigmoid
+
+
 @register_stabilize
 @node_rewriter([M.mul, M.true_div])
 def stabilize_product(fgraph, node):
@@ -679,7 +707,7 @@ def stabilize_product(fgraph, node):
     ``softmax(x)`` (the reduced axes, kept or a scalar), equal factors above
     and below cancel."""
     out = node.outputs[0]
-    if not _is_float(out) or _is_interior(fgraph, node):
+    if not _is_float(out) or not _may_pair(node) or _is_interior(fgraph, node):
         return None
     num, den, sign, refs = _flatten(out)
     if not den and len(num) < 2:
