@@ -377,6 +377,28 @@ def test_exp_over_one_plus_exp_is_sigmoid():
     assert_graph(e, pt.neg(pt.sigmoid(x)))
 
 
+def test_product_forms_pow_and_nesting():
+    x = pt.vector("x")
+    e = pt.exp(x) * pt.pow(1 + pt.exp(x), -1.0)
+    assert_graph(e, pt.sigmoid(x))
+    # an exponent that broadcasts is not a plain division: left alone
+    m1 = pt.constant(-np.ones((2, 1)))
+    e = pt.exp(x) * pt.pow(1 + pt.exp(x), m1)
+    assert "sigmoid" not in ops_in(e)
+    # a product inside a product of another rank, under a DimShuffle
+    s = pt.scalar("s")
+    v = pt.vector("v")
+    w = pt.matrix("w")
+    inner = v * (pt.exp(s) / (1 + pt.exp(s)))
+    e = w * pt.shape_padleft(inner)
+    assert "sigmoid" in ops_in(e) and "exp" not in ops_in(e)
+    wv = np.ones((2, 3))
+    vv = np.array([1.0, 2.0, 3.0])
+    for sv in (1000.0, -3.0):
+        check_values([w, v, s], e, lambda a, b, c: a * (b * sp.expit(c))[None, :],
+                     [wv, vv, np.array(sv)], rtol=1e-12)
+
+
 def test_exp_times_sigmoid_neg_is_sigmoid():
     x = pt.vector("x")
     e = pt.exp(x) * pt.sigmoid(pt.neg(x))

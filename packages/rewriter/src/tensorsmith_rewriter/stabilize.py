@@ -59,6 +59,8 @@ __all__ = []
 
 # factors a product rule expands at most (a bound on its cost per node)
 _PRODUCT_BUDGET = 32
+# products of more factors are left alone (the pairing is quadratic)
+_MAX_FACTORS = 64
 # depth of the structural comparison of two variables
 _SAME_DEPTH = 6
 
@@ -549,7 +551,8 @@ def _flatten(v, budget=_PRODUCT_BUDGET):
                         children = [(ins[0], inv)]
                     elif isinstance(so, sm.Reciprocal):
                         children = [(ins[0], not inv)]
-                    elif isinstance(so, ps.Pow) and _is_value(ins[1], -1.0):
+                    elif (isinstance(so, ps.Pow) and _is_value(ins[1], -1.0)
+                          and not _broadcasts(ins[1], ins[0].type.shape)):
                         children = [(ins[0], not inv)]
                     elif isinstance(so, ps.Second):
                         refs.append(_Factor(ins[0], order))
@@ -667,8 +670,11 @@ def _is_interior(fgraph, node):
     if not hasattr(user, "op") or user.op is None:  # an output of the graph
         return False
     op = user.op
-    return (isinstance(op, Elemwise) and isinstance(op.scalar_op, (ps.Mul, ps.TrueDiv))
-            and user.outputs[0].type.dtype == out.type.dtype)
+    if not (isinstance(op, Elemwise) and isinstance(op.scalar_op, (ps.Mul, ps.TrueDiv))):
+        return False
+    # the user's reading goes through it (under a DimShuffle too: same ranks)
+    uo = user.outputs[0]
+    return uo.type.dtype == out.type.dtype and all(i.type.ndim == uo.type.ndim for i in user.inputs)
 
 
 # the ops a product is read through (below its root)
@@ -710,7 +716,7 @@ def stabilize_product(fgraph, node):
     if not _is_float(out) or not _may_pair(node) or _is_interior(fgraph, node):
         return None
     num, den, sign, refs = _flatten(out)
-    if not den and len(num) < 2:
+    if (not den and len(num) < 2) or len(num) + len(den) > _MAX_FACTORS:
         return None
     r = _pair_product(num, den)
     if r is None:
