@@ -282,7 +282,7 @@ def reduce_fusion(fgraph, node):
         return None
     x = node.inputs[0]
     p = x.owner
-    if p is None or not _fusable(p):
+    if p is None or len(p.outputs) != 1 or not _fusable(p):
         return None
     cl = fgraph.clients.get(x)
     if cl is None or len(cl) != 1:
