@@ -440,6 +440,18 @@ def test_cancellation():
     check_values([x, g], e, lambda a, b: b * sp.expit(-a), [xv, gv], rtol=1e-12)
 
 
+def test_cancellation_only_of_positive_functions():
+    x, y = pt.vectors("x", "y")
+    e = (x / y) * y  # y = 0 gives NaN: not cancelled
+    assert_graph(e, e)
+    e = (x / pt.exp(y)) * pt.exp(y)  # exp(y) > 0 for finite y, rounds to 0 / inf
+    assert_graph(e, second(pt.exp(y), x))
+    check_values([x, y], e, lambda a, b: a, [np.array([1.0, 2.0]), np.array([-1000.0, 1000.0])], rtol=0)
+    sm = pt.special.softmax(y)
+    e = (x / sm) * sm
+    assert_graph(e, second(sm, x))
+
+
 def test_cancellation_keeps_the_broadcast_shape():
     g = pt.vector("g")
     m = pt.matrix("m")

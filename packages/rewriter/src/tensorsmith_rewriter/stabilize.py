@@ -28,8 +28,10 @@ and ``distribute``): a product ``sign * prod(num) / prod(den)`` (through
 and ``DimShuffle``) in which ``exp(x) / (1 + exp(x))`` becomes
 ``sigmoid(x)``, ``exp(x) * sigmoid(-x)`` becomes ``sigmoid(x)``,
 ``exp(x) / sum(exp(x), axes)`` (keepdims) becomes ``softmax(x, axes)`` and
-equal factors of the numerator and the denominator cancel
-(``sigmoid(x) / sigmoid(x)``); ``(a / c - b) * c`` is distributed to
+equal factors of the numerator and the denominator cancel when they are
+positive and finite for finite inputs but may round to 0 or overflow (exp,
+sigmoid, softplus, erfc, erfcx, softmax: ``sigmoid(x) / sigmoid(x)``; not
+``y / y``, which is NaN for ``y = 0``); ``(a / c - b) * c`` is distributed to
 ``a / c * c - b * c`` (the gradient of ``log(softmax(x))``).
 
 The constant 1 may be of any dtype, an array of ones, or a ``DimShuffle``
@@ -636,9 +638,10 @@ def _pair_product(num, den):
                         n_used[i] = n_used[k] = True
                         new.append(_Factor(M.sigmoid(x), f.order))
                         break
-    # equal factors above and below cancel
+    # equal factors above and below cancel (those that are never 0 or inf
+    # for finite inputs but round to it: the NaN of 0/0 is an artefact)
     for i, f in enumerate(num):
-        if n_used[i] or not _is_float(f.var):
+        if n_used[i] or not _is_float(f.var) or not _positive_finite(f.var):
             continue
         for j, g in enumerate(den):
             if not d_used[j] and g.order == f.order and _same(f.var, g.var):
@@ -650,6 +653,21 @@ def _pair_product(num, den):
     kept_num = [f for i, f in enumerate(num) if not n_used[i]]
     kept_den = [g for j, g in enumerate(den) if not d_used[j]]
     return kept_num, kept_den, new, dropped
+
+
+# scalar functions that are positive and finite for every finite input but
+# can round to 0 or overflow
+_POSITIVE_FUNCTIONS = (ps.Exp, sm.Exp2, sm.Sigmoid, sm.Softplus, sm.Erfc, sm.Erfcx)
+
+
+def _positive_finite(v):
+    """Whether ``v`` is a function of that kind (or a softmax)."""
+    o = v.owner
+    if o is None:
+        return False
+    if isinstance(o.op, Softmax):
+        return True
+    return isinstance(o.op, Elemwise) and isinstance(o.op.scalar_op, _POSITIVE_FUNCTIONS)
 
 
 def _product(factors, dtype):
