@@ -179,7 +179,9 @@ def _sort_key(v):
 
 def _same_constant(v, data):
     d = constant_data(v)
-    return d is not None and d.dtype == data.dtype and d.shape == data.shape and np.array_equal(d, data)
+    # bytes: NaN equals NaN here (a form with a NaN constant is still a fixed point)
+    return d is not None and d.dtype == data.dtype and d.shape == data.shape and (
+        d is data or d.tobytes() == data.tobytes())
 
 
 # A "spec" describes a graph to build: a Variable (used as it is), or a tuple
@@ -313,7 +315,9 @@ def _add_terms(fgraph, node, dt):
     arrays); None when an operand is not of dtype ``dt``."""
     terms = []
     consts = []
-    one = np.ones((), dtype=dt)
+    one = _ONES.get(dt)
+    if one is None:
+        one = _ONES[dt] = np.ones((), dtype=dt)
     so = node.op.scalar_op
     if isinstance(so, Sub):
         stack = [(node.inputs[1], -one), (node.inputs[0], one)]
@@ -355,8 +359,44 @@ def _add_terms(fgraph, node, dt):
     return terms, consts
 
 
+_ONES = {}
+
+
+def _add_is_plain(fgraph, node, dt):
+    """True when the sum at ``node`` is canonical at a glance: its operands
+    are distinct, sorted, none a constant, a negation, a product by a
+    constant or a sum the rule would flatten."""
+    ins = node.inputs
+    if len(ins) < 2:
+        return False
+    seen = set()
+    prev = None
+    is_add = isinstance(node.op.scalar_op, Add)
+    for v in ins:
+        if type(v) is TensorConstant or id(v) in seen:
+            return False
+        seen.add(id(v))
+        n = v.owner
+        if n is not None and isinstance(n.op, Elemwise):
+            so = n.op.scalar_op
+            if isinstance(so, (Neg, Add, Sub)):
+                return False
+            if isinstance(so, Mul) and len(n.inputs) == 2 and (
+                    type(n.inputs[0]) is TensorConstant or type(n.inputs[1]) is TensorConstant):
+                return False
+        if is_add:
+            k = _sort_key(v)
+            if prev is not None and k < prev:
+                return False
+            prev = k
+    return True
+
+
 def _coef_sign(c):
-    """+1 / -1 for a real scalar-valued coefficient of one sign, 0 otherwise."""
+    """+1 / -1 for a real coefficient of one sign, 0 otherwise."""
+    if c.ndim == 0 and c.dtype.kind != "c":
+        v = c[()]
+        return 1 if v > 0 else (-1 if v < 0 else 0)
     if c.dtype.kind == "c" or c.size == 0:
         return 0
     if np.all(c > 0):
@@ -375,6 +415,8 @@ def add_canonical(fgraph, node):
     dt = out.type.dtype
     kind = out.type.numpy_dtype.kind
     if kind not in "ifc" or not is_homogeneous(node):
+        return None
+    if _add_is_plain(fgraph, node, dt):
         return None
     with np.errstate(all="ignore"):
         res = _add_terms(fgraph, node, dt)
@@ -426,7 +468,7 @@ def add_canonical(fgraph, node):
             k = np.asarray(k, dtype=dt)
     pos, neg = [], []
     for t, c in items:
-        u = c.flat[0] if c.size and np.all(c == c.flat[0]) else None
+        u = c[()] if c.ndim == 0 else (c.flat[0] if c.size and np.all(c == c.flat[0]) else None)
         if u is not None and c.ndim == 0 and u == 1:
             pos.append(t)
         elif u is not None and c.ndim == 0 and u == -1:
@@ -495,6 +537,29 @@ def _int_exponent(node, t):
     return k if 2 <= k <= 64 else 0
 
 
+def _mul_is_plain(node):
+    """True when the product at ``node`` is canonical at a glance: distinct
+    sorted operands, none a constant, a product, a negation, a square or a
+    power."""
+    ins = node.inputs
+    if len(ins) < 2:
+        return False
+    seen = set()
+    prev = None
+    for v in ins:
+        if type(v) is TensorConstant or id(v) in seen:
+            return False
+        seen.add(id(v))
+        n = v.owner
+        if n is not None and isinstance(n.op, Elemwise) and isinstance(n.op.scalar_op, (Mul, Neg, Sqr, Pow)):
+            return False
+        k = _sort_key(v)
+        if prev is not None and k < prev:
+            return False
+        prev = k
+    return True
+
+
 @node_rewriter([Elemwise], name="mul_canonical")
 def mul_canonical(fgraph, node):
     if not isinstance(node.op.scalar_op, Mul):
@@ -503,6 +568,8 @@ def mul_canonical(fgraph, node):
     dt = out.type.dtype
     kind = out.type.numpy_dtype.kind
     if kind not in "iufc" or not is_homogeneous(node):
+        return None
+    if _mul_is_plain(node):
         return None
     factors = {}
     order = []
