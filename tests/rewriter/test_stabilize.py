@@ -440,16 +440,26 @@ def test_cancellation():
     check_values([x, g], e, lambda a, b: b * sp.expit(-a), [xv, gv], rtol=1e-12)
 
 
+def test_cancellation_through_sqr():
+    x, g = pt.vectors("x", "g")
+    s = pt.sigmoid(x)
+    e = (g / s) * pt.sqr(s)  # what the canonical product of s * s looks like
+    assert_graph(e, pt.mul(g, s))
+    xv = np.array([-1000.0, -3.0, 0.0, 2.0])
+    gv = np.array([1.0, 2.0, -1.0, 0.5])
+    check_values([x, g], e, lambda a, b: b * sp.expit(a), [xv, gv], rtol=1e-12)
+
+
 def test_cancellation_only_of_positive_functions():
     x, y = pt.vectors("x", "y")
     e = (x / y) * y  # y = 0 gives NaN: not cancelled
     assert_graph(e, e)
     e = (x / pt.exp(y)) * pt.exp(y)  # exp(y) > 0 for finite y, rounds to 0 / inf
-    assert_graph(e, second(pt.exp(y), x))
+    assert_graph(e, second(y, x))  # y: exp(y)'s shape
     check_values([x, y], e, lambda a, b: a, [np.array([1.0, 2.0]), np.array([-1000.0, 1000.0])], rtol=0)
     sm = pt.special.softmax(y)
     e = (x / sm) * sm
-    assert_graph(e, second(sm, x))
+    assert_graph(e, second(y, x))
 
 
 def test_cancellation_keeps_the_broadcast_shape():
@@ -469,8 +479,8 @@ def test_distribute_log_softmax_gradient_form():
     sm = pt.special.softmax(x)
     d = g / sm
     e = (d - pt.sum(d * sm, keepdims=True)) * sm
-    # g / sm * sm is g broadcast to sm's shape (g could be of length 1)
-    gs = second(sm, g)
+    # g / sm * sm is g broadcast to sm's shape, x's (g could be of length 1)
+    gs = second(x, g)
     assert_graph(e, pt.sub(gs, pt.mul(pt.sum(gs, keepdims=True), sm)))
     xv = np.array([1000.0, -1000.0, 0.0, 5.0])
     gv = np.array([1.0, 2.0, -1.0, 0.5])

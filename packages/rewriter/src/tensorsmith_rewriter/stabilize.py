@@ -24,8 +24,8 @@ Values (the rule that does it in brackets):
 
 Gradients (the graphs ``grad`` builds from the unstable forms; ``product``
 and ``distribute``): a product ``sign * prod(num) / prod(den)`` (through
-``mul``, ``true_div``, ``neg``, ``reciprocal``, ``x ** -1``, ``second``
-and ``DimShuffle``) in which ``exp(x) / (1 + exp(x))`` becomes
+``mul``, ``true_div``, ``neg``, ``sqr``, ``reciprocal``, ``x ** -1``,
+``second`` and ``DimShuffle``) in which ``exp(x) / (1 + exp(x))`` becomes
 ``sigmoid(x)``, ``exp(x) * sigmoid(-x)`` becomes ``sigmoid(x)``,
 ``exp(x) / sum(exp(x), axes)`` (keepdims) becomes ``softmax(x, axes)`` and
 equal factors of the numerator and the denominator cancel when they are
@@ -551,6 +551,8 @@ def _flatten(v, budget=_PRODUCT_BUDGET):
                     elif isinstance(so, ps.Neg):
                         sign = -sign
                         children = [(ins[0], inv)]
+                    elif isinstance(so, ps.Sqr):
+                        children = [(ins[0], inv), (ins[0], inv)]
                     elif isinstance(so, sm.Reciprocal):
                         children = [(ins[0], not inv)]
                     elif (isinstance(so, ps.Pow) and _is_value(ins[1], -1.0)
@@ -696,7 +698,7 @@ def _is_interior(fgraph, node):
 
 
 # the ops a product is read through (below its root)
-_PRODUCT_SCALAR_OPS = (ps.Mul, ps.TrueDiv, ps.Neg, sm.Reciprocal, ps.Pow, ps.Second)
+_PRODUCT_SCALAR_OPS = (ps.Mul, ps.TrueDiv, ps.Neg, ps.Sqr, sm.Reciprocal, ps.Pow, ps.Second)
 
 
 def _may_pair(node):
@@ -758,7 +760,7 @@ def stabilize_product(fgraph, node):
         if id(rt) in roots:
             continue
         roots.add(id(rt))
-        wrap.append(v)
+        wrap.append(rt)  # the same shape, without computing v again
     return [_finish(out, res, wrap)]
 
 
