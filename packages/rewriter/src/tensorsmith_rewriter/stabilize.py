@@ -523,26 +523,33 @@ def _compose(inner, outer, ndim):
     return order
 
 
-def _flatten(v, budget=_PRODUCT_BUDGET):
+def _flatten(v, fgraph=None, budget=_PRODUCT_BUDGET):
     """``v`` as ``sign * prod(num) / prod(den)``: the lists of ``_Factor``
     of the numerator and the denominator, the sign and the variables whose
-    shapes take part in the product's (``second``'s first inputs).  Nodes
-    of ``v``'s dtype are expanded (at most ``budget``); under a
-    ``DimShuffle`` only the nodes whose inputs all have the output's rank."""
+    shapes take part in the product's (``second``'s first inputs).
+
+    Nodes of ``v``'s dtype are read through (at most ``budget``): ``v``'s
+    own inputs always, deeper nodes only when ``v``'s product is their only
+    user (so that every node is read by one product: linear in all); under
+    a ``DimShuffle`` only nodes whose inputs have the output's rank or none
+    (a 0-d factor is the same under any ``DimShuffle``)."""
     dtype = v.type.dtype
+    clients = fgraph.clients if fgraph is not None else None
     num, den, refs = [], [], []
     sign = 1
-    stack = [(v, False, None)]
+    stack = [(v, False, None, 0)]
     steps = 0
     while stack:
-        var, inv, order = stack.pop()
+        var, inv, order, depth = stack.pop()
         o = var.owner
         children = None
-        if o is not None and steps < budget and var.type.dtype == dtype and len(o.outputs) == 1:
+        if (o is not None and steps < budget and var.type.dtype == dtype and len(o.outputs) == 1
+                and (depth <= 1 or clients is None or len(clients.get(var, ())) == 1)):
             op = o.op
             if isinstance(op, Elemwise):
                 ins = o.inputs
-                if order is None or all(i.type.ndim == var.type.ndim for i in ins):
+                nd = var.type.ndim
+                if order is None or all(i.type.ndim == nd or i.type.ndim == 0 for i in ins):
                     so = op.scalar_op
                     if isinstance(so, ps.Mul):
                         children = [(i, inv) for i in ins]
@@ -559,19 +566,22 @@ def _flatten(v, budget=_PRODUCT_BUDGET):
                           and not _broadcasts(ins[1], ins[0].type.shape)):
                         children = [(ins[0], not inv)]
                     elif isinstance(so, ps.Second):
-                        refs.append(_Factor(ins[0], order))
+                        a = ins[0]
+                        refs.append(_Factor(a, order if a.type.ndim == nd else None))
                         children = [(ins[1], inv)]
             elif isinstance(op, DimShuffle):
                 inner = o.inputs[0]
                 steps += 1
-                stack.append((inner, inv, _compose(op.new_order, order, inner.type.ndim)))
+                stack.append((inner, inv, _compose(op.new_order, order, inner.type.ndim), depth + 1))
                 continue
         if children is None:
             (den if inv else num).append(_Factor(var, order))
             continue
         steps += 1
+        nd = var.type.ndim
         for c, ci in reversed(children):
-            stack.append((c, ci, order))
+            co = order if (order is None or c.type.ndim == nd) else None  # 0-d: no DimShuffle
+            stack.append((c, ci, co, depth + 1))
     return num, den, sign, refs
 
 
@@ -692,9 +702,11 @@ def _is_interior(fgraph, node):
     op = user.op
     if not (isinstance(op, Elemwise) and isinstance(op.scalar_op, (ps.Mul, ps.TrueDiv))):
         return False
-    # the user's reading goes through it (under a DimShuffle too: same ranks)
+    # the user's reading goes through it (under a DimShuffle too: ranks as
+    # _flatten needs them)
     uo = user.outputs[0]
-    return uo.type.dtype == out.type.dtype and all(i.type.ndim == uo.type.ndim for i in user.inputs)
+    nd = uo.type.ndim
+    return uo.type.dtype == out.type.dtype and all(i.type.ndim in (nd, 0) for i in user.inputs)
 
 
 # the ops a product is read through (below its root)
@@ -735,7 +747,7 @@ def stabilize_product(fgraph, node):
     out = node.outputs[0]
     if not _is_float(out) or not _may_pair(node) or _is_interior(fgraph, node):
         return None
-    num, den, sign, refs = _flatten(out)
+    num, den, sign, refs = _flatten(out, fgraph)
     if (not den and len(num) < 2) or len(num) + len(den) > _MAX_FACTORS:
         return None
     r = _pair_product(num, den)
