@@ -40,6 +40,8 @@ keeps up to date, so the handler is never stale.
 nodes that must run before it (for a scheduler that honours orderings; with
 the handler's checks they are all ancestors already), and
 ``validate(fgraph)`` checks every overwrite of the graph at once."""
+import weakref
+
 from tensorsmith_graphcore import Constant, Feature, InconsistencyError
 
 __all__ = ["DestroyHandler", "destroy_handler", "output_aliasing", "FRESH", "VIEW", "DESTROY",
@@ -102,7 +104,10 @@ class DestroyHandler(Feature):
     * ``aliases(var)``: the variables sharing ``var``'s buffer (this value
       of it: a destroyer's output starts a new value).
     * ``destroyers(var)``: the nodes that overwrite one of those.
-    * ``orderings(fgraph)``, ``validate(fgraph)``."""
+    * ``orderings(fgraph)``, ``validate(fgraph)`` (the whole graph).
+
+    It keeps the graph's clients index (not the graph: no reference cycle
+    through the graph's features)."""
 
     #: the most variables a buffer's aliases may count, and the most nodes
     #: searched above a destroyer for the other readers; beyond: refused
@@ -111,18 +116,20 @@ class DestroyHandler(Feature):
     max_view_depth = 32
 
     def __init__(self):
-        self.fgraph = None
+        # the graph's clients index, not the graph: no reference cycle
+        # through the graph's features, so a dropped graph is freed at once
+        self.clients = None
 
     def on_attach(self, fgraph):
-        if self.fgraph is not None and self.fgraph is not fgraph:
+        if self.clients is not None and self.clients is not fgraph.clients:
             raise ValueError("a DestroyHandler serves one FunctionGraph")
         for f in fgraph.features:
             if isinstance(f, DestroyHandler) and f is not self:
                 raise ValueError("the graph has a DestroyHandler already")
-        self.fgraph = fgraph
+        self.clients = fgraph.clients
 
     def on_detach(self, fgraph):
-        self.fgraph = None
+        self.clients = None
 
     # -- the buffer of a variable -------------------------------------------
     def buffer_root(self, var):
@@ -163,7 +170,7 @@ class DestroyHandler(Feature):
         of ops of unknown aliasing that read it, recursively), and the
         ``(node, i)`` reads of them other than by ``skip``.  Raises
         ``_Refused`` past ``max_aliases`` variables or ``max_reads`` reads."""
-        clients = self.fgraph.clients
+        clients = self.clients
         seen = {root}
         order = [root]
         reads = []
@@ -171,7 +178,10 @@ class DestroyHandler(Feature):
         while k < len(order):
             u = order[k]
             k += 1
-            for c, j in clients.get(u, _NONE):
+            cl = clients.get(u, _NONE)
+            if max_reads is not None and len(cl) > max_reads + 1:
+                raise _Refused(f"more than {max_reads} nodes read the buffer of {root}")
+            for c, j in cl:
                 if c is skip:
                     continue
                 reads.append((c, j))
@@ -269,17 +279,17 @@ class DestroyHandler(Feature):
         raise _Refused(f"{r.op} reads the buffer of {root} and may run after {node.op}")
 
     # -- the whole graph ----------------------------------------------------
-    def orderings(self, fgraph=None):
+    def orderings(self, fgraph):
         """``{destroyer: [nodes that must run before it]}``: the other
         readers of each buffer a node overwrites (linear: bounded work per
         destroyer)."""
-        fgraph = fgraph if fgraph is not None else self.fgraph
         res = {}
         for node in fgraph.toposort():
             dm = getattr(node.op, "destroy_map", None)
             if not dm:
                 continue
             before = []
+            seen = set()
             for ins in dm.values():
                 for i in ins:
                     try:
@@ -287,16 +297,16 @@ class DestroyHandler(Feature):
                     except _Refused:
                         continue
                     for c, _ in reads:
-                        if c != OUTPUT and c not in before:
+                        if c != OUTPUT and c not in seen:
+                            seen.add(c)
                             before.append(c)
             if before:
                 res[node] = before
         return res
 
-    def validate(self, fgraph=None):
+    def validate(self, fgraph):
         """Raise ``InconsistencyError`` unless every overwrite in the graph
         passes ``check``."""
-        fgraph = fgraph if fgraph is not None else self.fgraph
         for node in fgraph.toposort():
             dm = getattr(node.op, "destroy_map", None)
             if not dm:
@@ -309,11 +319,20 @@ class DestroyHandler(Feature):
         return True
 
 
+_last = [None]  # a weak reference to the handler found last
+
+
 def destroy_handler(fgraph):
     """The ``DestroyHandler`` of ``fgraph``, attached on first use."""
+    ref = _last[0]
+    h = ref() if ref is not None else None
+    if h is not None and h.clients is fgraph.clients:
+        return h
     for f in fgraph.features:
         if isinstance(f, DestroyHandler):
+            _last[0] = weakref.ref(f)
             return f
     h = DestroyHandler()
     fgraph.attach_feature(h)
+    _last[0] = weakref.ref(h)
     return h

@@ -1,8 +1,10 @@
 """inplace passes of tensorsmith_rewriter: elementwise ops that write their
 result into the buffer of one of their inputs.
 
-``inplace_elemwise`` (stage ``inplace``, after fusion; tags ``fast_run``,
-``inplace``, ``inplace_elemwise``): an ``Elemwise`` node becomes its
+``inplace_elemwise`` (tags ``fast_run``, ``inplace``, ``inplace_elemwise``;
+after every other pass: in the ``inplace`` stage if that comes after the
+last merge, else as a pass of its own after it, see ``_register``): an
+``Elemwise`` node becomes its
 in-place variant (``Elemwise(op, inplace_pattern={out: in})``, ``destroy_map
 = {out: [in]}``) on the first input that
 
@@ -21,7 +23,8 @@ from tensorsmith_graphcore import Apply
 from tensorsmith_graphcore.rewrite import node_rewriter
 from tensorsmith_tensorops.elemwise import Elemwise
 
-from . import register_inplace
+from . import register_inplace, rewrite_db
+from .db import EquilibriumDB
 from .destroy import destroy_handler
 
 __all__ = ["inplace_elemwise", "inplace_candidates"]
@@ -49,8 +52,17 @@ def inplace_candidates(fgraph, node):
     overwrite, as the destroy handler allows (empty: none)."""
     handler = destroy_handler(fgraph)
     pattern = {}
-    roots = set()
     inputs = node.inputs
+    if len(node.outputs) == 1:
+        ot = node.outputs[0].type
+        i = 0
+        for inp in inputs:
+            if _fits(inp.type, ot) and handler.check(node, i) is None:
+                pattern[0] = i
+                break
+            i += 1
+        return pattern
+    roots = set()
     k = 0
     for out in node.outputs:
         ot = out.type
@@ -87,4 +99,20 @@ def inplace_elemwise(fgraph, node):
     return outs
 
 
-register_inplace(inplace_elemwise, "inplace_elemwise", name="inplace_elemwise")
+def _register():
+    """In the ``inplace`` stage when no merge pass follows it, else as a
+    pass of its own after the last merge: merging two equal nodes after the
+    pass would give an overwritten value the readers of its twin (reading
+    it after it is overwritten, or returning it as an output)."""
+    pos = rewrite_db.positions()
+    last_merge = max((p for n, p in pos.items() if n.startswith("merge")), default=None)
+    if last_merge is None or pos.get("inplace", -1.0) > last_merge:
+        register_inplace(inplace_elemwise, "inplace_elemwise", name="inplace_elemwise")
+        return
+    tags = ("fast_run", "inplace", "inplace_elemwise")
+    db = EquilibriumDB("inplace_elemwise")
+    db.register("inplace_elemwise", inplace_elemwise, *tags)
+    rewrite_db.register("inplace_elemwise", db, *tags, position=last_merge + 10)
+
+
+_register()

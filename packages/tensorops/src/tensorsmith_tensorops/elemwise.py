@@ -209,15 +209,26 @@ class Elemwise(Op):
 
     def inplace_variant(self, pattern):
         """This op with ``inplace_pattern=pattern`` (one instance per pattern)."""
-        p = _check_pattern(pattern)
-        if p == self.inplace_pattern:
-            return self
         cache = self.__dict__.get("_variants")
         if cache is None:
             cache = self.__dict__["_variants"] = {}
-        op = cache.get(p)
+        try:
+            key = tuple(sorted(pattern.items()))
+            op = cache.get(key)
+        except TypeError:  # e.g. {0: [1]}: the checked pattern is the key
+            key = None
+            op = None
         if op is None:
-            op = cache[p] = Elemwise(self.scalar_op, name=self.name, inplace_pattern=p)
+            p = _check_pattern(pattern)
+            op = cache.get(p)
+            if op is None:
+                if p == self.inplace_pattern:
+                    op = self
+                else:
+                    op = Elemwise(self.scalar_op, name=self.name, inplace_pattern=p)
+                cache[p] = op
+            if key is not None:
+                cache[key] = op
         return op
 
     def non_inplace(self):
