@@ -46,6 +46,7 @@ import time
 from tensorsmith_graphcore import Constant
 from tensorsmith_graphcore.graph import set_tracing
 from tensorsmith_graphcore.rewrite import GraphRewriter, node_rewriter
+from tensorsmith_graphcore.util import gc_paused
 from tensorsmith_tensorops.composite import Composite, CompositeBuilder, FusedReduce
 from tensorsmith_tensorops.elemwise import Elemwise
 from tensorsmith_tensorops.reduction import CAReduce
@@ -70,25 +71,32 @@ def _fusable(node):
     return isinstance(so, ps.ScalarOp) and so.nout == len(node.outputs)
 
 
-def fusion_order(fgraph):
+def fusion_order(fgraph, fusable=None):
     """A topological order of ``fgraph``'s nodes that runs elementwise nodes
     as soon as they are ready, the others only when no elementwise node is
     (Kahn's algorithm, two ready lists; linear).  Elementwise regions then
     end early and the other clients of their members come after them, which
-    is what ``fusion_regions`` needs to fuse them."""
+    is what ``fusion_regions`` needs to fuse them.  ``fusable``: a set that
+    receives the nodes ``fusion_regions`` may fuse."""
     clients = fgraph.clients
     nodes = fgraph.apply_nodes
+    if fusable is None:
+        fusable = set()
     waiting = {}
     ready_ew = []
     ready_other = []
     for node in nodes:
+        f = _fusable(node)
+        if f:
+            fusable.add(node)
         k = 0
         for v in node.inputs:
-            if v.owner is not None and v.owner in nodes:
+            o = v.owner
+            if o is not None and o in nodes:
                 k += 1
         if k:
             waiting[node] = k
-        elif _fusable(node):
+        elif f:
             ready_ew.append(node)
         else:
             ready_other.append(node)
@@ -97,7 +105,7 @@ def fusion_order(fgraph):
         node = ready_ew.pop() if ready_ew else ready_other.pop()
         order.append(node)
         for out in node.outputs:
-            for c, _ in clients.get(out, ()):
+            for c, _ in clients[out]:
                 if type(c) is str:
                     continue
                 k = waiting[c] - 1
@@ -105,7 +113,7 @@ def fusion_order(fgraph):
                     waiting[c] = k
                 else:
                     del waiting[c]
-                    if _fusable(c):
+                    if c in fusable:
                         ready_ew.append(c)
                     else:
                         ready_other.append(c)
@@ -119,8 +127,11 @@ def fusion_regions(fgraph, order=None):
     (``members`` in topological order, ``outputs`` the member outputs read
     outside the region, the root's first), one per region of two nodes or
     more.  See the module docstring for the rules."""
+    fusable = set()
     if order is None:
-        order = fusion_order(fgraph)
+        order = fusion_order(fgraph, fusable)
+    else:
+        fusable.update(n for n in order if _fusable(n))
     pos = {}
     k = 0
     for n in order:
@@ -132,7 +143,7 @@ def fusion_regions(fgraph, order=None):
     outs = {}  # root -> outputs of the region
     for idx in range(len(order) - 1, -1, -1):
         node = order[idx]
-        if not _fusable(node):
+        if node not in fusable:
             continue
         # the first client, in the order of regions (a region is placed by
         # its root, another node by itself)
@@ -178,44 +189,47 @@ def fusion_regions(fgraph, order=None):
 def _build_region(root, ms, outputs):
     """``(old outputs, new outputs)`` for one region, or None when the fused
     node would not stand for the region."""
-    inside = set(ms)
     b = CompositeBuilder()
-    handle = {}  # variable of the region -> handle
+    handle = {}  # variable -> handle (results of members, inputs, constants)
     outer = []  # the composite's inputs
-    outer_handle = {}
     n_var = 0
     for node in ms:
         ins = []
         for v in node.inputs:
             h = handle.get(v)
             if h is None:
-                if v.owner is not None and v.owner in inside:
-                    h = handle[v]  # (never: members come in topological order)
-                elif isinstance(v, Constant) and v.type.ndim == 0:
+                # (the members come in topological order: v is not theirs)
+                if isinstance(v, Constant) and v.type.ndim == 0:
                     h = b.constant(v.data)
                 else:
-                    h = outer_handle.get(v)
-                    if h is None:
-                        h = outer_handle[v] = b.input()
-                        outer.append(v)
-                        if not isinstance(v, Constant):
-                            n_var += 1
+                    h = b.input()
+                    outer.append(v)
+                    if not isinstance(v, Constant):
+                        n_var += 1
+                handle[v] = h
             ins.append(h)
         so = node.op.scalar_op
         if type(so) is Composite:
-            hs = b.inline(so, ins)
+            for o, h in zip(node.outputs, b.inline(so, ins)):
+                handle[o] = h
+        elif so.nout == 1:
+            handle[node.outputs[0]] = b.apply(so, *ins)
         else:
-            hs = b.apply(so, *ins)
-            if so.nout == 1:
-                hs = [hs]
-        for o, h in zip(node.outputs, hs):
-            handle[o] = h
+            for o, h in zip(node.outputs, b.apply(so, *ins)):
+                handle[o] = h
     if not n_var:
         return None  # constants only: constant folding's work
     comp = b.build([handle[o] for o in outputs])
-    # the dtypes the composite gives are those of the graph (a check)
-    dts = comp.output_dtypes([v.type.dtype for v in outer])
-    for o, dt in zip(outputs, dts):
+    # a check: the composite computes every value in the graph's dtype
+    in_dts = [v.type.dtype for v in outer]
+    dts = comp.value_dtypes(in_dts)
+    base = comp.nin + len(comp.constants)
+    if len(dts) == base + b.n_results:  # nothing dropped: values as numbered
+        for node in ms:
+            for o in node.outputs:
+                if dts[base + handle[o]] != o.type.dtype:
+                    return None
+    for o, dt in zip(outputs, comp.output_dtypes(in_dts)):
         if o.type.dtype != dt:
             return None
     new = Elemwise(comp).make_node(*outer)
@@ -237,11 +251,13 @@ class ElemwiseFusion(GraphRewriter):
 
     def apply(self, fgraph, trace=None):
         total = 0
-        for _ in range(self.max_rounds):
-            n = self._round(fgraph, trace)
-            total += n
-            if not n:
-                break
+        # a large graph allocates many objects that stay alive: no cyclic GC
+        with gc_paused():
+            for _ in range(self.max_rounds):
+                n = self._round(fgraph, trace)
+                total += n
+                if not n:
+                    break
         return total
 
     def _round(self, fgraph, trace):

@@ -67,6 +67,25 @@ def _const_key(a):
     return (a.dtype.str, a.shape, a.tobytes())
 
 
+_DT_NAMES = {}
+_NP_DTYPES = {}
+
+
+def _dt_name(dt):
+    """``dt.name`` (slow in NumPy), remembered per dtype."""
+    n = _DT_NAMES.get(dt)
+    if n is None:
+        n = _DT_NAMES[dt] = dt.name
+    return n
+
+
+def _np_dtype(name):
+    d = _NP_DTYPES.get(name)
+    if d is None:
+        d = _NP_DTYPES[name] = np.dtype(name)
+    return d
+
+
 def _fresh_ufunc(op):
     """The ufunc whose call is ``op.impl`` and always returns a new array
     (NumPy ufunc, base ``impl``, one or two inputs, one output), else None."""
@@ -76,6 +95,16 @@ def _fresh_ufunc(op):
     if getattr(uf, "nout", 1) != 1 or getattr(uf, "nin", op.nin) != op.nin:
         return None
     return uf
+
+
+def _frozen_constant(c):
+    a = np.asarray(c)
+    if a.dtype.kind in "OSUV":
+        raise TypeError(f"Composite: a constant of dtype {a.dtype} is not a number")
+    if a.flags.writeable:
+        a = a.copy()
+        a.flags.writeable = False
+    return a
 
 
 class Composite(ps.ScalarOp):
@@ -97,15 +126,7 @@ class Composite(ps.ScalarOp):
         nin = int(nin)
         if nin < 0:
             raise ValueError("Composite: nin must be >= 0")
-        consts = []
-        for c in constants:
-            a = np.asarray(c)
-            if a.dtype.kind in "OSUV":
-                raise TypeError(f"Composite: a constant of dtype {a.dtype} is not a number")
-            if a.flags.writeable:
-                a = a.copy()
-                a.flags.writeable = False
-            consts.append(a)
+        consts = [_frozen_constant(c) for c in constants]
         nodes = [(op, tuple(int(i) for i in ins)) for op, ins in nodes]
         outputs = tuple(int(o) for o in outputs)
         if not outputs:
@@ -126,6 +147,14 @@ class Composite(ps.ScalarOp):
             if not 0 <= o < nv:
                 raise ValueError(f"Composite: output value {o} does not exist ({nv} values)")
         self._set(nin, consts, nodes, outputs)
+
+    @classmethod
+    def _trusted(cls, nin, consts, nodes, outputs):
+        """A composite from parts known to be well formed (``CompositeBuilder``:
+        frozen constant arrays, ``(op, tuple of ints)`` nodes in order)."""
+        self = cls.__new__(cls)
+        self._set(nin, consts, nodes, tuple(outputs))
+        return self
 
     # -- construction ------------------------------------------------------
     def _set(self, nin, consts, nodes, outputs):
@@ -152,6 +181,9 @@ class Composite(ps.ScalarOp):
             if keep[j]:
                 for i in ins:
                     live[i] = 1
+        if all(keep) and all(live[nin:base]):  # nothing to drop
+            self._fields(nin, tuple(consts), tuple(nodes), tuple(outputs))
+            return
         # renumber: inputs stay, constants used are kept (in order), nodes kept
         new_index = list(range(nin)) + [-1] * (nv - nin)
         new_consts = []
@@ -170,11 +202,14 @@ class Composite(ps.ScalarOp):
                 new_index[s + k] = nxt + k
             nxt += op.nout
             new_nodes.append((op, tuple([new_index[i] for i in ins])))
+        self._fields(nin, tuple(new_consts), tuple(new_nodes), tuple(new_index[o] for o in outputs))
+
+    def _fields(self, nin, consts, nodes, outputs):
         self.nin = nin
-        self.constants = tuple(new_consts)
-        self.nodes = tuple(new_nodes)
-        self.outputs = tuple(new_index[o] for o in outputs)
-        self.nout = len(self.outputs)
+        self.constants = consts
+        self.nodes = nodes
+        self.outputs = outputs
+        self.nout = len(outputs)
         self._key = (nin, tuple(_const_key(c) for c in self.constants), self.nodes, self.outputs)
         self._hash = hash((Composite, self._key))
         self._name = None
@@ -231,11 +266,14 @@ class Composite(ps.ScalarOp):
             return plan
         if len(in_dtypes) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(in_dtypes)}")
-        dts = [np.dtype(d).name for d in in_dtypes]
-        dts.extend(c.dtype.name for c in self.constants)
+        dts = [_dt_name(_np_dtype(d)) for d in in_dtypes]
+        dts.extend([_dt_name(c.dtype) for c in self.constants])
         for op, ins in self.nodes:
-            dts.extend(op.output_dtypes([dts[i] for i in ins]))
-        np_dts = [np.dtype(d) for d in dts]
+            if len(ins) == 1:
+                dts.extend(op.output_dtypes([dts[ins[0]]]))
+            else:
+                dts.extend(op.output_dtypes([dts[i] for i in ins]))
+        np_dts = [_np_dtype(d) for d in dts]
         plan = (tuple(dts), np_dts)
         if len(self._plans) > 64:
             self._plans.clear()
@@ -301,7 +339,7 @@ class Composite(ps.ScalarOp):
             if not isinstance(a, (np.ndarray, np.generic)):
                 a = np.asarray(a)
             vals.append(a)
-        plan = self._plan(tuple(a.dtype.name for a in vals))
+        plan = self._plan(tuple([_dt_name(a.dtype) for a in vals]))
         dts = plan[1]
         vals.extend(self.constants)
         vals.extend([None] * (self.n_values - len(vals)))
@@ -486,27 +524,38 @@ class CompositeBuilder:
         self._nodes = []  # (op, input handles)
         self._nv = 0  # node results so far
 
-    # handles: ("i", k) input, ("c", k) constant, ("n", k) node result
+    # handles are ints: node results k >= 0 (in order), input k -> -1 - 2k,
+    # constant k -> -2 - 2k
     def input(self):
         self.nin += 1
-        return ("i", self.nin - 1)
+        return -1 - 2 * (self.nin - 1)
 
     def constant(self, value):
         a = np.asarray(value)
         key = _const_key(a)
         h = self._const_index.get(key)
         if h is None:
-            h = self._const_index[key] = ("c", len(self._consts))
-            self._consts.append(a)
+            h = self._const_index[key] = -2 - 2 * len(self._consts)
+            self._consts.append(_frozen_constant(a))
         return h
 
     def apply(self, op, *handles):
+        if op.nin != -1 and op.nin != len(handles) or op.nin == -1 and not handles:
+            raise TypeError(f"apply: {op} takes {op.nin} inputs, got {len(handles)}")
+        nv = self._nv
+        for h in handles:
+            if type(h) is not int or h >= nv:
+                raise ValueError(f"apply: {h!r} is not a value of this builder")
         self._nodes.append((op, handles))
-        start = self._nv
-        self._nv += op.nout
+        self._nv = nv + op.nout
         if op.nout == 1:
-            return ("n", start)
-        return tuple(("n", start + k) for k in range(op.nout))
+            return nv
+        return tuple(range(nv, nv + op.nout))
+
+    @property
+    def n_results(self):
+        """The number of node results so far."""
+        return self._nv
 
     def inline(self, comp, handles):
         """Add ``comp``'s inner nodes reading ``handles`` for its inputs;
@@ -525,30 +574,19 @@ class CompositeBuilder:
         return [loc[o] for o in comp.outputs]
 
     def build(self, outputs):
+        """The ``Composite`` computing the values ``outputs`` (handles)."""
         nin = self.nin
-        nc = len(self._consts)
-        base = nin + nc
-        node_start = []
-        v = base
-        for op, _ in self._nodes:
-            node_start.append(v)
-            v += op.nout
-        # node results are numbered in order: node k's results from its start
-        res_index = []
-        for j, (op, _) in enumerate(self._nodes):
-            for k in range(op.nout):
-                res_index.append(node_start[j] + k)
-
-        def idx(h):
-            kind, k = h
-            if kind == "i":
-                return k
-            if kind == "c":
-                return nin + k
-            return res_index[k]
-
-        nodes = [(op, tuple(idx(h) for h in hs)) for op, hs in self._nodes]
-        return Composite(nin, nodes, [idx(h) for h in outputs], self._consts)
+        base = nin + len(self._consts)
+        nodes = []
+        for op, hs in self._nodes:
+            nodes.append((op, tuple([h + base if h >= 0 else (-1 - h) >> 1 if h & 1 else nin + ((-2 - h) >> 1)
+                                     for h in hs])))
+        outs = []
+        for h in outputs:
+            if type(h) is not int or h >= self._nv:
+                raise ValueError(f"build: {h!r} is not a value of this builder")
+            outs.append(h + base if h >= 0 else (-1 - h) >> 1 if h & 1 else nin + ((-2 - h) >> 1))
+        return Composite._trusted(nin, list(self._consts), nodes, outs)
 
 
 def _no_grad(op, node, inputs, output_grads, needed=None):
