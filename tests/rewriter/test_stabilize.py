@@ -210,7 +210,7 @@ def test_log_one_minus_exp_is_log1mexp():
     x = pt.vector("x")
     ref = lambda a: np.log(-np.expm1(a))  # noqa: E731
     for e in (pt.log(1 - pt.exp(x)), pt.log1p(pt.neg(pt.exp(x))), pt.log(pt.neg(pt.expm1(x))),
-              pt.log(pt.add(1.0, pt.neg(pt.exp(x))))):
+              pt.log(pt.mul(-1.0, pt.expm1(x))), pt.log(pt.add(1.0, pt.neg(pt.exp(x))))):
         assert_graph(e, pt.log1mexp(x))
         check_values([x], e, ref, [XNEG], rtol=1e-12)
     # near 0 and far below, where 1 - exp(x) loses everything
@@ -493,6 +493,10 @@ def test_distribute_log_softmax_gradient_form():
     e = (d - pt.sum(d * sm, keepdims=True)) * sm
     assert_graph(e, pt.sub(g4, pt.mul(pt.sum(g4, keepdims=True), sm)))
     check_values([x4, g4], e, ref, [xv, gv], rtol=1e-12, atol=1e-300)
+    # a divisor that does not cancel: nothing gained, left alone
+    y = pt.vector("y")
+    e = (g / y - x) * y
+    assert_graph(e, e)
 
 
 # ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ equal factors of the numerator and the denominator cancel when they are
 positive and finite for finite inputs but may round to 0 or overflow (exp,
 sigmoid, softplus, erfc, erfcx, softmax: ``sigmoid(x) / sigmoid(x)``; not
 ``y / y``, which is NaN for ``y = 0``); ``(a / c - b) * c`` is distributed to
-``a / c * c - b * c`` (the gradient of ``log(softmax(x))``).
+``a / c * c - b * c`` for such a ``c`` (the gradient of ``log(softmax(x))``).
 
 The constant 1 may be of any dtype, an array of ones, or a ``DimShuffle``
 of one; when it broadcasts the result to a larger shape, the replacement is
@@ -318,8 +318,10 @@ def stabilize_log(fgraph, node):
                 new = _log_one_plus(t)
                 if new is None:
                     new = M.log1p(t)
-            else:
+            elif all(i.type.dtype == u.type.dtype for i in o.inputs):
                 new = M.log1p(M.add(*terms))
+            else:
+                return None
             return [_finish(out, new, [c])]
         if isinstance(so, ps.Sub):
             a, t = o.inputs
@@ -329,6 +331,12 @@ def stabilize_log(fgraph, node):
             if new is None:
                 new = M.log1p(M.neg(t))
             return [_finish(out, new, [a])]
+        y = _neg_arg(u)  # neg(y) or mul(-1, y)
+        if y is not None:
+            x = _arg(y, sm.Expm1)
+            if x is not None and _is_float(x):
+                return [_finish(out, M.log1mexp(x))]
+            return None
         x = o.inputs[0] if len(o.inputs) == 1 else None
         if x is None or not _is_float(x):
             return None
@@ -338,16 +346,6 @@ def stabilize_log(fgraph, node):
             return [x] if x.type == out.type else None
         if isinstance(so, sm.Erfc):
             return [_finish(out, _log_erfc(x))]
-        if isinstance(so, ps.Neg):
-            y = _arg(x, sm.Expm1)
-            if y is not None and _is_float(y):
-                return [_finish(out, M.log1mexp(y))]
-        return None
-    y = _neg_arg(u)
-    if y is not None:
-        x = _arg(y, sm.Expm1)
-        if x is not None and _is_float(x):
-            return [_finish(out, M.log1mexp(x))]
         return None
     if isinstance(op, Softmax):
         return [_finish(out, LogSoftmax(op.axis)(o.inputs[0]))]
@@ -456,6 +454,10 @@ def stabilize_add_one(fgraph, node):
                 continue
             rest = [i for n, i in enumerate(ins) if n != j and n != k]
             if rest:
+                # other terms: only where the order of evaluation does not
+                # change dtypes (every operand of the output's dtype)
+                if any(i.type.dtype != out.type.dtype for i in ins):
+                    return None
                 new = M.add(new, *rest)
             return [_finish(out, new, [c])]
     return None
@@ -798,23 +800,29 @@ def _den_of(t):
 @node_rewriter([M.mul])
 def stabilize_distribute(fgraph, node):
     """``(a / c - b) * c`` -> ``a / c * c - b * c`` (and ``+``, any number of
-    terms), so that ``c`` cancels: the gradient of ``log(softmax(x))``,
+    terms) when ``c`` is a factor that cancels (exp, sigmoid, softmax, ...,
+    see ``_positive_finite``): the gradient of ``log(softmax(x))``,
     ``(g / sm - sum(g)) * sm``, becomes ``g - sum(g) * sm``."""
     out = node.outputs[0]
     if not _is_float(out):
         return None
     ins = node.inputs
+    dt = out.type.dtype
     for k, s in enumerate(ins):
         o = _owner_ew(s, (ps.Add, ps.Sub))
-        if o is None or s.type.dtype != out.type.dtype:
+        if o is None:
             continue
         rest = ins[:k] + ins[k + 1:]
-        if not rest:
+        # every operand of the output's dtype: the order of evaluation
+        # changes no dtype
+        if (not rest or any(i.type.dtype != dt for i in ins)
+                or any(t.type.dtype != dt for t in o.inputs)):
             continue
         hit = False
         for t in o.inputs:
             c = _den_of(t)
-            if c is not None and any(_same(c, r) for r in rest):
+            # only a divisor that then cancels (see _positive_finite)
+            if c is not None and _positive_finite(c) and any(_same(c, r) for r in rest):
                 hit = True
                 break
         if not hit:
