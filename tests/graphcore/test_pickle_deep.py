@@ -259,7 +259,8 @@ _subclasses = {}
 
 def _leaf_subclass(g):
     # one subclass per implementation, found by pickle as a module attribute
-    name = "LeafVar_" + ("compiled" if g.COMPILED else "pure")
+    # (named after the package: with TENSORSMITH_PURE_PYTHON=1 both are plain)
+    name = "LeafVar_" + g.__name__
     if name not in _subclasses:
         cls = type(name, (g.Variable,), {"__module__": __name__, "__qualname__": name})
         globals()[name] = cls

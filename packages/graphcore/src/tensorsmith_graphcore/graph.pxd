@@ -160,25 +160,42 @@ cdef Apply _make_apply(object op, list inputs, list outputs, object trace)
 @cython.locals(res=list, n=Py_ssize_t, i=Py_ssize_t, o=Variable)
 cdef list _clone_outputs(list outputs)
 
-cdef set _block_set(object blockers)
+# traversals (graph.py, "Traversals"): the declarations of the one sort and
+# the one ancestor walk, which graph.py writes once for both builds
 cdef object _walk_lock
+cdef Py_ssize_t _epoch
+
+cdef Py_ssize_t _new_marks()
+
+cdef set _block_set(object blockers)
+
+@cython.locals(stack=list, n=Py_ssize_t, k=Py_ssize_t, step=Py_ssize_t, end=Py_ssize_t,
+               out=Variable, node=Apply)
+cdef list _root_nodes(list outputs, object block, bint last_first)
+
+@cython.locals(done=Py_ssize_t, node=Apply, m=Py_ssize_t, inputs=list, k=Py_ssize_t,
+               v=Variable, parent=Apply)
+cdef Apply _topo_walk(list stack, list order, object block, dict state, Py_ssize_t expanded,
+                      bint last_first, dict leaves, bint owned_leaf, bint copy_orphans)
+
+@cython.locals(order=list)
+cdef list _sorted(list stack, object block, bint last_first)
 
 @cython.locals(block=set)
-cpdef list toposort(object outputs, object blockers=*)
+cpdef list toposort(object outputs, object blockers=*, bint last_first=*)
 
-@cython.locals(expanded=Py_ssize_t, done=Py_ssize_t, m=Py_ssize_t, stack=list,
-               node=Apply, inputs=list, k=Py_ssize_t, v=Variable, parent=Apply,
-               out=Variable)
-cdef list _toposort_marks(list outputs, object block, list order, dict leaves, bint owned_leaf,
-                          bint copy_orphans)
+@cython.locals(stack=list)
+cdef list _root_vars(list outputs, bint last_first)
 
-@cython.locals(order=list, done=set, expanded=set, stack=list, node=Apply,
-               inputs=list, k=Py_ssize_t, v=Variable, parent=Apply, out=Variable)
-cdef list _toposort_sets(list outputs, object block)
+@cython.locals(node=Apply, inputs=list, outs=list, k=Py_ssize_t, x=object)
+cdef Variable _ancestor_walk(list stack, set seen, object block, bint last_first,
+                             bint with_outputs, list result, Variable v)
 
-@cython.locals(block=set, seen=set, result=list, stack=list, v=Variable, node=Apply,
-               inputs=list, k=Py_ssize_t)
-cpdef list ancestors(object outputs, object blockers=*)
+@cython.locals(block=set)
+cpdef list ancestors(object outputs, object blockers=*, bint last_first=*)
+
+@cython.locals(stack=list, seen=set, v=Variable)
+cpdef bint is_in_ancestors(object node, object target)
 
 cpdef dict clone_get_equiv(object inputs, object outputs, bint copy_inputs=*, bint copy_orphans=*, dict memo=*)
 
@@ -199,96 +216,6 @@ cdef Variable _scratch_copy_of(Variable v, dict leaves, bint owned_leaf, bint co
 @cython.locals(node=Apply, new_node=Apply, new_inputs=list, v=Variable, nv=Variable,
                memo=dict, changed=bint, j=Py_ssize_t)
 cpdef object clone_replace(object outputs, object replace=*, bint copy_inputs=*)
-
-
-# ``_toposort_marks`` of the compiled module: the same walk as in graph.py with
-# its stack in a C array (strong references, released on every exit) and a
-# prefetch of each pushed node's inputs list.
-from cpython.mem cimport PyMem_Malloc, PyMem_Realloc, PyMem_Free
-from cpython.list cimport PyList_GET_SIZE
-
-cdef extern from *:
-    """
-    #if defined(__GNUC__)
-    #define TS_PREFETCH(p) __builtin_prefetch((const void*)(p))
-    #else
-    #define TS_PREFETCH(p) ((void)0)
-    #endif
-    """
-    void TS_PREFETCH(void*)
-
-
-@cython.boundscheck(True)
-@cython.wraparound(False)
-cdef inline list _c_toposort_marks(list outputs, object block, list order, Py_ssize_t expanded,
-                                   dict leaves, bint owned_leaf, bint copy_orphans):
-    cdef Py_ssize_t done = expanded + 1
-    cdef Py_ssize_t sp = 0, cap = 256, k, m
-    cdef PyObject** stack = <PyObject**>PyMem_Malloc(cap * sizeof(PyObject*))
-    cdef PyObject** grown
-    cdef Apply node, parent
-    cdef Variable v
-    cdef list inputs
-    if stack == NULL:
-        raise MemoryError()
-    try:
-        for out in reversed(outputs):
-            if block is not None and out in block:
-                continue
-            node = (<Variable?>out).owner
-            if node is not None:
-                if sp == cap:
-                    cap *= 2
-                    grown = <PyObject**>PyMem_Realloc(stack, cap * sizeof(PyObject*))
-                    if grown == NULL:
-                        raise MemoryError()
-                    stack = grown
-                Py_INCREF(node)
-                stack[sp] = <PyObject*>node
-                sp += 1
-        while sp > 0:
-            node = <Apply>stack[sp - 1]
-            m = node._mark
-            if m == done or m == expanded:
-                sp -= 1
-                Py_XDECREF(stack[sp])
-                if m == expanded:
-                    node._mark = done
-                    order.append(node)
-                    if leaves is not None:
-                        _clone_node_scratch(node, leaves, owned_leaf, copy_orphans)
-                continue
-            node._mark = expanded
-            inputs = node.inputs
-            k = PyList_GET_SIZE(inputs) - 1
-            if sp + k + 1 > cap:
-                cap = 2 * (sp + k + 1)
-                grown = <PyObject**>PyMem_Realloc(stack, cap * sizeof(PyObject*))
-                if grown == NULL:
-                    raise MemoryError()
-                stack = grown
-            while k >= 0:
-                # bounds-checked: Python code run by ``in block`` may change the list
-                v = inputs[k]
-                k -= 1
-                parent = v.owner
-                if parent is not None:
-                    if block is not None and v in block:
-                        continue
-                    m = parent._mark
-                    if m != done:
-                        if m == expanded:
-                            raise ValueError(f"The graph has a cycle through {parent}")
-                        TS_PREFETCH(<PyObject*>parent.inputs)
-                        Py_INCREF(parent)
-                        stack[sp] = <PyObject*>parent
-                        sp += 1
-        return order
-    finally:
-        while sp > 0:
-            sp -= 1
-            Py_XDECREF(stack[sp])
-        PyMem_Free(stack)
 
 
 # ``_instance_dict`` of the compiled module: the instance dict of a Python
@@ -315,8 +242,11 @@ cdef _set_var_tail(Variable v, tuple st)
 
 cdef object _pickle_session()
 
-@cython.locals(order=list, state=dict, stack=list, node=Apply, inputs=list, k=Py_ssize_t,
-               p=Apply, r=Apply)
+cdef class _Placed:
+    cdef dict placed
+    cdef bint by_id
+
+@cython.locals(stack=list, r=Apply)
 cdef list _nodes_to_emit(list roots, dict placed, bint by_id=*)
 
 @cython.locals(serial=dict, k=object, order=list, n=Apply)

@@ -14,6 +14,7 @@ import sys
 import threading
 import weakref
 from bisect import bisect_right
+from collections import deque
 
 from .util import gc_paused
 
@@ -380,6 +381,31 @@ def _clone_outputs(outputs):
 # ---------------------------------------------------------------------------
 # Traversals (all iterative)
 # ---------------------------------------------------------------------------
+#
+# Two walks do the work of every traversal, each written once, here, for
+# the compiled module and the plain-Python one alike (``graph.pxd`` only
+# declares their types):
+#
+# * ``_topo_walk``, the topological sort of Apply nodes (depth first,
+#   post-order): ``toposort``, ``io_toposort``, ``applys_between``,
+#   ``iter_toposort``, ``clone`` (which copies each node as the sort places
+#   it), the node order of pickling and deepcopy (``_nodes_to_emit``), and
+#   through ``iter_toposort``/``toposort`` the frontend's PyTensor-order
+#   ``toposort`` and ``io_toposort``;
+# * ``_ancestor_walk``, the variables a graph depends on (depth first,
+#   pre-order): ``ancestors``, ``graph_inputs``, ``vars_between``,
+#   ``orphans_between``, ``is_in_ancestors``, ``iter_ancestors``, and
+#   through it the frontend's ``ancestors``, ``vars_between``,
+#   ``graph_inputs``, ``applys_between``, ...
+#
+# Each takes its stack (and its visit state) from the caller and can stop
+# after each node or variable it produces, so a generator can resume it
+# where it stopped (``iter_toposort``, ``iter_ancestors``: lazy, as
+# PyTensor's generators are).  Each goes in either order: the first output
+# and, at each node, the first input first (graphcore's order), or with
+# ``last_first`` the last ones first (PyTensor's).  ``walk`` and
+# ``walk_toposort`` are the generic walks over any objects (a function
+# gives the next ones) that PyTensor's API has besides.
 
 
 def _as_list(x):
@@ -389,133 +415,175 @@ def _as_list(x):
 
 
 # Walks that keep their state in the nodes themselves (``Apply._mark`` for
-# toposort, ``Apply._copy`` for clone) hold ``_walk_lock`` while they run, so
+# the sort, ``Apply._copy`` for clone) hold ``_walk_lock`` while they run, so
 # two of them never share those fields: a walk that finds the lock taken (a
 # second thread, or a walk started from inside another, e.g. by a Variable
-# subclass's ``clone``) uses the equivalent set/dict-based version instead.
-# Both the compiled and the plain-Python module run this same code.
+# subclass's ``clone``) keeps its state in a dict instead (the same code,
+# see ``_topo_walk``).
 _walk_lock = _thread.allocate_lock()
 _epoch = 0
 
 
-def toposort(outputs, blockers=None):
-    """Apply nodes that lead to ``outputs``, each after the nodes it depends on.
-
-    ``blockers``: variables treated as leaves (their owners are not visited).
-    Depth-first, inputs in order, so the result is deterministic."""
-    outputs = _as_list(outputs)
-    block = _block_set(blockers)
-    if _walk_lock.acquire(False):
-        try:
-            return _toposort_marks(outputs, block, [], None, False, False)
-        finally:
-            _walk_lock.release()
-    return _toposort_sets(outputs, block)
+def _new_marks():
+    """The ``expanded`` mark of a new sort that keeps its state in
+    ``Apply._mark`` (``done`` is one more): above every mark set before, so
+    no mark ever needs resetting.  Called with ``_walk_lock`` held."""
+    global _epoch
+    _epoch += 1
+    return 2 * _epoch
 
 
 def _block_set(blockers):
     """``blockers`` as a set (a set is used as it is, not copied: callers such
-    as ``FunctionGraph.import_node`` pass a large one); None when empty."""
+    as ``FunctionGraph.import_node`` pass a large one; anything else,
+    subclasses of set included, is copied into one); None when empty."""
     if blockers is None:
         return None
-    if isinstance(blockers, set):
+    if type(blockers) is set:
         return blockers if blockers else None
     block = set(blockers)
     return block if block else None
 
 
-def _toposort_marks(outputs, block, order, leaves, owned_leaf, copy_orphans):
-    """``toposort`` with the visit state in each node's ``_mark`` (2*epoch
-    when expanded, 2*epoch+1 when done): no per-walk sets.  Only called with
-    ``_walk_lock`` held.  ``block``: a set/dict of blockers, or None.  Appends
-    the nodes to ``order`` and returns it.
+def _root_nodes(outputs, block, last_first):
+    """The owners of ``outputs`` that are not in ``block`` as the stack a
+    sort starts from: the first output's on top (the last's with
+    ``last_first``)."""
+    stack = []
+    n = len(outputs)
+    if last_first:
+        k = 0
+        step = 1
+        end = n
+    else:
+        k = n - 1
+        step = -1
+        end = -1
+    while k != end:
+        out = outputs[k]
+        k += step
+        if out is None:
+            raise TypeError("Cannot walk the graph of None: outputs must be Variables")
+        if block is not None and out in block:
+            continue
+        node = out.owner
+        if node is not None:
+            stack.append(node)
+    return stack
 
-    With ``leaves`` (a dict) it also clones each node as soon as it is done,
-    while its inputs are still in the CPU cache (see ``_clone_scratch``)."""
-    global _epoch
-    _epoch += 1
-    expanded = 2 * _epoch
+
+def _topo_walk(stack, order, block, state, expanded, last_first, leaves, owned_leaf, copy_orphans):
+    """The topological sort: place every Apply node reachable from the nodes
+    on ``stack`` (the next one on top, see ``_root_nodes``) after the owners
+    of its inputs, depth first.  A node's inputs are taken first to last
+    (last to first with ``last_first``); variables in ``block`` (a set or a
+    dict, or None) are leaves: their owners are not visited.  ValueError on
+    a cycle.
+
+    Each node is appended to ``order`` as it is placed.  With ``order`` None
+    the walk stops at the first node it places and returns it (None when
+    the stack runs out): the next call with the same stack and state goes
+    on from there.
+
+    Visit state: with ``state`` None, each node's ``_mark`` (the caller holds
+    ``_walk_lock`` and passes ``expanded=_new_marks()``): ``expanded`` while
+    its inputs are being sorted, ``expanded + 1`` once it is placed, lower
+    when this sort has not met it.  Otherwise the dict ``state`` holds these
+    values (no entry: not met; the caller passes ``expanded=2``).
+
+    With ``leaves`` (a dict): clone each node as soon as it is placed, while
+    its inputs are still in the CPU cache (see ``_clone_scratch``)."""
     done = expanded + 1
-    if _COMPILED:
-        # the same walk with its stack in a C array (graph.pxd)
-        return _c_toposort_marks(  # noqa: F821
-            outputs, block, order, expanded, leaves, owned_leaf, copy_orphans)
-    stack = []
-    for out in reversed(outputs):
-        if block is not None and out in block:
-            continue
-        node = out.owner
-        if node is not None:
-            stack.append(node)
     while stack:
         node = stack[-1]
-        m = node._mark
-        if m == done:
+        if state is None:
+            m = node._mark
+        else:
+            m = state.get(node, 0)
+        if m == done:  # placed since it was pushed
             stack.pop()
             continue
-        if m == expanded:
-            stack.pop()
+        if m != expanded:
+            # first visit: push the owners of its inputs that are not placed,
+            # the one to sort first on top; the node stays under them
+            if state is None:
+                node._mark = expanded
+            else:
+                state[node] = expanded
+            inputs = node.inputs
+            if last_first:
+                inputs = inputs[::-1]
+            k = len(inputs) - 1
+            while k >= 0:
+                v = inputs[k]
+                k -= 1
+                parent = v.owner
+                if parent is not None:
+                    if block is not None and v in block:
+                        continue
+                    if state is None:
+                        m = parent._mark
+                    else:
+                        m = state.get(parent, 0)
+                    if m != done:
+                        if m == expanded:
+                            raise ValueError(f"The graph has a cycle through {parent}")
+                        stack.append(parent)
+            continue
+        # on top again: its inputs are placed, so place it
+        stack.pop()
+        if state is None:
             node._mark = done
-            order.append(node)
-            if leaves is not None:
-                _clone_node_scratch(node, leaves, owned_leaf, copy_orphans)
-            continue
-        node._mark = expanded
-        inputs = node.inputs
-        k = len(inputs) - 1
-        while k >= 0:
-            v = inputs[k]
-            k -= 1
-            parent = v.owner
-            if parent is not None:
-                if block is not None and v in block:
-                    continue
-                m = parent._mark
-                if m != done:
-                    if m == expanded:
-                        raise ValueError(f"The graph has a cycle through {parent}")
-                    stack.append(parent)
-    return order
+        else:
+            state[node] = done
+        if order is None:
+            return node
+        order.append(node)
+        if leaves is not None:
+            _clone_node_scratch(node, leaves, owned_leaf, copy_orphans)
+    return None
 
 
-def _toposort_sets(outputs, block):
-    """``toposort`` with its visit state in two sets (for walks that cannot
-    take ``_walk_lock``); same order as ``_toposort_marks``."""
+def _sorted(stack, block, last_first):
+    """The list of the nodes ``_topo_walk`` places from ``stack``; the state
+    in the nodes' marks if ``_walk_lock`` is free, else in a dict."""
     order = []
-    done = set()
-    expanded = set()
-    stack = []
-    for out in reversed(outputs):
-        if block is not None and out in block:
-            continue
-        node = out.owner
-        if node is not None:
-            stack.append(node)
-    while stack:
-        node = stack[-1]
-        if node in done:
-            stack.pop()
-            continue
-        if node in expanded:
-            stack.pop()
-            done.add(node)
-            order.append(node)
-            continue
-        expanded.add(node)
-        inputs = node.inputs
-        k = len(inputs) - 1
-        while k >= 0:
-            v = inputs[k]
-            k -= 1
-            parent = v.owner
-            if parent is not None:
-                if block is not None and v in block:
-                    continue
-                if parent not in done:
-                    if parent in expanded:
-                        raise ValueError(f"The graph has a cycle through {parent}")
-                    stack.append(parent)
+    if _walk_lock.acquire(False):
+        try:
+            _topo_walk(stack, order, block, None, _new_marks(), last_first, None, False, False)
+        finally:
+            _walk_lock.release()
+    else:
+        _topo_walk(stack, order, block, {}, 2, last_first, None, False, False)
     return order
+
+
+def toposort(outputs, blockers=None, last_first=False):
+    """Apply nodes that lead to ``outputs``, each after the nodes it depends on.
+
+    ``blockers``: variables treated as leaves (their owners are not visited).
+    Depth-first, inputs in order, so the result is deterministic.
+    ``last_first``: the last output and, at each node, the last input first
+    (PyTensor's order)."""
+    outputs = _as_list(outputs)
+    block = _block_set(blockers)
+    return _sorted(_root_nodes(outputs, block, last_first), block, last_first)
+
+
+def iter_toposort(outputs, blockers=None, last_first=False):
+    """``toposort`` as a generator that sorts only as far as the next node it
+    yields (PyTensor's ``toposort`` is such a generator).  Its state is its
+    own: the graph can be walked (or changed, ahead of the sort) meanwhile.
+    ``blockers`` is copied when the first node is asked for."""
+    block = set(blockers) if blockers is not None else None
+    if not block:
+        block = None
+    stack = _root_nodes(_as_list(outputs), block, last_first)
+    state = {}
+    node = _topo_walk(stack, None, block, state, 2, last_first, None, False, False)
+    while node is not None:
+        yield node
+        node = _topo_walk(stack, None, block, state, 2, last_first, None, False, False)
 
 
 def io_toposort(inputs, outputs):
@@ -523,31 +591,102 @@ def io_toposort(inputs, outputs):
     return toposort(outputs, blockers=inputs)
 
 
-def ancestors(outputs, blockers=None):
-    """Every variable ``outputs`` depend on (themselves included), stopping at
-    ``blockers``; in depth-first discovery order."""
-    outputs = _as_list(outputs)
-    block = set(blockers) if blockers is not None else None
-    seen = set()
-    result = []
-    stack = list(reversed(outputs))
-    while stack:
+def _root_vars(outputs, last_first):
+    """``outputs`` as the stack an ancestor walk starts from: the first on
+    top (the last with ``last_first``)."""
+    stack = list(outputs) if last_first else outputs[::-1]
+    for v in stack:
+        if v is None:
+            raise TypeError("Cannot walk the graph of None: outputs must be Variables")
+    return stack
+
+
+def _ancestor_walk(stack, seen, block, last_first, with_outputs, result, v):
+    """The variables the variables on ``stack`` (the next one on top) depend
+    on, depth first: each variable not in ``seen`` is added to it and
+    appended to ``result``, then the inputs of its owner are pushed, so that
+    the first (the last with ``last_first``) is taken next; with
+    ``with_outputs`` its owner's outputs too, taken before the inputs
+    (PyTensor's ``vars_between``).  Variables in ``block`` (a set, or None)
+    are taken but not looked through.
+
+    With ``result`` None the walk stops at the first new variable, before
+    pushing its inputs, and returns it (None when the stack runs out); the
+    next call, given it back as ``v``, pushes them and goes on."""
+    while True:
+        if v is not None and (block is None or v not in block):
+            node = v.owner
+            if node is not None:
+                inputs = node.inputs
+                if last_first:
+                    k = 0
+                    while k < len(inputs):
+                        x = inputs[k]
+                        if x not in seen:
+                            stack.append(x)
+                        k += 1
+                    if with_outputs:
+                        outs = node.outputs
+                        k = 0
+                        while k < len(outs):
+                            x = outs[k]
+                            if x not in seen:
+                                stack.append(x)
+                            k += 1
+                else:
+                    if with_outputs:
+                        outs = node.outputs
+                        k = len(outs) - 1
+                        while k >= 0:
+                            x = outs[k]
+                            if x not in seen:
+                                stack.append(x)
+                            k -= 1
+                    k = len(inputs) - 1
+                    while k >= 0:
+                        x = inputs[k]
+                        if x not in seen:
+                            stack.append(x)
+                        k -= 1
+        if not stack:
+            return None
         v = stack.pop()
         if v in seen:
+            v = None
             continue
         seen.add(v)
+        if result is None:
+            return v
         result.append(v)
-        if block is not None and v in block:
-            continue
-        node = v.owner
-        if node is not None:
-            inputs = node.inputs
-            k = len(inputs) - 1
-            while k >= 0:
-                if inputs[k] not in seen:
-                    stack.append(inputs[k])
-                k -= 1
+
+
+def ancestors(outputs, blockers=None, last_first=False):
+    """Every variable ``outputs`` depend on (themselves included), stopping at
+    ``blockers``; in depth-first discovery order (``last_first``: the last
+    output and, at each node, the last input first, as PyTensor)."""
+    outputs = _as_list(outputs)
+    block = set(blockers) if blockers is not None else None
+    result = []
+    _ancestor_walk(_root_vars(outputs, last_first), set(), block, last_first, False, result, None)
     return result
+
+
+def iter_ancestors(outputs, blockers=None, last_first=False, with_outputs=False):
+    """``ancestors`` as a generator that walks only as far as the variable it
+    yields next, and looks through a variable only once the next one is
+    asked for (PyTensor's ``ancestors`` is such a generator).
+    ``with_outputs``: each node's other outputs are taken too, before its
+    inputs (PyTensor's ``vars_between``).  ``blockers`` is copied when the
+    first variable is asked for."""
+    block = set(blockers) if blockers is not None else None
+    if not block:
+        block = None
+    stack = _root_vars(_as_list(outputs), last_first)
+    seen = set()
+    v = _ancestor_walk(stack, seen, block, last_first, with_outputs, None, None)
+    while v is not None:
+        yield v
+        v = _ancestor_walk(stack, seen, block, last_first, with_outputs, None, v)
 
 
 def graph_inputs(outputs, blockers=None):
@@ -574,6 +713,76 @@ def orphans_between(inputs, outputs):
     """Leaves of ``outputs`` that are not in ``inputs``."""
     ins = set(inputs)
     return [v for v in graph_inputs(outputs, inputs) if v not in ins]
+
+
+def walk(nodes, expand, bfs=True, return_children=False):
+    """Yield each object reachable from ``nodes`` through ``expand`` once (any
+    objects: ``expand(obj)`` gives the next ones, or None).  ``bfs``:
+    breadth first (a queue), else depth first (a stack: the last object
+    given is taken first).  With ``return_children`` each item is
+    ``(obj, expand(obj))``.  As PyTensor's ``walk``."""
+    seen = set()
+    pending = deque(nodes)
+    take = pending.popleft if bfs else pending.pop
+    while pending:
+        node = take()
+        if node in seen:
+            continue
+        seen.add(node)
+        if return_children:
+            children = expand(node)
+            yield node, children
+        else:
+            yield node
+            children = expand(node)
+        if children:
+            pending.extend(children)
+
+
+def walk_toposort(graphs, deps):
+    """Yield every object reachable from ``graphs`` through ``deps`` (a
+    function giving an object's dependencies, or None), each after its
+    dependencies (PyTensor's ``general_toposort`` order, which differs from
+    ``toposort``'s: a queue, not depth first).
+
+    Objects without dependencies are taken in the order a depth-first
+    ``walk`` finds them, then each object as soon as its last dependency
+    has been yielded.  ValueError when the graph has a cycle."""
+    remaining = {}
+    clients = {}
+    sources = deque()
+    total = 0
+    cache = {}
+
+    def cached_deps(node):
+        d = cache.get(node)
+        if d is None:
+            d = cache[node] = deps(node) or []
+        return d
+
+    for node, children in walk(graphs, cached_deps, False, True):
+        total += 1
+        distinct = set()
+        for child in children:
+            if child not in distinct:
+                distinct.add(child)
+                clients.setdefault(child, []).append(node)
+        remaining[node] = len(distinct)
+        if not distinct:
+            sources.append(node)
+
+    # each object enters the queue once: as a source, or when its count of
+    # dependencies not yet yielded reaches zero
+    while sources:
+        node = sources.popleft()
+        total -= 1
+        yield node
+        for client in clients.get(node, ()):
+            remaining[client] -= 1
+            if remaining[client] == 0:
+                sources.append(client)
+    if total:
+        raise ValueError("graph contains cycles")
 
 
 def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=None):
@@ -662,8 +871,10 @@ def _clone_scratch(inputs, outputs, copy_inputs, copy_orphans):
         if v.owner is not None:
             owned_leaf = True
     order = []
+    block = leaves if leaves else None
     try:
-        _toposort_marks(outputs, leaves if leaves else None, order, leaves, owned_leaf, copy_orphans)
+        _topo_walk(_root_nodes(outputs, block, False), order, block, None, _new_marks(), False,
+                   leaves, owned_leaf, copy_orphans)
         new_outputs = []
         for v in outputs:
             new_outputs.append(_scratch_copy_of(v, leaves, owned_leaf, copy_orphans))
@@ -825,18 +1036,15 @@ def graph_hash(outputs, inputs=None):
 
 def is_in_ancestors(node, target):
     """True when Apply ``target`` is an ancestor of (or is) Apply ``node``."""
+    if node is target:
+        return True
+    stack = _root_vars(node.inputs, False)
     seen = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n is target:
+    v = _ancestor_walk(stack, seen, None, False, False, None, None)
+    while v is not None:
+        if v.owner is target:
             return True
-        if n in seen:
-            continue
-        seen.add(n)
-        for v in n.inputs:
-            if v.owner is not None and v.owner not in seen:
-                stack.append(v.owner)
+        v = _ancestor_walk(stack, seen, None, False, False, None, v)
     return False
 
 
@@ -1011,39 +1219,32 @@ class _GraphTable:
             _fill_table(self, state)
 
 
+class _Placed:
+    """The blockers of the pickling walk: ``v in _Placed(placed, by_id)``
+    when the owner of ``v`` (never None there) is in ``placed`` (keyed by
+    the node, or by ``id(node)`` with ``by_id``)."""
+
+    def __init__(self, placed, by_id):
+        self.placed = placed
+        self.by_id = by_id
+
+    def __contains__(self, v):
+        p = v.owner
+        if self.by_id:
+            return id(p) in self.placed
+        return p in self.placed
+
+
 def _nodes_to_emit(roots, placed, by_id=False):
     """The Apply nodes ``roots`` and their ancestors that are not in
     ``placed`` (keyed by the node, or by ``id(node)`` with ``by_id``, as a
-    deepcopy memo is), in topological order (iterative depth-first walk, inputs in
-    order, stopping at placed nodes)."""
-    order = []
-    state = {}  # node -> False while its inputs are walked, True when placed
+    deepcopy memo is), in topological order (the sort of ``toposort``,
+    stopping at placed nodes)."""
     stack = []
     for r in reversed(roots):
         if (id(r) if by_id else r) not in placed:
             stack.append(r)
-    while stack:
-        node = stack[-1]
-        st = state.get(node)
-        if st is not None:
-            stack.pop()
-            if st is False:
-                state[node] = True
-                order.append(node)
-            continue
-        state[node] = False
-        inputs = node.inputs
-        k = len(inputs) - 1
-        while k >= 0:
-            p = inputs[k].owner
-            k -= 1
-            if p is not None and (id(p) if by_id else p) not in placed:
-                st = state.get(p)
-                if st is None:
-                    stack.append(p)
-                elif st is False:
-                    raise ValueError(f"The graph has a cycle through {p}")
-    return order
+    return _sorted(stack, _Placed(placed, by_id), False)
 
 
 def _locate(node):

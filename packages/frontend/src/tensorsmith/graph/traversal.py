@@ -3,18 +3,31 @@
 The functions take the same arguments as PyTensor's and give the same results
 in the same order: where PyTensor returns a generator (``ancestors``,
 ``graph_inputs``, ``toposort``, ...) these do too, and where it returns a list
-or a tuple so do these.  Every walk keeps its state in a stack or a queue (no
-recursion, so graphs of millions of nodes work) and visits each node and edge
-a bounded number of times.
+or a tuple so do these.
+
+Each is an adapter over one of the graph core's walks
+(``tensorsmith_graphcore.graph``), which are iterative (graphs of millions of
+nodes work), visit each node and edge a bounded number of times, and are
+compiled where the build ran Cython:
+
+* ``toposort``, ``io_toposort``: graphcore's topological sort, lazily
+  (``iter_toposort``) or at once (``toposort``), in PyTensor's order;
+* ``ancestors``, ``vars_between`` and what is built on them
+  (``graph_inputs``, ``apply_ancestors``, ``applys_between``, ...):
+  graphcore's ancestor walk (``iter_ancestors``), in PyTensor's order;
+* ``walk``, ``walk_toposort``, ``general_toposort``, ``get_var_by_name`` and
+  ``toposort_with_orderings``: graphcore's generic walks over any objects.
 
 Order: PyTensor's depth-first walks take the *last* of the given variables
-first and, at each node, the *last* input first; the graph core's own
-``tensorsmith_graphcore.toposort``/``ancestors`` go first-to-first.  The
-functions here follow PyTensor's order."""
-from collections import deque
-
+first and, at each node, the *last* input first (``last_first=True`` in the
+graph core); the graph core's own ``toposort``/``ancestors`` go
+first-to-first by default."""
 from tensorsmith_graphcore import Apply, Constant, Variable
-from tensorsmith_graphcore import toposort as _core_toposort
+from tensorsmith_graphcore.graph import iter_ancestors as _iter_ancestors
+from tensorsmith_graphcore.graph import iter_toposort as _iter_toposort
+from tensorsmith_graphcore.graph import toposort as _core_toposort
+from tensorsmith_graphcore.graph import walk as _core_walk
+from tensorsmith_graphcore.graph import walk_toposort as _core_walk_toposort
 
 __all__ = [
     "Apply", "Constant", "Variable",
@@ -33,28 +46,19 @@ def _var_list(graphs):
     return list(graphs)
 
 
+def _generator(iterator):
+    """``iterator`` as a generator (PyTensor's functions return generators;
+    the compiled graph core's are of Cython's generator type)."""
+    yield from iterator
+
+
 def walk(nodes, expand, bfs=True, return_children=False):
     """Yield each node reachable from ``nodes`` through ``expand`` once.
 
     ``expand(node)`` gives the nodes to visit next (or None).  ``bfs``: breadth
     first (a queue), else depth first (a stack: the last node given is taken
     first).  With ``return_children`` each item is ``(node, expand(node))``."""
-    seen = set()
-    pending = deque(nodes)
-    take = pending.popleft if bfs else pending.pop
-    while pending:
-        node = take()
-        if node in seen:
-            continue
-        seen.add(node)
-        if return_children:
-            children = expand(node)
-            yield node, children
-        else:
-            yield node
-            children = expand(node)
-        if children:
-            pending.extend(children)
+    yield from _core_walk(nodes, expand, bfs, return_children)
 
 
 def ancestors(graphs, blockers=None):
@@ -62,15 +66,8 @@ def ancestors(graphs, blockers=None):
     order of a depth-first walk that takes the last variable (and, at each
     node, the last input) first.  The owners of ``blockers`` are not visited
     (the blockers themselves are yielded)."""
-    block = frozenset(blockers) if blockers else ()
-
-    def expand(var):
-        node = var.owner
-        if node is None or var in block:
-            return None
-        return node.inputs
-
-    return walk(_var_list(graphs), expand, bfs=False)
+    block = frozenset(blockers) if blockers else None
+    return _generator(_iter_ancestors(_var_list(graphs), block, last_first=True))
 
 
 variable_ancestors = ancestors
@@ -110,14 +107,7 @@ def vars_between(ins, outs):
     """Yield the variables between ``ins`` and ``outs`` (both included), and
     the other outputs of the nodes on the way (depth-first, as ``ancestors``)."""
     stop = frozenset(ins)
-
-    def expand(var):
-        node = var.owner
-        if node is None or var in stop:
-            return None
-        return (*node.inputs, *node.outputs)
-
-    return walk(_var_list(outs), expand, bfs=False)
+    return _generator(_iter_ancestors(_var_list(outs), stop, last_first=True, with_outputs=True))
 
 
 def orphans_between(ins, outs):
@@ -228,41 +218,7 @@ def walk_toposort(graphs, deps):
     Nodes without dependencies are taken in the order a depth-first walk finds
     them, then each node as soon as its last dependency has been yielded (a
     queue).  ValueError when the graph has a cycle."""
-    remaining = {}
-    clients = {}
-    sources = deque()
-    total = 0
-    cache = {}
-
-    def cached_deps(node):
-        d = cache.get(node)
-        if d is None:
-            d = cache[node] = deps(node) or []
-        return d
-
-    for node, children in walk(graphs, cached_deps, bfs=False, return_children=True):
-        total += 1
-        distinct = set()
-        for child in children:
-            if child not in distinct:
-                distinct.add(child)
-                clients.setdefault(child, []).append(node)
-        remaining[node] = len(distinct)
-        if not distinct:
-            sources.append(node)
-
-    # each node enters the queue once: as a source, or when its count of
-    # dependencies not yet yielded reaches zero
-    while sources:
-        node = sources.popleft()
-        total -= 1
-        yield node
-        for client in clients.get(node, ()):
-            remaining[client] -= 1
-            if remaining[client] == 0:
-                sources.append(client)
-    if total:
-        raise ValueError("graph contains cycles")
+    yield from _core_walk_toposort(graphs, deps)
 
 
 def general_toposort(outputs, deps, compute_deps_cache=None, deps_cache=None, clients=None):
@@ -279,32 +235,7 @@ def toposort(graphs, blockers=None):
     """Yield the Apply nodes between ``blockers`` and ``graphs``, each after the
     nodes it depends on.  Depth first from the last variable of ``graphs``,
     the last input of each node first.  ValueError on a cycle."""
-    computed = set(blockers) if blockers else set()
-    state = {}  # Apply -> 1 while its inputs are being sorted, 2 when yielded
-    stack = []
-    for var in _var_list(graphs):
-        if var not in computed and var.owner is not None:
-            stack.append(var.owner)
-    while stack:
-        node = stack[-1]
-        s = state.get(node)
-        if s == 2:
-            stack.pop()
-            continue
-        if s == 1:
-            stack.pop()
-            state[node] = 2
-            yield node
-            continue
-        state[node] = 1
-        for i in node.inputs:
-            parent = i.owner
-            if parent is not None and i not in computed:
-                s = state.get(parent)
-                if s is None:
-                    stack.append(parent)
-                elif s == 1:
-                    raise ValueError(f"The graph has a cycle through {parent}")
+    yield from _iter_toposort(_var_list(graphs), blockers, last_first=True)
 
 
 def toposort_with_orderings(graphs, *, blockers=None, orderings=None):
@@ -335,6 +266,8 @@ def io_toposort(inputs, outputs, orderings=None, clients=None):
     (a list); ``orderings`` as in ``toposort_with_orderings``."""
     if clients is not None:
         raise ValueError("clients is no longer supported")
+    if not orderings:
+        return _core_toposort(_var_list(outputs), blockers=inputs, last_first=True)
     return list(toposort_with_orderings(outputs, blockers=inputs, orderings=orderings))
 
 
