@@ -138,7 +138,7 @@ def test_bad_flag_value_lists_the_choices(tmp_path):
 
 
 def test_values_not_built_yet_raise_not_implemented(tmp_path):
-    for flags in ("device=cuda", "profile=True", "optimizer_verbose=1", "compute_test_value=raise",
+    for flags in ("device=cuda", "profile=True", "compute_test_value=raise",
                   "exception_verbosity=high", "warn_float64=warn", "cast_policy=numpy+floatX"):
         with pytest.raises(OptionNotImplementedError) as ei:
             make(tmp_path, TENSORSMITH_FLAGS=flags)
@@ -186,7 +186,7 @@ def test_precedence_flags_over_alias_over_rc_over_default(tmp_path):
     assert (c.floatX, c.source_of("floatX")) == ("float32", "TENSORSMITH_FLAGS")
     assert (c.mode, c.source_of("mode")) == ("FAST_COMPILE", "TENSORSMITH_MODE")
     assert c.intX == "int32" and c.source_of("intX").startswith("rc file ")
-    assert (c.on_opt_error, c.source_of("on_opt_error")) == ("warn", "default")
+    assert (c.on_opt_error, c.source_of("on_opt_error")) == ("raise", "default")
 
 
 def test_tensorsmithrc_names_several_files_later_wins(tmp_path):

@@ -15,10 +15,15 @@ queries that select them.
 
 The pipelines (``FAST_RUN``, ``FAST_COMPILE``) query ``rewrite_db``
 (``tensorsmith_rewriter.pipeline``)."""
+import sys
+import warnings
+
 from tensorsmith_graphcore.rewrite import (
     EquilibriumRewriter,
     GraphRewriter,
     NodeRewriter,
+    RewriteTrace,
+    RewriteWarning,
     SequentialRewriter,
 )
 
@@ -201,6 +206,41 @@ class Pipeline(SequentialRewriter):
         self.names = list(names) if names is not None else [str(p) for p in passes]
 
     def apply(self, fgraph, trace=None):
+        """Run the passes on ``fgraph``.  Two options of ``config`` apply:
+        ``optimizer_verbose`` prints the rules that fired (a
+        ``RewriteTrace``, per rule and per place) when the pipeline is done;
+        ``on_opt_error`` decides what a rule that raises does: ``raise`` (the
+        default: ``RewriteError`` naming the rule, the node and where the
+        user made it), ``warn`` (the rule is skipped for that node with a
+        ``RewriteWarning``) or ``ignore`` (skipped silently)."""
+        from tensorsmith_tensorops.config import config
+
+        verbose = config.optimizer_verbose
+        on_error = config.on_opt_error
+        if verbose and trace is None:
+            trace = RewriteTrace()
+        if on_error == "raise":
+            n = self._apply(fgraph, trace)
+        else:
+            skipping = [p for p in self.passes if hasattr(p, "skip_errors") and not p.skip_errors]
+            for p in skipping:
+                p.skip_errors = True
+            try:
+                with warnings.catch_warnings():
+                    if on_error == "ignore":
+                        warnings.simplefilter("ignore", RewriteWarning)
+                    n = self._apply(fgraph, trace)
+            finally:
+                for p in skipping:
+                    p.skip_errors = False
+        if verbose:
+            print(f"{self}: {n} rewrites", file=sys.stderr)
+            print(trace, file=sys.stderr)
+            if trace.events:
+                print(trace.where(), file=sys.stderr)
+        return n
+
+    def _apply(self, fgraph, trace):
         from tensorsmith_graphcore.rewrite import MergeRewriter
 
         watch = _ChangeCounter()

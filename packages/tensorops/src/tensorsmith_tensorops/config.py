@@ -615,8 +615,6 @@ def _set_tracing(limit):
     set_tracing(limit != 0)
 
 
-_NO_REWRITES = "no rewrite passes exist yet: tensorsmith_rewriter holds none"
-
 OPTIONS = (
     EnumOption(
         "floatX", "float64", ("float64", "float32", "float16"),
@@ -667,15 +665,18 @@ OPTIONS = (
         status="the C backend (tensorsmith_ccompile) will keep its compile cache here; "
                "nothing is written there today"),
     EnumOption(
-        "on_opt_error", "warn", ("warn", "raise", "ignore"),
-        """What happens when a graph rewrite fails: warn and skip it, raise,
-        or skip it silently.""",
-        status=f"the rewrite driver will read it; {_NO_REWRITES}"),
+        "on_opt_error", "raise", ("raise", "warn", "ignore"),
+        """What happens when a graph rewrite rule raises: ``raise`` (a
+        RewriteError naming the rule, the node and where it was made), ``warn``
+        (the rule is skipped for that node with a RewriteWarning) or ``ignore``
+        (skipped silently).""",
+        read_by="tensorsmith_rewriter.Pipeline.apply"),
     BoolOption(
         "optimizer_verbose", False,
-        """Print each rewrite as it is applied.""",
-        supported=(False,), unsupported=_NO_REWRITES,
-        status="the rewrite driver will read it"),
+        """Print the rules that fired (per rule: times tried and fired, time
+        spent; then one line per rewrite with the user's file and line) after
+        each rewrite pipeline, to stderr.""",
+        read_by="tensorsmith_rewriter.Pipeline.apply"),
     BoolOption(
         "profile", False,
         """Profile every compiled function (time per node).""",

@@ -90,6 +90,13 @@ class Function(VM):
         names = ", ".join(str(n) for n in self.arg_names)
         return f"<tensorsmith.Function {self.name or ''}({names})>"
 
+    def dprint(self, **kwargs):
+        """Print the rewritten graph this function runs (``debugprint`` of
+        it; ``file="str"`` returns the text)."""
+        from ..printing import debugprint
+
+        return debugprint(self, **kwargs)
+
     def copy(self, name=None):
         """A new function computing the same thing with storage of its own
         (shared variables stay shared)."""
