@@ -1,5 +1,5 @@
-"""Shape ops vs NumPy: shape/shape_i/specify_shape/reshape/transpose and
-shape_extra (flatten, swapaxes, moveaxis, expand_dims, squeeze, broadcast_to,
+"""Shape ops vs NumPy: shape/shape_i/specify_shape/reshape/transpose, and
+the rearranging ops (flatten, swapaxes, moveaxis, expand_dims, squeeze, broadcast_to,
 broadcast_arrays, tile, repeat, pad, roll, flip, diag, diagonal, trace)."""
 import numpy as np
 import pytest

@@ -534,7 +534,6 @@ def _flip_core(x, nd):
 
 
 def _core_slice(x, starts, lengths):
-    nd = len(starts)
     return x[(Ellipsis,) + tuple(slice(s, s + n) for s, n in zip(starts, lengths))]
 
 

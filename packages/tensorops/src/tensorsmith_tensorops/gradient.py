@@ -72,9 +72,6 @@ class DisconnectedGradOp(_GradControl):
         """The output does not depend on the input's values: no gradient path."""
         return [[False] * len(node.outputs) for _ in node.inputs]
 
-    def connection_pattern(self, node):
-        return [[False]]
-
 
 class UndefinedGrad(_GradControl):
     """``undefined_grad(x)``: the value of ``x``; asking for a gradient through
