@@ -399,6 +399,20 @@ def test_product_forms_pow_and_nesting():
                      [wv, vv, np.array(sv)], rtol=1e-12)
 
 
+def test_one_over_one_plus_exp_is_sigmoid():
+    x, g = pt.vectors("x", "g")
+    assert_graph(1 / (1 + pt.exp(pt.neg(x))), pt.sigmoid(x))
+    assert_graph(g / (pt.exp(x) + 1), pt.mul(g, pt.sigmoid(pt.neg(x))))
+    # then log(sigmoid)
+    e = pt.log(1 / (1 + pt.exp(-x)))
+    assert_graph(e, pt.log_sigmoid(x))
+    check_values([x], e, sp.log_expit, [np.array([-1000.0, -3.0, 0.0, 2.0, 1000.0])], rtol=1e-12)
+    # a 1 that broadcasts (the constant of shape (2, 1)) is kept
+    c = pt.constant(np.ones((2, 1)))
+    e = c / (1 + pt.exp(x))
+    assert_graph(e, pt.mul(c, pt.sigmoid(pt.neg(x))))
+
+
 def test_exp_times_sigmoid_neg_is_sigmoid():
     x = pt.vector("x")
     e = pt.exp(x) * pt.sigmoid(pt.neg(x))

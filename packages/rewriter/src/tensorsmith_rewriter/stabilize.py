@@ -26,7 +26,8 @@ Gradients (the graphs ``grad`` builds from the unstable forms; ``product``
 and ``distribute``): a product ``sign * prod(num) / prod(den)`` (through
 ``mul``, ``true_div``, ``neg``, ``sqr``, ``reciprocal``, ``x ** -1``,
 ``second`` and ``DimShuffle``) in which ``exp(x) / (1 + exp(x))`` becomes
-``sigmoid(x)``, ``exp(x) * sigmoid(-x)`` becomes ``sigmoid(x)``,
+``sigmoid(x)``, ``exp(x) * sigmoid(-x)`` becomes ``sigmoid(x)``, ``1 / (1 +
+exp(-x))`` becomes ``sigmoid(x)``,
 ``exp(x) / sum(exp(x), axes)`` (keepdims) becomes ``softmax(x, axes)`` and
 equal factors of the numerator and the denominator cancel when they are
 positive and finite for finite inputs but may round to 0 or overflow (exp,
@@ -652,6 +653,17 @@ def _pair_product(num, den):
                         n_used[i] = n_used[k] = True
                         new.append(_Factor(M.sigmoid(x), f.order))
                         break
+    # 1 / (1 + exp(y)) -> sigmoid(-y) (after the pairs above, which keep exp(x))
+    for j, g in enumerate(den):
+        if d_used[j]:
+            continue
+        r = _one_plus_exp(g.var)
+        if r is not None and _is_float(r[0]) and g.var.type == r[0].type:
+            y = r[0]
+            z = _neg_arg(y)
+            d_used[j] = True
+            new.append(_Factor(M.sigmoid(z if z is not None and z.type == y.type else M.neg(y)),
+                               g.order))
     # equal factors above and below cancel (those that are never 0 or inf
     # for finite inputs but round to it: the NaN of 0/0 is an artefact)
     for i, f in enumerate(num):
@@ -664,7 +676,9 @@ def _pair_product(num, den):
                 break
     if not new and not dropped:
         return None
-    kept_num = [f for i, f in enumerate(num) if not n_used[i]]
+    # a constant 1 that broadcasts nothing is no factor
+    kept_num = [f for i, f in enumerate(num) if not n_used[i]
+                and not (f.order is None and _is_value(f.var, 1.0) and f.var.type.ndim == 0)]
     kept_den = [g for j, g in enumerate(den) if not d_used[j]]
     return kept_num, kept_den, new, dropped
 
