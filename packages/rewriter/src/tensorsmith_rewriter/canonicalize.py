@@ -56,6 +56,23 @@ What is and is not rewritten (the semantics kept):
 * ``(a / b) * b -> a`` is not done: for floats it is never exact (``b = 0``,
   ``inf``, rounding).
 
+Cost (linear in the size of the graph):
+
+* A sum (product) is rewritten at its top-most node only: a sum node whose
+  only reader is a sum of its dtype (directly, or through negations each
+  used only there) is left to that reader, which flattens the whole tree in
+  one iterative walk into one n-ary node (no cap on the operands).  A chain
+  of n additions is thus read and rebuilt once.  A sum under a negation
+  used elsewhere too is not flattened (it would be computed twice).
+* A node already canonical is told so by one scan of its operands, before
+  anything is allocated; nodes with many operands found canonical are
+  remembered (a feature of the graph marks the operands that may have
+  changed since), so offering a big sum again after one of its operands was
+  rewritten costs O(1), not O(n).  Constants and terms met in the graph are
+  reused when the canonical form keeps them.
+* The rules track the ``Elemwise`` instances of their ops (``add``, ``mul``,
+  ...), so the driver offers them only those nodes.
+
 Helpers for the other passes: ``constant_data``, ``unique_value``,
 ``is_constant_all``, ``elemwise_node``, ``is_homogeneous``, ``make_constant``,
 ``covers``, ``fit_to``."""
@@ -71,11 +88,7 @@ from tensorsmith_tensorops.variable import TensorConstant
 from . import register_canonicalize
 
 __all__ = ["constant_data", "unique_value", "is_constant_all", "elemwise_node", "is_homogeneous",
-           "make_constant", "covers", "fit_to", "MAX_FLAT_OPERANDS"]
-
-#: flattening stops when a sum or product would get more operands (a chain
-#: of n additions then costs O(n) to canonicalize, not O(n**2))
-MAX_FLAT_OPERANDS = 16
+           "make_constant", "covers", "fit_to"]
 
 
 # ---------------------------------------------------------------------------
@@ -130,6 +143,8 @@ def is_homogeneous(node):
 
 def make_constant(value, dtype):
     """A (strong) tensor constant holding ``value`` converted to ``dtype``."""
+    if type(value) is np.ndarray and value.dtype == dtype:
+        return constant(value)
     with np.errstate(all="ignore"):
         return constant(np.asarray(value, dtype=dtype))
 
@@ -166,7 +181,8 @@ def fit_to(out, new, refs=()):
 
 
 def _single_client(fgraph, v):
-    return len(fgraph.clients.get(v, ())) == 1
+    cl = fgraph.clients.get(v)
+    return cl is not None and len(cl) == 1
 
 
 def _sort_key(v):
@@ -184,8 +200,33 @@ def _same_constant(v, data):
         d is data or d.tobytes() == data.tobytes())
 
 
-# A "spec" describes a graph to build: a Variable (used as it is), or a tuple
-# (kind, ...) with kind "add"/"mul"/"sub"/"neg"/"sqr"/"pow"/"const":
+def _reader(fgraph, v, dt, through_neg):
+    """The node that reads ``v`` (of dtype ``dt``) as an operand, up through
+    negations when ``through_neg``: None unless ``v`` and each negation on
+    the way have exactly one client (the path a sum or product is flattened
+    along)."""
+    clients = fgraph.clients
+    while True:
+        cl = clients.get(v)
+        if cl is None or len(cl) != 1:
+            return None
+        c = cl[0][0]
+        if type(c) is str:  # an output of the graph
+            return None
+        op = c.op
+        if not isinstance(op, Elemwise):
+            return None
+        if through_neg and isinstance(op.scalar_op, Neg):
+            v = c.outputs[0]
+            if v.type.dtype != dt:
+                return None
+            continue
+        return c
+
+
+# A "spec" describes a graph to build: a Variable (used as it is; a constant
+# stands for any constant of equal value), or a tuple (kind, ...) with kind
+# "add"/"mul"/"sub"/"neg"/"sqr"/"pow"/"const":
 #   ("add", [specs]), ("mul", [specs]), ("sub", a, b), ("neg", a), ("sqr", a),
 #   ("pow", a, ndarray), ("const", ndarray)
 # ``_matches`` tells whether a variable already computes it (no rewrite then),
@@ -199,7 +240,7 @@ def _matches(spec, var):
     while stack:
         s, v = stack.pop()
         if not isinstance(s, tuple):
-            if s is not v:
+            if s is not v and not (isinstance(s, TensorConstant) and _same_constant(v, s.data)):
                 return False
             continue
         kind = s[0]
@@ -283,112 +324,398 @@ def _finish(fgraph, node, spec, refs):
     if _matches(spec, out):
         return None
     dt = out.type.dtype
-    # values dropped whose shape the rest provably has need no second()
-    shape = _spec_shape(spec)
-    keep = []
-    for r in refs:
-        if not covers(shape, r.type.shape):
-            keep.append(r)
-            shape = broadcast_static_shape([shape, r.type.shape])
-    if not _is_super(out.type, dt, shape):
-        return None
-    new = _build(spec, dt)
-    new = fit_to(out, new, keep)
+    keep = ()
+    if refs:
+        # values dropped whose shape the rest provably has need no second()
+        shape = _spec_shape(spec)
+        keep = []
+        for r in refs:
+            if not covers(shape, r.type.shape):
+                keep.append(r)
+                shape = broadcast_static_shape([shape, r.type.shape])
+        if not out.type.is_super(tensor_type(dt, shape)):
+            return None
+    new = fit_to(out, _build(spec, dt), keep)
     if new is None:
         return None
     return [new]
 
 
-def _is_super(out_type, dtype, shape):
-    return out_type.is_super(tensor_type(dtype, shape))
-
-
-# ---------------------------------------------------------------------------
-# Sums
-# ---------------------------------------------------------------------------
-
-_ADD_ROOTS = (Add, Sub)
-
-
-def _add_terms(fgraph, node, dt):
-    """The terms of the sum at ``node``: (list of [t, coef ndarray], constant
-    arrays); None when an operand is not of dtype ``dt``."""
-    terms = []
-    consts = []
+def _ones(dt):
     one = _ONES.get(dt)
     if one is None:
         one = _ONES[dt] = np.ones((), dtype=dt)
-    so = node.op.scalar_op
-    if isinstance(so, Sub):
-        stack = [(node.inputs[1], -one), (node.inputs[0], one)]
-    else:
-        stack = [(v, one) for v in reversed(node.inputs)]
-    n_ops = len(node.inputs)
-    while stack:
-        v, s = stack.pop()
-        if v.type.dtype != dt:
-            return None
-        d = constant_data(v)
-        if d is not None:
-            consts.append(d * s if s is not one else d)
-            continue
-        n = v.owner
-        if n is not None and isinstance(n.op, Elemwise):
-            vso = n.op.scalar_op
-            if isinstance(vso, Neg):
-                stack.append((n.inputs[0], -s))
-                continue
-            if (isinstance(vso, (Add, Sub)) and is_homogeneous(n) and _single_client(fgraph, v)
-                    and n_ops + len(n.inputs) - 1 <= MAX_FLAT_OPERANDS):
-                n_ops += len(n.inputs) - 1
-                if isinstance(vso, Sub):
-                    stack.append((n.inputs[1], -s))
-                    stack.append((n.inputs[0], s))
-                else:
-                    for w in reversed(n.inputs):
-                        stack.append((w, s))
-                continue
-            if isinstance(vso, Mul) and len(n.inputs) == 2 and is_homogeneous(n):
-                a, b = n.inputs
-                da, db = constant_data(a), constant_data(b)
-                if (da is None) != (db is None):
-                    c, t = (da, b) if da is not None else (db, a)
-                    terms.append([t, c * s])
-                    continue
-        terms.append([v, s])
-    return terms, consts
+    return one
 
 
 _ONES = {}
 
 
-def _add_is_plain(fgraph, node, dt):
-    """True when the sum at ``node`` is canonical at a glance: its operands
-    are distinct, sorted, none a constant, a negation, a product by a
-    constant or a sum the rule would flatten."""
+def _nonzero(k):
+    return k.item() != 0 if k.ndim == 0 else bool(np.any(k))
+
+
+def _const_leaf(arr, cv):
+    """``cv`` (a constant variable) when it holds ``arr``, else ("const", arr)."""
+    if cv is not None and _same_constant(cv, arr):
+        return cv
+    return ("const", arr)
+
+
+def _scaled_leaf(t, arr, cv, src):
+    """The spec of ``t * arr``: ``src`` (the product ``t * cv`` met in the
+    graph, in that order) or ``t * cv`` when ``cv`` holds ``arr``."""
+    if cv is not None and _same_constant(cv, arr):
+        return src if src is not None else ("mul", [t, cv])
+    return ("mul", [t, ("const", arr)])
+
+
+# ---------------------------------------------------------------------------
+# Sums
+# ---------------------------------------------------------------------------
+#
+# A sum is canonicalized once, at its top-most node: a sum node read by a
+# sum of its dtype (directly or through negations, each used only there) is
+# left to that reader, which flattens the whole tree in one iterative walk
+# and builds one n-ary node.  A chain of n additions is so read once (linear
+# time, no cap on the operands).  A node already in the canonical form is
+# recognized by one scan of its operands (``_add_is_plain``), before anything
+# is computed.
+
+_ADD_ROOTS = (Add, Sub)
+
+
+def _add_absorbed(fgraph, node, dt):
+    """True when the sum at ``node`` is flattened into a sum that reads it."""
+    c = _reader(fgraph, node.outputs[0], dt, True)
+    return (c is not None and isinstance(c.op.scalar_op, _ADD_ROOTS)
+            and c.outputs[0].type.dtype == dt and is_homogeneous(c))
+
+
+def _add_terms(fgraph, node, dt):
+    """The terms of the sum at ``node``: a list of [t, cv, s, src] (the term
+    ``s * cv * t``; ``cv``: a constant variable or None for 1, ``s``: +1/-1;
+    ``src``: the variable ``t * cv`` read, or None) and a list of (constant
+    variable, sign)."""
+    clients = fgraph.clients
+    terms = []
+    consts = []
     ins = node.inputs
-    if len(ins) < 2:
-        return False
-    seen = set()
-    prev = None
-    is_add = isinstance(node.op.scalar_op, Add)
-    for v in ins:
-        if type(v) is TensorConstant or id(v) in seen:
-            return False
-        seen.add(id(v))
+    if isinstance(node.op.scalar_op, Sub):
+        stack = [(ins[1], -1, True), (ins[0], 1, True)]
+    else:
+        stack = [(v, 1, True) for v in reversed(ins)]
+    while stack:
+        v, s, excl = stack.pop()
+        if isinstance(v, TensorConstant):
+            consts.append((v, s))
+            continue
         n = v.owner
         if n is not None and isinstance(n.op, Elemwise):
-            so = n.op.scalar_op
-            if isinstance(so, (Neg, Add, Sub)):
+            vso = n.op.scalar_op
+            if isinstance(vso, Neg):
+                w = n.inputs[0]
+                if w.type.dtype == dt:
+                    # a sum under the negation is flattened only when the
+                    # negation is this sum's alone
+                    stack.append((w, -s, excl and len(clients[v]) == 1))
+                    continue
+            elif isinstance(vso, _ADD_ROOTS):
+                if excl and len(clients[v]) == 1 and is_homogeneous(n):
+                    if isinstance(vso, Sub):
+                        stack.append((n.inputs[1], -s, True))
+                        stack.append((n.inputs[0], s, True))
+                    else:
+                        for w in reversed(n.inputs):
+                            stack.append((w, s, True))
+                    continue
+            elif isinstance(vso, Mul) and len(n.inputs) == 2 and is_homogeneous(n):
+                a, b = n.inputs
+                ca, cb = isinstance(a, TensorConstant), isinstance(b, TensorConstant)
+                if cb and not ca:
+                    terms.append([a, b, s, v])
+                    continue
+                if ca and not cb:
+                    terms.append([b, a, s, None])
+                    continue
+        terms.append([v, None, s, None])
+    return terms, consts
+
+
+def _side(fgraph, v, dt):
+    """The operands of one side of a canonical ``sub``: those of ``v`` when it
+    is a sum flattened into it, else ``[v]``."""
+    n = v.owner
+    if (n is not None and isinstance(n.op, Elemwise) and isinstance(n.op.scalar_op, Add)
+            and _single_client(fgraph, v) and is_homogeneous(n)):
+        return n.inputs if len(n.inputs) >= 2 else None
+    return [v]
+
+
+# What one operand of a canonical node may be: _BAD (not canonical there),
+# _CONST (a constant, canonical if it is the only one and last) or (id(t),
+# sort key of t) for a term or factor t.
+_BAD = "bad"
+_CONST = "const"
+
+
+def _add_operand(clients, v, negative, real):
+    """The reading of operand ``v`` of one side of a canonical sum (see
+    ``_add_is_plain``)."""
+    if isinstance(v, TensorConstant):
+        d = v.data
+        if d.ndim:
+            return _BAD
+        u = d.item()
+        if negative:
+            if not real or not u > 0:
+                return _BAD
+        elif u == 0 or (real and u < 0):
+            return _BAD
+        return _CONST
+    t = v
+    n = v.owner
+    if n is not None and isinstance(n.op, Elemwise):
+        so = n.op.scalar_op
+        if isinstance(so, Neg):
+            return _BAD
+        if isinstance(so, _ADD_ROOTS):
+            if len(clients[v]) == 1 and is_homogeneous(n):
+                return _BAD
+        elif isinstance(so, Mul) and len(n.inputs) == 2 and is_homogeneous(n):
+            a, b = n.inputs
+            if isinstance(a, TensorConstant):
+                if not isinstance(b, TensorConstant):
+                    return _BAD  # c * t: written t * c
+            elif isinstance(b, TensorConstant):
+                d = b.data
+                if d.ndim:
+                    if negative:
+                        return _BAD
+                else:
+                    u = d.item()
+                    if u == 1 or u == -1:
+                        return _BAD
+                    if negative:
+                        if not real or not u > 0:
+                            return _BAD
+                    elif real and u < 0:
+                        return _BAD
+                t = a
+    return (id(t), _sort_key(t))
+
+
+def _scan(operands, read):
+    """The readings of ``operands`` when they form one canonical side
+    (distinct terms in sorted order, at most one constant, last), else
+    None."""
+    entries = []
+    seen = set()
+    prev = None
+    last = len(operands) - 1
+    i = -1
+    for v in operands:
+        i += 1
+        e = read(v)
+        if e is _BAD:
+            return None
+        if e is _CONST:
+            if i != last:
+                return None
+        else:
+            if e[0] in seen:
+                return None
+            seen.add(e[0])
+            if prev is not None and e[1] < prev:
+                return None
+            prev = e[1]
+        entries.append(e)
+    return entries
+
+
+def _add_is_plain(fgraph, node, dt, kind):
+    """True when the sum at ``node`` is in the canonical form (``add(P...)``
+    or ``sub(P, N)``), told by one scan of its operands: distinct sorted
+    terms, none a negation or a sum to flatten, products by a constant in
+    the order ``t * c`` with a coefficient of the side's sign other than
+    +-1, at most one constant, last of its side, nonzero and of the side's
+    sign.  False when in doubt (the full reading then decides).  A large
+    ``add`` found canonical is remembered: later calls read again only the
+    operands that may have changed (``_Memo``)."""
+    clients = fgraph.clients
+    real = kind != "c"
+    ins = node.inputs
+    if isinstance(node.op.scalar_op, Sub):
+        pside = _side(fgraph, ins[0], dt)
+        nside = _side(fgraph, ins[1], dt)
+        if pside is None or nside is None:
+            return False
+        p = _scan(pside, lambda v: _add_operand(clients, v, False, real))
+        if p is None:
+            return False
+        m = _scan(nside, lambda v: _add_operand(clients, v, True, real))
+        if m is None:
+            return False
+        if p[-1] is _CONST and m[-1] is _CONST:
+            return False
+        ids = set()
+        for e in p + m:
+            if e is not _CONST:
+                ids.add(e[0])
+        return len(ids) == len(p) + len(m) - (p[-1] is _CONST) - (m[-1] is _CONST) and len(ids) > 0
+    if len(ins) < 2:
+        return False
+    return _memo_is_plain(fgraph, node, lambda v: _add_operand(clients, v, False, real))
+
+
+# ---------------------------------------------------------------------------
+# Remembered canonical nodes
+# ---------------------------------------------------------------------------
+#
+# A large sum or product node is offered to its rule again each time one of
+# its operands is rewritten (the graph changes its input in place): reading
+# all its operands each time would cost O(n) per change, O(n**2) in all.
+# ``_Memo`` (a feature of the graph) remembers, for the nodes with at least
+# MEMO_MIN operands found canonical, the reading of each operand, and marks
+# the positions whose reading may have changed: an input changed, the node
+# computing an operand changed its inputs (a product ``t * c`` read as a
+# coefficient, ``sqr(t)`` read as ``t``), or an operand gained or lost its
+# only other client (a sum used once is flattened, one used twice is not).
+# Only those positions are read again.
+
+MEMO_MIN = 8
+
+
+class _Plain:
+    __slots__ = ("entries", "counts", "dirty")
+
+    def __init__(self, entries):
+        self.entries = entries
+        self.counts = {}
+        for e in entries:
+            if e is not _CONST:
+                self.counts[e[0]] = 1
+        self.dirty = set()
+
+    def update(self, node, read):
+        """Read the dirty positions again: True when the node is still
+        canonical."""
+        ins = node.inputs
+        entries = self.entries
+        counts = self.counts
+        last = len(ins) - 1
+        dirty = sorted(self.dirty)
+        self.dirty.clear()
+        for i in dirty:
+            e = read(ins[i])
+            if e is _BAD or (e is _CONST and i != last):
                 return False
-            if isinstance(so, Mul) and len(n.inputs) == 2 and (
-                    type(n.inputs[0]) is TensorConstant or type(n.inputs[1]) is TensorConstant):
+            old = entries[i]
+            if old is not _CONST:
+                counts[old[0]] -= 1
+                if not counts[old[0]]:
+                    del counts[old[0]]
+            if e is not _CONST:
+                if e[0] in counts:
+                    return False
+                counts[e[0]] = 1
+            entries[i] = e
+        for i in dirty:
+            e = entries[i]
+            if e is _CONST:
+                continue
+            if i > 0 and entries[i - 1][1] > e[1]:
                 return False
-        if is_add:
-            k = _sort_key(v)
-            if prev is not None and k < prev:
+            if i < last and entries[i + 1] is not _CONST and e[1] > entries[i + 1][1]:
                 return False
-            prev = k
+        return bool(counts)
+
+
+class _Memo:
+    """The canonical nodes of one graph remembered (see above)."""
+
+    def __init__(self):
+        self.nodes = {}
+
+    def on_attach(self, fgraph):
+        fgraph.__dict__["_canonical_memo"] = self
+
+    def on_detach(self, fgraph):
+        if fgraph.__dict__.get("_canonical_memo") is self:
+            del fgraph.__dict__["_canonical_memo"]
+        self.nodes = {}
+
+    def __reduce__(self):
+        # a cache: a copy starts empty
+        return (_Memo, ())
+
+    def _mark(self, fgraph, v):
+        nodes = self.nodes
+        for c, j in fgraph.clients.get(v, ()):
+            p = nodes.get(c)
+            if p is not None:
+                p.dirty.add(j)
+
+    def _mark_if_few(self, fgraph, v):
+        cl = fgraph.clients.get(v)
+        if cl is not None and len(cl) <= 2:
+            self._mark(fgraph, v)
+
+    def on_change_input(self, fgraph, node, i, old, new, reason):
+        if not self.nodes:
+            return
+        if type(node) is str:  # an output of the graph
+            return
+        p = self.nodes.get(node)
+        if p is not None:
+            p.dirty.add(i)
+        op = node.op
+        if isinstance(op, Elemwise) and isinstance(op.scalar_op, (Mul, Sqr)):
+            for o in node.outputs:
+                self._mark(fgraph, o)
+        self._mark_if_few(fgraph, old)
+        self._mark_if_few(fgraph, new)
+
+    def on_import(self, fgraph, node, reason):
+        if not self.nodes:
+            return
+        for v in node.inputs:
+            self._mark_if_few(fgraph, v)
+
+    def on_prune(self, fgraph, node, reason):
+        if not self.nodes:
+            return
+        self.nodes.pop(node, None)
+        for v in node.inputs:
+            self._mark_if_few(fgraph, v)
+
+
+def _memo(fgraph):
+    m = fgraph.__dict__.get("_canonical_memo")
+    if m is None:
+        m = _Memo()
+        fgraph.attach_feature(m)
+    return m
+
+
+def _memo_is_plain(fgraph, node, read):
+    """True when the operands of ``node`` form one canonical side (read by
+    ``read``), remembered for large nodes."""
+    ins = node.inputs
+    big = len(ins) >= MEMO_MIN
+    if big:
+        memo = _memo(fgraph)
+        p = memo.nodes.get(node)
+        if p is not None:
+            if not p.dirty or p.update(node, read):
+                return True
+            del memo.nodes[node]
+            return False
+    entries = _scan(ins, read)
+    if entries is None or len(entries) < 2 or entries[0] is _CONST:
+        return False
+    if big:
+        memo.nodes[node] = _Plain(entries)
     return True
 
 
@@ -406,112 +733,146 @@ def _coef_sign(c):
     return 0
 
 
-@node_rewriter([Elemwise], name="add_canonical")
+def _collect(coefs, dt, kind, t, refs):
+    """The coefficient of ``t`` whose coefficients ``coefs`` (ndarrays) were
+    met more than once: an ndarray, None (``x - x`` of integers: the term is
+    dropped, its shape kept in ``refs``), or the list ``coefs`` itself when
+    they cannot be summed (floats of mixed signs, complex)."""
+    if kind == "i":
+        total = coefs[0]
+        for c in coefs[1:]:
+            total = np.add(total, c, dtype=dt)
+        if not np.any(total):
+            refs.append(t)  # x - x: zeros, with x's shape
+            for c in coefs:
+                if c.ndim:
+                    refs.append(make_constant(c, dt))
+            return None
+        return np.asarray(total, dtype=dt)
+    if kind == "f":
+        sign = _coef_sign(coefs[0])
+        if sign and all(_coef_sign(c) == sign for c in coefs[1:]):
+            total = coefs[0]
+            for c in coefs[1:]:
+                total = np.add(total, c, dtype=dt)
+            return np.asarray(total, dtype=dt)
+    return coefs
+
+
+def _add_canonical(fgraph, node, dt, kind):
+    terms, consts = _add_terms(fgraph, node, dt)
+    refs = []
+    # like terms (the same variable) grouped, in the order met
+    groups = {}
+    order = []
+    for term in terms:
+        g = groups.get(id(term[0]))
+        if g is None:
+            groups[id(term[0])] = g = [term]
+            order.append(g)
+        else:
+            g.append(term)
+    one = _ones(dt)
+    real = kind != "c"
+    pos, neg = [], []  # (sort key, spec, t, coefficient: None for 1 or -1)
+    for g in order:
+        t = g[0][0]
+        key = _sort_key(t)
+        if len(g) == 1:
+            _, cv, s, src = g[0]
+            if cv is None:
+                (pos if s == 1 else neg).append((key, t, t, None))
+                continue
+            c = cv.data
+            items = [c if s == 1 else np.negative(c)]
+        else:
+            src = cv = None
+            coefs = []
+            for _, cv_, s, _ in g:
+                c = one if cv_ is None else cv_.data
+                coefs.append(c if s == 1 else np.negative(c))
+            total = _collect(coefs, dt, kind, t, refs)
+            if total is None:
+                continue
+            items = total if isinstance(total, list) else [total]
+        for c in items:
+            if c.ndim == 0:
+                u = c.item()
+                if u == 1:
+                    pos.append((key, t, t, None))
+                elif u == -1:
+                    neg.append((key, t, t, None))
+                elif real and u < 0:
+                    c = np.negative(c)
+                    neg.append((key, _scaled_leaf(t, c, cv, src), t, c))
+                else:
+                    pos.append((key, _scaled_leaf(t, c, cv, src), t, c))
+            else:
+                pos.append((key, _scaled_leaf(t, c, cv, src), t, c))
+    const_spec = None
+    if consts:
+        if len(consts) == 1:
+            cv, s = consts[0]
+            k = cv.data if s == 1 else np.negative(cv.data)
+        else:
+            cv = None
+            k = None
+            for v, s in consts:
+                d = v.data if s == 1 else np.negative(v.data)
+                k = d if k is None else np.add(k, d, dtype=dt)
+            k = np.asarray(k, dtype=dt)
+        if not _nonzero(k) and (pos or neg):
+            refs.append(cv if cv is not None else make_constant(k, dt))  # x + 0
+        elif real and k.ndim == 0 and k.item() < 0:
+            const_spec = (True, _const_leaf(np.negative(k), cv), k, cv)
+        else:
+            const_spec = (False, _const_leaf(k, cv), k, cv)
+    pos.sort(key=_first)
+    neg.sort(key=_first)
+    lone = neg[0] if len(neg) == 1 and not pos and const_spec is None else None
+    pos = [e[1] for e in pos]
+    neg = [e[1] for e in neg]
+    if const_spec is not None:
+        negative, leaf, k, cv = const_spec
+        if not negative:
+            pos.append(leaf)
+        elif pos or neg:
+            neg.append(leaf)
+        else:  # a negative constant alone: itself
+            pos.append(_const_leaf(k, cv))
+    if not pos and not neg:
+        spec = ("const", np.zeros((), dtype=dt))
+    elif not neg:
+        spec = pos[0] if len(pos) == 1 else ("add", pos)
+    elif not pos:
+        if lone is not None and lone[3] is not None:
+            # -(t * c): t * (-c)
+            spec = ("mul", [lone[2], ("const", np.negative(lone[3]))])
+        else:
+            spec = ("neg", neg[0] if len(neg) == 1 else ("add", neg))
+    else:
+        spec = ("sub", pos[0] if len(pos) == 1 else ("add", pos),
+                neg[0] if len(neg) == 1 else ("add", neg))
+    return _finish(fgraph, node, spec, refs)
+
+
+def _first(item):
+    return item[0]
+
+
+@node_rewriter([tm.add, tm.sub], name="add_canonical")
 def add_canonical(fgraph, node):
-    so = node.op.scalar_op
-    if not isinstance(so, _ADD_ROOTS):
+    if not isinstance(node.op.scalar_op, _ADD_ROOTS):
         return None
     out = node.outputs[0]
     dt = out.type.dtype
     kind = out.type.numpy_dtype.kind
     if kind not in "ifc" or not is_homogeneous(node):
         return None
-    if _add_is_plain(fgraph, node, dt):
+    if _add_absorbed(fgraph, node, dt) or _add_is_plain(fgraph, node, dt, kind):
         return None
     with np.errstate(all="ignore"):
-        res = _add_terms(fgraph, node, dt)
-    if res is None:
-        return None
-    terms, consts = res
-    refs = []
-    # collect like terms
-    groups = {}
-    order = []
-    for t, c in terms:
-        g = groups.get(id(t))
-        if g is None:
-            groups[id(t)] = g = [t, []]
-            order.append(g)
-        g[1].append(c)
-    items = []  # (t, coef)
-    with np.errstate(all="ignore"):
-        for t, coefs in order:
-            if len(coefs) == 1:
-                items.append((t, coefs[0]))
-                continue
-            if kind == "i":
-                total = coefs[0]
-                for c in coefs[1:]:
-                    total = np.add(total, c, dtype=dt)
-                if not np.any(total):
-                    refs.append(t)  # x - x: zeros, with x's shape
-                    for c in coefs:
-                        if c.ndim:
-                            refs.append(make_constant(c, dt))
-                    continue
-                items.append((t, np.asarray(total, dtype=dt)))
-                continue
-            if kind == "f":
-                sign = _coef_sign(coefs[0])
-                if sign and all(_coef_sign(c) == sign for c in coefs[1:]):
-                    total = coefs[0]
-                    for c in coefs[1:]:
-                        total = np.add(total, c, dtype=dt)
-                    items.append((t, np.asarray(total, dtype=dt)))
-                    continue
-            items.extend((t, c) for c in coefs)
-        k = None
-        if consts:
-            k = consts[0]
-            for c in consts[1:]:
-                k = np.add(k, c, dtype=dt)
-            k = np.asarray(k, dtype=dt)
-    pos, neg = [], []
-    for t, c in items:
-        u = c[()] if c.ndim == 0 else (c.flat[0] if c.size and np.all(c == c.flat[0]) else None)
-        if u is not None and c.ndim == 0 and u == 1:
-            pos.append(t)
-        elif u is not None and c.ndim == 0 and u == -1:
-            neg.append(t)
-        elif kind != "c" and c.ndim == 0 and c < 0:
-            neg.append(("mul", [t, ("const", np.negative(c))]))
-        else:
-            pos.append(("mul", [t, ("const", c)]))
-    const_spec = None
-    if k is not None:
-        if not np.any(k) and items:
-            refs.append(make_constant(k, dt))  # x + 0
-        elif kind != "c" and k.ndim == 0 and k < 0:
-            const_spec = ("neg", ("const", np.negative(k)))
-        else:
-            const_spec = ("pos", ("const", k))
-    pos.sort(key=_item_key)
-    neg.sort(key=_item_key)
-    if const_spec is not None:
-        (pos if const_spec[0] == "pos" else neg).append(const_spec[1])
-    if not pos and not neg:
-        spec = ("const", np.zeros((), dtype=dt))
-    elif not neg:
-        spec = pos[0] if len(pos) == 1 else ("add", pos)
-    elif not pos:
-        if len(neg) == 1 and isinstance(neg[0], tuple) and neg[0][0] == "mul":
-            t, (_, c) = neg[0][1]
-            spec = ("mul", [t, ("const", np.negative(c))])
-        elif len(neg) == 1 and isinstance(neg[0], tuple) and neg[0][0] == "const":
-            spec = ("const", np.negative(neg[0][1]))
-        else:
-            spec = ("neg", neg[0] if len(neg) == 1 else ("add", neg))
-    else:
-        spec = ("sub", pos[0] if len(pos) == 1 else ("add", pos), neg[0] if len(neg) == 1 else ("add", neg))
-    return _finish(fgraph, node, spec, refs)
-
-
-def _item_key(s):
-    if isinstance(s, tuple):
-        if s[0] == "const":
-            return (3, "", "")
-        return _sort_key(s[1][0])  # mul(t, c): by t
-    return _sort_key(s)
+        return _add_canonical(fgraph, node, dt, kind)
 
 
 register_canonicalize(add_canonical, name="add_canonical")
@@ -520,6 +881,10 @@ register_canonicalize(add_canonical, name="add_canonical")
 # ---------------------------------------------------------------------------
 # Products
 # ---------------------------------------------------------------------------
+#
+# As sums: a product read by a product of its dtype (directly or through
+# negations used only there) is left to it; the top-most node is flattened
+# once.
 
 
 def _int_exponent(node, t):
@@ -537,30 +902,154 @@ def _int_exponent(node, t):
     return k if 2 <= k <= 64 else 0
 
 
-def _mul_is_plain(node):
-    """True when the product at ``node`` is canonical at a glance: distinct
-    sorted operands, none a constant, a product, a negation, a square or a
-    power."""
-    ins = node.inputs
-    if len(ins) < 2:
+def _mul_absorbed(fgraph, node, dt, kind):
+    """True when the product at ``node`` is flattened into a product that
+    reads it."""
+    c = _reader(fgraph, node.outputs[0], dt, kind in "ifc")
+    return (c is not None and isinstance(c.op.scalar_op, Mul) and c.outputs[0].type.dtype == dt
+            and is_homogeneous(c))
+
+
+def _mul_operand(clients, v, kind):
+    """The reading of operand ``v`` of a canonical product (see
+    ``_mul_is_plain``)."""
+    if isinstance(v, TensorConstant):
+        d = v.data
+        if d.ndim:
+            return _BAD
+        u = d.item()
+        if u == 1 or (u == -1 and kind in "ifc") or (u == 0 and kind in "iu"):
+            return _BAD
+        return _CONST
+    t = v
+    n = v.owner
+    if n is not None and isinstance(n.op, Elemwise) and is_homogeneous(n):
+        so = n.op.scalar_op
+        if isinstance(so, Neg):
+            if kind in "ifc":
+                return _BAD
+        elif len(clients[v]) == 1:
+            if isinstance(so, Mul):
+                return _BAD
+            if isinstance(so, Sqr):
+                t = n.inputs[0]
+            elif isinstance(so, Pow) and _int_exponent(n, n.inputs[0]):
+                return _BAD
+    return (id(t), _sort_key(t))
+
+
+def _mul_is_plain(fgraph, node, dt, kind):
+    """True when the product at ``node`` is in the canonical form, told by
+    one scan of its operands: distinct sorted factors (``sqr(t)`` used only
+    here sorted as ``t``), none a product to flatten, a negation or a power,
+    at most one constant, last, not +-1 (nor 0 for integers).  False when in
+    doubt.  Large products found canonical are remembered (``_Memo``)."""
+    if len(node.inputs) < 2:
         return False
-    seen = set()
-    prev = None
-    for v in ins:
-        if type(v) is TensorConstant or id(v) in seen:
-            return False
-        seen.add(id(v))
+    clients = fgraph.clients
+    return _memo_is_plain(fgraph, node, lambda v: _mul_operand(clients, v, kind))
+
+
+def _mul_canonical(fgraph, node, dt, kind):
+    clients = fgraph.clients
+    factors = {}  # id(t) -> [t, count, src: the variable sqr(t) read, when that is all]
+    order = []
+    consts = []
+    negate = False
+    stack = [(v, True) for v in reversed(node.inputs)]
+    while stack:
+        v, excl = stack.pop()
+        if isinstance(v, TensorConstant):
+            consts.append(v)
+            continue
+        count = 1
+        t = v
+        src = None
         n = v.owner
-        if n is not None and isinstance(n.op, Elemwise) and isinstance(n.op.scalar_op, (Mul, Neg, Sqr, Pow)):
-            return False
-        k = _sort_key(v)
-        if prev is not None and k < prev:
-            return False
-        prev = k
-    return True
+        if n is not None and isinstance(n.op, Elemwise) and is_homogeneous(n):
+            vso = n.op.scalar_op
+            single = excl and len(clients[v]) == 1
+            if isinstance(vso, Mul):
+                if single:
+                    stack.extend((w, True) for w in reversed(n.inputs))
+                    continue
+            elif isinstance(vso, Neg):
+                if kind in "ifc":
+                    negate = not negate
+                    stack.append((n.inputs[0], single))
+                    continue
+            elif isinstance(vso, Sqr):
+                if single:
+                    t, count, src = n.inputs[0], 2, v
+            elif isinstance(vso, Pow):
+                if single:
+                    k = _int_exponent(n, n.inputs[0])
+                    if k:
+                        t, count = n.inputs[0], k
+        f = factors.get(id(t))
+        if f is None:
+            factors[id(t)] = f = [t, 0, src]
+            order.append(f)
+        else:
+            f[2] = None
+        f[1] += count
+    refs = []
+    specs = []
+    for t, c, src in order:
+        if c == 1:
+            specs.append((_sort_key(t), t))
+        elif c == 2:
+            specs.append((_sort_key(t), src if src is not None else ("sqr", t)))
+        elif c == 3:
+            key = _sort_key(t)
+            specs.append((key, ("sqr", t)))
+            specs.append((key, t))
+        else:
+            specs.append((_sort_key(t), ("pow", t, np.asarray(c, dtype=dt))))
+    specs.sort(key=_first)
+    specs = [s for _, s in specs]
+    if consts or negate:
+        cv = None
+        if len(consts) == 1 and not negate:
+            cv = consts[0]
+            k = cv.data
+        else:
+            k = np.negative(_ones(dt)) if negate else None
+            for v in consts:
+                k = v.data if k is None else np.multiply(k, v.data, dtype=dt)
+            k = np.asarray(k, dtype=dt)
+        negate = False
+        if k.ndim == 0:
+            u = k.item()
+            covered = True
+        else:
+            u = k.flat[0] if k.size and np.all(k == k.flat[0]) else None
+            covered = bool(specs) and covers(broadcast_static_shape(
+                [_spec_var(s).type.shape for s in specs]), k.shape)
+        if u is not None and u == 1 and specs and covered:
+            pass  # x * 1
+        elif u is not None and u == -1 and kind in "ifc" and specs and covered:
+            negate = True
+        elif u is not None and u == 0 and kind in "iu":
+            # x * 0 (integers): zeros of the broadcast shape
+            refs = [_spec_var(s) for s in specs]
+            specs = [_const_leaf(k, cv)]
+        else:
+            specs.append(_const_leaf(k, cv))
+    if not specs:
+        return None
+    spec = specs[0] if len(specs) == 1 else ("mul", specs)
+    if negate:
+        spec = ("neg", spec)
+    return _finish(fgraph, node, spec, refs)
 
 
-@node_rewriter([Elemwise], name="mul_canonical")
+def _spec_var(s):
+    """The variable a factor spec raises to a power (the spec itself for one)."""
+    return s[1] if isinstance(s, tuple) else s
+
+
+@node_rewriter([tm.mul], name="mul_canonical")
 def mul_canonical(fgraph, node):
     if not isinstance(node.op.scalar_op, Mul):
         return None
@@ -569,84 +1058,10 @@ def mul_canonical(fgraph, node):
     kind = out.type.numpy_dtype.kind
     if kind not in "iufc" or not is_homogeneous(node):
         return None
-    if _mul_is_plain(node):
+    if _mul_absorbed(fgraph, node, dt, kind) or _mul_is_plain(fgraph, node, dt, kind):
         return None
-    factors = {}
-    order = []
-    consts = []
-    stack = list(reversed(node.inputs))
-    n_ops = len(node.inputs)
-    while stack:
-        v = stack.pop()
-        if v.type.dtype != dt:
-            return None
-        d = constant_data(v)
-        if d is not None:
-            consts.append(d)
-            continue
-        count = 1
-        t = v
-        n = v.owner
-        if n is not None and isinstance(n.op, Elemwise) and is_homogeneous(n):
-            vso = n.op.scalar_op
-            if isinstance(vso, Mul) and _single_client(fgraph, v) and n_ops + len(n.inputs) - 1 <= MAX_FLAT_OPERANDS:
-                n_ops += len(n.inputs) - 1
-                stack.extend(reversed(n.inputs))
-                continue
-            if isinstance(vso, Neg) and kind in "ifc":
-                consts.append(np.asarray(-1, dtype=dt))
-                stack.append(n.inputs[0])
-                continue
-            if isinstance(vso, Sqr) and _single_client(fgraph, v):
-                t, count = n.inputs[0], 2
-            elif isinstance(vso, Pow) and _single_client(fgraph, v):
-                k = _int_exponent(n, n.inputs[0])
-                if k:
-                    t, count = n.inputs[0], k
-        f = factors.get(id(t))
-        if f is None:
-            factors[id(t)] = f = [t, 0]
-            order.append(f)
-        f[1] += count
-    refs = []
-    specs = []
-    for t, c in order:
-        if c == 1:
-            specs.append(t)
-        elif c == 2:
-            specs.append(("sqr", t))
-        elif c == 3:
-            specs.append(("sqr", t))
-            specs.append(t)
-        else:
-            specs.append(("pow", t, np.asarray(c, dtype=dt)))
-    specs.sort(key=lambda s: _sort_key(s[1] if isinstance(s, tuple) else s))
-    negate = False
-    if consts:
-        with np.errstate(all="ignore"):
-            k = consts[0]
-            for c in consts[1:]:
-                k = np.multiply(k, c, dtype=dt)
-            k = np.asarray(k, dtype=dt)
-        u = k.flat[0] if k.size and np.all(k == k.flat[0]) else None
-        fshape = broadcast_static_shape([s[1].type.shape if isinstance(s, tuple) else s.type.shape
-                                         for s in specs]) if specs else None
-        if u is not None and u == 1 and specs and covers(fshape, k.shape):
-            pass  # x * 1
-        elif u is not None and u == -1 and kind in "ifc" and specs and covers(fshape, k.shape):
-            negate = True
-        elif u is not None and u == 0 and kind in "iu":
-            # x * 0 (integers): zeros of the broadcast shape
-            refs = [s[1] if isinstance(s, tuple) else s for s in specs]
-            specs = [("const", k)]
-        else:
-            specs.append(("const", k))
-    if not specs:
-        return None
-    spec = specs[0] if len(specs) == 1 else ("mul", specs)
-    if negate:
-        spec = ("neg", spec)
-    return _finish(fgraph, node, spec, refs)
+    with np.errstate(all="ignore"):
+        return _mul_canonical(fgraph, node, dt, kind)
 
 
 register_canonicalize(mul_canonical, name="mul_canonical")
@@ -657,7 +1072,7 @@ register_canonicalize(mul_canonical, name="mul_canonical")
 # ---------------------------------------------------------------------------
 
 
-@node_rewriter([Elemwise], name="neg_neg")
+@node_rewriter([tm.neg], name="neg_neg")
 def neg_neg(fgraph, node):
     """``neg(neg(x)) -> x``."""
     if not isinstance(node.op.scalar_op, Neg):
@@ -674,7 +1089,7 @@ def neg_neg(fgraph, node):
 register_canonicalize(neg_neg, "fast_compile", name="neg_neg")
 
 
-@node_rewriter([Elemwise], name="neg_mul_constant")
+@node_rewriter([tm.neg], name="neg_mul_constant")
 def neg_mul_constant(fgraph, node):
     """``neg(mul(..., c)) -> mul(..., -c)`` (the product used only there)."""
     if not isinstance(node.op.scalar_op, Neg):
@@ -702,7 +1117,7 @@ def neg_mul_constant(fgraph, node):
 register_canonicalize(neg_mul_constant, name="neg_mul_constant")
 
 
-@node_rewriter([Elemwise], name="div_constant")
+@node_rewriter([tm.true_div], name="div_constant")
 def div_constant(fgraph, node):
     """``x / c -> x * (1/c)`` for float ``c`` with ``1/c`` finite and nonzero
     (the product may differ from the quotient in the last bit, as in
@@ -731,7 +1146,7 @@ def div_constant(fgraph, node):
 register_canonicalize(div_constant, name="div_constant")
 
 
-@node_rewriter([Elemwise], name="div_div")
+@node_rewriter([tm.true_div], name="div_div")
 def div_div(fgraph, node):
     """``(a / b) / c -> a / (b * c)`` (floats; the inner quotient used only
     there)."""
@@ -754,7 +1169,7 @@ def div_div(fgraph, node):
 register_canonicalize(div_div, name="div_div")
 
 
-@node_rewriter([Elemwise], name="pow_canonical")
+@node_rewriter([tm.pow], name="pow_canonical")
 def pow_canonical(fgraph, node):
     """``x**1 -> x``, ``x**0 -> ones`` (shape kept), ``x**2 -> sqr(x)``."""
     if not isinstance(node.op.scalar_op, Pow) or not is_homogeneous(node):

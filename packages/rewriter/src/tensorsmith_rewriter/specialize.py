@@ -39,7 +39,7 @@ from .canonicalize import constant_data, covers, elemwise_node, is_homogeneous, 
 __all__ = ["pow_specialize", "gemm_rule", "sum_mul_to_dot"]
 
 
-@node_rewriter([Elemwise], name="pow_specialize")
+@node_rewriter([tm.pow], name="pow_specialize")
 def pow_specialize(fgraph, node):
     if not isinstance(node.op.scalar_op, Pow) or not is_homogeneous(node):
         return None
@@ -103,6 +103,10 @@ def _scalar_of(v, dt):
     return None
 
 
+def _is_dot(v):
+    return v.owner is not None and isinstance(v.owner.op, Dot)
+
+
 def _scaled_dot(fgraph, v, dt):
     """(alpha, dot node) when ``v`` is ``dot(...)``, ``-dot(...)`` or
     ``dot(...) * s`` (``s`` scalar), the dot and scaling used only here."""
@@ -110,15 +114,22 @@ def _scaled_dot(fgraph, v, dt):
     n = v.owner
     if n is None:
         return None
-    if isinstance(n.op, Elemwise) and is_homogeneous(n):
+    if isinstance(n.op, Elemwise):
+        # a cheap look for the dot first: most terms of a sum have none
         so = n.op.scalar_op
         if isinstance(so, Neg):
             inner = n.inputs[0]
+            if not _is_dot(inner) or not is_homogeneous(n):
+                return None
             alpha = make_constant(-1, dt)
         elif isinstance(so, Mul) and len(n.inputs) == 2:
             a, b = n.inputs
-            if b.owner is not None and isinstance(b.owner.op, Dot):
+            if _is_dot(b):
                 a, b = b, a
+            elif not _is_dot(a):
+                return None
+            if not is_homogeneous(n):
+                return None
             inner = a
             alpha = _scalar_of(b, dt)
             if alpha is None:
@@ -128,8 +139,6 @@ def _scaled_dot(fgraph, v, dt):
         if not _single(fgraph, inner) or inner.type.ndim != v.type.ndim:
             return None
         n = inner.owner
-        if n is None:
-            return None
     if not isinstance(n.op, Dot) or n.outputs[0].type.dtype != dt:
         return None
     if any(i.type.dtype != dt for i in n.inputs):
@@ -154,7 +163,7 @@ def _gemm_terms(node):
     return [(v, 1) for v in node.inputs]
 
 
-@node_rewriter([Elemwise], name="gemm")
+@node_rewriter([tm.add, tm.sub], name="gemm")
 def gemm_rule(fgraph, node):
     so = node.op.scalar_op
     if not isinstance(so, (Add, Sub)) or not is_homogeneous(node):
