@@ -8,8 +8,13 @@ import tensorsmith as ts
 import tensorsmith.tensor as pt
 import tensorsmith_rewriter as tr
 from tensorsmith_graphcore import equal_computations
+from tensorsmith_graphcore import FunctionGraph
+from tensorsmith_graphcore.rewrite import RewriteTrace
+from tensorsmith_rewriter import canonicalize as C
 from tensorsmith_rewriter.canonicalize import covers, is_constant_all, unique_value
 from tensorsmith_tensorops import math as tm
+from tensorsmith_tensorops.scalar import Add, Mul
+from tensorsmith_tensorops.variable import TensorConstant
 
 CANON = ("canonicalize",)
 
@@ -337,7 +342,7 @@ def test_rules_tagged():
 
 
 def test_long_chain_linear():
-    """A chain of additions is flattened in bounded pieces (no quadratic cost)."""
+    """A chain of additions is flattened once, at its top (no quadratic cost)."""
     import time
 
     x = pt.dvector("x")
@@ -353,3 +358,216 @@ def test_long_chain_linear():
     for k in range(2000):
         ref = ref + XV * float(k % 7 + 1) if k % 2 else ref + 1.0
     np.testing.assert_allclose(f(XV), ref, rtol=1e-9)
+
+
+# -- flattening at the top, once ---------------------------------------------------
+
+
+def _fired(outputs, include=CANON, exclude=()):
+    t = RewriteTrace()
+    r = tr.rewrite_graph(outputs, include=include, exclude=exclude, trace=t)
+    return r, t.counts()
+
+
+def test_chain_flattened_once_no_cap():
+    xs = [pt.dvector(f"x{k:03d}") for k in range(100)]
+    e = xs[0]
+    for v in xs[1:]:
+        e = e + v
+    r, counts = _fired(e)
+    assert same(r, tm.add(*xs))  # one node, no cap on the operands
+    assert counts == {"add_canonical": 1}  # only the top-most node is rewritten
+    vals = [rng.normal(size=3) for _ in xs]
+    np.testing.assert_allclose(run(xs, e, vals), np.sum(vals, axis=0))
+
+
+def test_product_chain_flattened_once():
+    xs = [pt.dvector(f"x{k:02d}") for k in range(40)]
+    e = xs[0] * 2.0
+    for v in xs[1:]:
+        e = e * v
+    r, counts = _fired(e)
+    assert same(r, tm.mul(*xs, c(2.0)))
+    assert counts == {"mul_canonical": 1}
+    vals = [rng.uniform(0.5, 1.5, size=3) for _ in xs]
+    np.testing.assert_allclose(run(xs, e, vals), 2 * np.prod(vals, axis=0))
+
+
+def test_sum_under_negation_used_once_flattened():
+    w, x, y, z = (pt.dvector(n) for n in "wxyz")
+    e = w + (-(x + (y + z)))
+    assert same(rw(e), tm.sub(w, tm.add(x, y, z)))
+    vals = [rng.normal(size=4) for _ in range(4)]
+    np.testing.assert_allclose(run([w, x, y, z], e, vals), vals[0] - vals[1] - vals[2] - vals[3])
+
+
+def test_sum_under_shared_negation_not_flattened(xy):
+    """-(x + y) read by two sums: x + y stays one node (not computed twice)."""
+    x, y = xy
+    z, u = pt.dvector("z"), pt.dvector("u")
+    s = x + y
+    n = -s
+    r1, r2 = tr.rewrite_graph([z + n, u + n], include=CANON)
+    assert same(r1, tm.sub(z, s)) and same(r2, tm.sub(u, s))
+    assert r1.owner.inputs[1] is s and r2.owner.inputs[1] is s
+    zv, uv = XV + 1, YV * 2
+    out = ts.function([x, y, z, u], [z + n, u + n], mode="FAST_RUN")(XV, YV, zv, uv)
+    np.testing.assert_allclose(out[0], zv - (XV + YV))
+    np.testing.assert_allclose(out[1], uv - (XV + YV))
+
+
+def test_negative_coefficients_reuse_terms(xy):
+    """x - 2*y - 3: the product and the constant of the graph are kept."""
+    x, y = xy
+    m = tm.mul(y, c(2.0))
+    k = c(3.0)
+    e = tm.sub(tm.sub(x, m), k)
+    r = rw(e)
+    assert same(r, tm.sub(x, tm.add(m, k)))
+    assert r.owner.inputs[1].owner.inputs[0] is m and r.owner.inputs[1].owner.inputs[1] is k
+    np.testing.assert_allclose(run([x, y], e, [XV, YV]), XV - 2 * YV - 3)
+
+
+# -- remembered canonical nodes ------------------------------------------------------
+
+
+def _canon(fg, exclude=()):
+    tr.make_pipeline(CANON, exclude).apply(fg)
+
+
+def _big_sum(n=12):
+    xs = [pt.dvector(f"x{k:02d}") for k in range(n)]
+    return xs, tm.add(*xs)
+
+
+def test_memo_reads_a_changed_operand_again():
+    xs, e = _big_sum()
+    w = pt.dvector("w")
+    fg = FunctionGraph(inputs=xs + [w], outputs=[e])  # a copy: its nodes change in place
+    _canon(fg)
+    out = fg.outputs[0]
+    assert out.owner in fg.__dict__["_canonical_memo"].nodes  # remembered canonical
+    ins, w2 = fg.inputs[:12], fg.inputs[12]
+    fg.replace(ins[5], tm.neg(w2))  # x05 -> -w: the sum must become a difference
+    _canon(fg)
+    assert equal_computations(fg.outputs, [tm.sub(tm.add(*(ins[:5] + ins[6:])), w2)])
+
+
+def test_memo_sees_a_product_read_as_coefficient_change():
+    xs, _ = _big_sum()
+    t = pt.dvector("t")
+    e = tm.add(*xs, tm.mul(t, c(2.0)))
+    fg = FunctionGraph(outputs=[e])
+    _canon(fg)
+    m = fg.outputs[0].owner.inputs[0]  # t * 2 (sorted as t: first)
+    assert fg.outputs[0].owner in fg.__dict__["_canonical_memo"].nodes
+    two = m.owner.inputs[1]
+    fg.replace(two, c(1.0))  # t * 2 -> t * 1 in place: the sum reads t now
+    _canon(fg, exclude=("mul_canonical",))  # only the sum's rule can see it
+    r = fg.outputs[0].owner
+    assert r.inputs[0] is fg.inputs[-1] and r.inputs[0].name == "t"
+    assert len(r.inputs) == 13
+
+
+def test_memo_sees_an_operand_lose_its_other_client():
+    xs, _ = _big_sum()
+    p, q = pt.dvector("p"), pt.dvector("q")
+    u = p + q  # read by the big sum and by exp: not flattened into the sum
+    e = tm.add(*xs, u)
+    fg = FunctionGraph(outputs=[e, pt.exp(u)])
+    _canon(fg)
+    big = fg.outputs[0].owner
+    assert len(big.inputs) == 13 and big in fg.__dict__["_canonical_memo"].nodes
+    fg.replace(fg.outputs[1], fg.inputs[0])  # exp(p + q) is gone: the sum alone reads p + q
+    _canon(fg)
+    assert len(fg.outputs[0].owner.inputs) == 14  # p and q flattened into the sum
+
+
+# -- linear work -------------------------------------------------------------------
+
+
+class _Imports:
+    def __init__(self):
+        self.n = 0
+
+    def on_import(self, fgraph, node, reason):
+        self.n += 1
+
+
+def _work(outputs, monkeypatch):
+    """Rules fired, nodes offered, nodes made and operands read by the
+    canonicalize stage on ``outputs``."""
+    reads = [0]
+    for name in ("_add_operand", "_mul_operand"):
+        orig = getattr(C, name)
+
+        def counted(*a, _orig=orig):
+            reads[0] += 1
+            return _orig(*a)
+
+        monkeypatch.setattr(C, name, counted)
+    orig_terms = C._add_terms
+
+    def terms(*a):
+        res = orig_terms(*a)
+        reads[0] += len(res[0]) + len(res[1])
+        return res
+
+    monkeypatch.setattr(C, "_add_terms", terms)
+    fg = FunctionGraph(outputs=outputs, clone=False, copy_on_write=True)
+    imports = _Imports()
+    fg.attach_feature(imports)
+    t = RewriteTrace()
+    tr.make_pipeline(CANON).apply(fg, t)
+    monkeypatch.undo()
+    return {"fired": sum(t.fired.values()), "tried": sum(t.tried.values()), "made": imports.n,
+            "read": reads[0]}
+
+
+def _sinsum(n):
+    r = np.random.default_rng(0)
+    x = pt.dvector("x")
+    a, b, cc = (r.uniform(0.5, 2.0, n).tolist() for _ in range(3))
+    y = cc[0] * pt.sin(a[0] * x + b[0])
+    for k in range(1, n):
+        y = y + cc[k] * pt.sin(a[k] * x + b[k])
+    return [y]
+
+
+def _hier(n):
+    r = np.random.default_rng(0)
+    mu, sigma = pt.dscalar("mu"), pt.dscalar("sigma")
+    thetas = [pt.dscalar(f"t{i}") for i in range(n)]
+    logp = -0.5 * mu**2 - sigma
+    for t, yv in zip(thetas, r.normal(size=n).tolist()):
+        logp = logp + (-0.5 * ((t - mu) / sigma) ** 2 - pt.log(sigma) - 0.5 * (yv - t) ** 2)
+    return [logp] + list(ts.grad(logp, [mu, sigma] + thetas))
+
+
+@pytest.mark.parametrize("build, n", [(_sinsum, 400), (_hier, 100)])
+def test_canonicalize_work_is_linear(build, n, monkeypatch):
+    """Doubling the graph at most doubles the work of the stage (counted, not
+    timed): rules fired and offered, nodes made, operands read."""
+    w1 = _work(build(n), monkeypatch)
+    w2 = _work(build(2 * n), monkeypatch)
+    for k in w1:
+        assert w2[k] <= 2.1 * w1[k] + 10, (k, w1[k], w2[k])
+    assert w1["fired"] > 0 and w1["read"] > 0
+
+
+def test_sinsum_canonical_form():
+    """The sum of n terms ``c * sin(a * x + b)`` becomes one n-ary sum of
+    products ``t * c``; values as NumPy's."""
+    n = 50
+    x = pt.dvector("x")
+    a, b, cc = (rng.uniform(0.5, 2.0, n) for _ in range(3))
+    y = float(cc[0]) * pt.sin(float(a[0]) * x + float(b[0]))
+    for k in range(1, n):
+        y = y + float(cc[k]) * pt.sin(float(a[k]) * x + float(b[k]))
+    r, counts = _fired(y)
+    assert len(r.owner.inputs) == n and isinstance(r.owner.op.scalar_op, Add)
+    for term in r.owner.inputs:
+        assert isinstance(term.owner.op.scalar_op, Mul) and isinstance(term.owner.inputs[1], TensorConstant)
+    assert counts["add_canonical"] == 1
+    ref = (cc[:, None] * np.sin(a[:, None] * XV + b[:, None])).sum(axis=0)
+    np.testing.assert_allclose(run([x], y, [XV]), ref, rtol=1e-12)

@@ -123,6 +123,32 @@ def test_gemm_not_fired():
     assert not any(isinstance(n.op, Gemm) for n in _nodes(rw(e4)))
 
 
+def test_gemm_found_among_many_scaled_terms():
+    """A scaled dot after many terms scaled by constants (read quickly as no
+    dot) is still found, in each of its forms."""
+    A, B = pt.dmatrix("A"), pt.dmatrix("B")
+    Cs = [pt.dmatrix(f"C{k}") for k in range(20)]
+    d = pt.dot(A, B)
+    av, bv = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+    cvs = [rng.normal(size=(3, 2)) for _ in Cs]
+    rest = tm.add(*[tm.mul(ck, c(float(k + 2))) for k, ck in enumerate(Cs)])
+    ref_rest = sum((k + 2) * cv for k, cv in enumerate(cvs))
+    for e, alpha in [(tm.add(rest, tm.mul(d, c(3.0))), 3.0), (tm.sub(rest, d), -1.0),
+                     (tm.add(rest, tm.neg(d)), -1.0)]:
+        r = rw(e)
+        assert isinstance(r.owner.op, Gemm), e
+        out = ts.function([A, B] + Cs, e, mode="FAST_RUN")(av, bv, *cvs)
+        np.testing.assert_allclose(out, ref_rest + alpha * av @ bv, rtol=1e-12)
+
+
+def test_specialize_rules_offered_their_ops_only():
+    x = pt.dvector("x")
+    e = pt.sin(x) * 2.0 + pt.exp(x)
+    t = tr.RewriteTrace()
+    tr.rewrite_graph(e, include=SPEC, trace=t)
+    assert t.tried == {"gemm": 1}  # the add only; pow_specialize sees no pow
+
+
 def _nodes(v):
     from tensorsmith_graphcore.graph import toposort
 
