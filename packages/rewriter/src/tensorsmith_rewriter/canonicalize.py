@@ -505,7 +505,7 @@ def _add_operand(clients, v, negative, real):
     return (id(t), _sort_key(t))
 
 
-def _scan(operands, read):
+def _scan(operands, read, clients, a, b):
     """The readings of ``operands`` when they form one canonical side
     (distinct terms in sorted order, at most one constant, last), else
     None."""
@@ -516,7 +516,7 @@ def _scan(operands, read):
     i = -1
     for v in operands:
         i += 1
-        e = read(v)
+        e = read(clients, v, a, b)
         if e is _BAD:
             return None
         if e is _CONST:
@@ -550,10 +550,10 @@ def _add_is_plain(fgraph, node, dt, kind):
         nside = _side(fgraph, ins[1], dt)
         if pside is None or nside is None:
             return False
-        p = _scan(pside, lambda v: _add_operand(clients, v, False, real))
+        p = _scan(pside, _add_operand, clients, False, real)
         if p is None:
             return False
-        m = _scan(nside, lambda v: _add_operand(clients, v, True, real))
+        m = _scan(nside, _add_operand, clients, True, real)
         if m is None:
             return False
         if p[-1] is _CONST and m[-1] is _CONST:
@@ -565,7 +565,7 @@ def _add_is_plain(fgraph, node, dt, kind):
         return len(ids) == len(p) + len(m) - (p[-1] is _CONST) - (m[-1] is _CONST) and len(ids) > 0
     if len(ins) < 2:
         return False
-    return _memo_is_plain(fgraph, node, lambda v: _add_operand(clients, v, False, real))
+    return _memo_is_plain(fgraph, node, _add_operand, False, real)
 
 
 # ---------------------------------------------------------------------------
@@ -597,7 +597,7 @@ class _Plain:
                 self.counts[e[0]] = 1
         self.dirty = set()
 
-    def update(self, node, read):
+    def update(self, node, read, clients, a, b):
         """Read the dirty positions again: True when the node is still
         canonical."""
         ins = node.inputs
@@ -607,7 +607,7 @@ class _Plain:
         dirty = sorted(self.dirty)
         self.dirty.clear()
         for i in dirty:
-            e = read(ins[i])
+            e = read(clients, ins[i], a, b)
             if e is _BAD or (e is _CONST and i != last):
                 return False
             old = entries[i]
@@ -698,7 +698,7 @@ def _memo(fgraph):
     return m
 
 
-def _memo_is_plain(fgraph, node, read):
+def _memo_is_plain(fgraph, node, read, a, b):
     """True when the operands of ``node`` form one canonical side (read by
     ``read``), remembered for large nodes."""
     ins = node.inputs
@@ -707,11 +707,11 @@ def _memo_is_plain(fgraph, node, read):
         memo = _memo(fgraph)
         p = memo.nodes.get(node)
         if p is not None:
-            if not p.dirty or p.update(node, read):
+            if not p.dirty or p.update(node, read, fgraph.clients, a, b):
                 return True
             del memo.nodes[node]
             return False
-    entries = _scan(ins, read)
+    entries = _scan(ins, read, fgraph.clients, a, b)
     if entries is None or len(entries) < 2 or entries[0] is _CONST:
         return False
     if big:
@@ -910,7 +910,7 @@ def _mul_absorbed(fgraph, node, dt, kind):
             and is_homogeneous(c))
 
 
-def _mul_operand(clients, v, kind):
+def _mul_operand(clients, v, kind, _=None):
     """The reading of operand ``v`` of a canonical product (see
     ``_mul_is_plain``)."""
     if isinstance(v, TensorConstant):
@@ -946,8 +946,7 @@ def _mul_is_plain(fgraph, node, dt, kind):
     doubt.  Large products found canonical are remembered (``_Memo``)."""
     if len(node.inputs) < 2:
         return False
-    clients = fgraph.clients
-    return _memo_is_plain(fgraph, node, lambda v: _mul_operand(clients, v, kind))
+    return _memo_is_plain(fgraph, node, _mul_operand, kind, None)
 
 
 def _mul_canonical(fgraph, node, dt, kind):
