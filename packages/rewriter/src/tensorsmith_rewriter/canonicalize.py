@@ -604,10 +604,14 @@ class _Plain:
         entries = self.entries
         counts = self.counts
         last = len(ins) - 1
+        dt = node.outputs[0].type.dtype
         dirty = sorted(self.dirty)
         self.dirty.clear()
         for i in dirty:
-            e = read(clients, ins[i], a, b)
+            v = ins[i]
+            if v.type.dtype != dt:
+                return False
+            e = read(clients, v, a, b)
             if e is _BAD or (e is _CONST and i != last):
                 return False
             old = entries[i]
@@ -688,6 +692,16 @@ class _Memo:
         self.nodes.pop(node, None)
         for v in node.inputs:
             self._mark_if_few(fgraph, v)
+
+
+def _remembered(fgraph, node):
+    """True when ``node`` is remembered canonical with no operand changed
+    since (O(1): not even its dtypes are read again)."""
+    memo = fgraph.__dict__.get("_canonical_memo")
+    if memo is None:
+        return False
+    p = memo.nodes.get(node)
+    return p is not None and not p.dirty
 
 
 def _memo(fgraph):
@@ -863,6 +877,8 @@ def _first(item):
 @node_rewriter([tm.add, tm.sub], name="add_canonical")
 def add_canonical(fgraph, node):
     if not isinstance(node.op.scalar_op, _ADD_ROOTS):
+        return None
+    if _remembered(fgraph, node):
         return None
     out = node.outputs[0]
     dt = out.type.dtype
@@ -1051,6 +1067,8 @@ def _spec_var(s):
 @node_rewriter([tm.mul], name="mul_canonical")
 def mul_canonical(fgraph, node):
     if not isinstance(node.op.scalar_op, Mul):
+        return None
+    if _remembered(fgraph, node):
         return None
     out = node.outputs[0]
     dt = out.type.dtype
