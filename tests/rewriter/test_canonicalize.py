@@ -544,7 +544,14 @@ def _hier(n):
     return [logp] + list(ts.grad(logp, [mu, sigma] + thetas))
 
 
-@pytest.mark.parametrize("build, n", [(_sinsum, 400), (_hier, 100)])
+def _wide(n):
+    """A sum of n sums and a product of n products, each of two inputs."""
+    xs = [pt.dvector(f"x{k:05d}") for k in range(2 * n)]
+    return [tm.add(*[xs[2 * k] + xs[2 * k + 1] for k in range(n)]),
+            tm.mul(*[xs[2 * k] * xs[2 * k + 1] for k in range(n)])]
+
+
+@pytest.mark.parametrize("build, n", [(_sinsum, 400), (_hier, 100), (_wide, 300)])
 def test_canonicalize_work_is_linear(build, n, monkeypatch):
     """Doubling the graph at most doubles the work of the stage (counted, not
     timed): rules fired and offered, nodes made, operands read."""
@@ -553,6 +560,31 @@ def test_canonicalize_work_is_linear(build, n, monkeypatch):
     for k in w1:
         assert w2[k] <= 2.1 * w1[k] + 10, (k, w1[k], w2[k])
     assert w1["fired"] > 0 and w1["read"] > 0
+
+
+def test_wide_sum_flattened_with_linear_homogeneity_checks(monkeypatch):
+    """Each of the n sums read by a big sum asks whether the big sum is
+    homogeneous: answered once, not n times."""
+    calls = {}
+    for n in (200, 400):
+        count = [0]
+        orig = C.is_homogeneous
+
+        def counted(node, _orig=orig, _count=count):
+            _count[0] += len(node.inputs)
+            return _orig(node)
+
+        monkeypatch.setattr(C, "is_homogeneous", counted)
+        outs = _wide(n)
+        r = tr.rewrite_graph(outs, include=CANON)
+        monkeypatch.undo()
+        calls[n] = count[0]
+        assert len(r[0].owner.inputs) == 2 * n and len(r[1].owner.inputs) == 2 * n
+    assert calls[400] <= 2.1 * calls[200], calls
+    xs = [pt.dvector(f"x{k}") for k in range(6)]
+    e = tm.add(*[xs[2 * k] + xs[2 * k + 1] for k in range(3)])
+    vals = [rng.normal(size=2) for _ in xs]
+    np.testing.assert_allclose(run(xs, e, vals), np.sum(vals, axis=0))
 
 
 def test_sinsum_canonical_form():

@@ -389,7 +389,7 @@ def _add_absorbed(fgraph, node, dt):
     """True when the sum at ``node`` is flattened into a sum that reads it."""
     c = _reader(fgraph, node.outputs[0], dt, True)
     return (c is not None and isinstance(c.op.scalar_op, _ADD_ROOTS)
-            and c.outputs[0].type.dtype == dt and is_homogeneous(c))
+            and c.outputs[0].type.dtype == dt and _reader_homogeneous(fgraph, c))
 
 
 def _add_terms(fgraph, node, dt):
@@ -640,6 +640,7 @@ class _Memo:
 
     def __init__(self):
         self.nodes = {}
+        self.homogeneous = {}  # large readers: node -> is_homogeneous(node)
 
     def on_attach(self, fgraph):
         fgraph.__dict__["_canonical_memo"] = self
@@ -648,6 +649,7 @@ class _Memo:
         if fgraph.__dict__.get("_canonical_memo") is self:
             del fgraph.__dict__["_canonical_memo"]
         self.nodes = {}
+        self.homogeneous = {}
 
     def __reduce__(self):
         # a cache: a copy starts empty
@@ -687,11 +689,27 @@ class _Memo:
             self._mark_if_few(fgraph, v)
 
     def on_prune(self, fgraph, node, reason):
+        if self.homogeneous:
+            self.homogeneous.pop(node, None)
         if not self.nodes:
             return
         self.nodes.pop(node, None)
         for v in node.inputs:
             self._mark_if_few(fgraph, v)
+
+
+def _reader_homogeneous(fgraph, node):
+    """``is_homogeneous(node)``, remembered for large nodes (each of the n
+    operands of a big sum asks it of the sum: O(n) each time would be
+    O(n**2)).  Replacing an input keeps its dtype, so the answer holds as
+    long as the node is in the graph."""
+    if len(node.inputs) < MEMO_MIN:
+        return is_homogeneous(node)
+    memo = _memo(fgraph)
+    h = memo.homogeneous.get(node)
+    if h is None:
+        h = memo.homogeneous[node] = is_homogeneous(node)
+    return h
 
 
 def _remembered(fgraph, node):
@@ -923,7 +941,7 @@ def _mul_absorbed(fgraph, node, dt, kind):
     reads it."""
     c = _reader(fgraph, node.outputs[0], dt, kind in "ifc")
     return (c is not None and isinstance(c.op.scalar_op, Mul) and c.outputs[0].type.dtype == dt
-            and is_homogeneous(c))
+            and _reader_homogeneous(fgraph, c))
 
 
 def _mul_operand(clients, v, kind, _=None):
