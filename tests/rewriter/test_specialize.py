@@ -141,6 +141,44 @@ def test_gemm_found_among_many_scaled_terms():
         np.testing.assert_allclose(out, ref_rest + alpha * av @ bv, rtol=1e-12)
 
 
+def test_gemm_two_dots():
+    """As many dots as terms: the terms are read in order; the first dot wins."""
+    A, B, C, D = (pt.dmatrix(n) for n in "ABCD")
+    e = tm.add(tm.mul(pt.dot(A, B), c(2.0)), tm.mul(pt.dot(C, D), c(3.0)))
+    r = rw(e)
+    assert isinstance(r.owner.op, Gemm) and r.owner.inputs[2] is A
+    vals = [rng.normal(size=(3, 3)) for _ in range(4)]
+    np.testing.assert_allclose(run([A, B, C, D], e, vals),
+                               2 * vals[0] @ vals[1] + 3 * vals[2] @ vals[3], rtol=1e-12)
+
+
+def test_gemm_reads_few_terms_of_a_big_sum(monkeypatch):
+    """A big sum offered again after each of its n terms was rewritten
+    (x**3 -> sqr(x) * x) looks only at its dot terms each time (here none: the
+    dot of the graph is another sum's): the work of the rule is linear in n."""
+    import tensorsmith_rewriter.specialize as S
+
+    calls = {}
+    for n in (100, 200):
+        count = [0]
+        orig = S._scaled_dot
+
+        def counted(*a, _orig=orig, _count=count):
+            _count[0] += 1
+            return _orig(*a)
+
+        monkeypatch.setattr(S, "_scaled_dot", counted)
+        A, B = pt.dvector("A"), pt.dmatrix("B")
+        xs = [pt.dvector(f"x{k:04d}") for k in range(n)]
+        e = tm.add(*[tm.pow(x, c(3.0)) for x in xs])
+        t = tr.RewriteTrace()
+        r, r2 = tr.rewrite_graph([e, pt.dot(B, A) + A], include=SPEC, trace=t)
+        monkeypatch.undo()
+        calls[n] = count[0]
+        assert isinstance(r2.owner.op, Gemv) and t.tried["gemm"] >= n  # offered again and again
+    assert calls[200] <= 2 * calls[100] + 2, calls
+
+
 def test_specialize_rules_offered_their_ops_only():
     x = pt.dvector("x")
     e = pt.sin(x) * 2.0 + pt.exp(x)

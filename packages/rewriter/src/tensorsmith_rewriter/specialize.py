@@ -163,25 +163,89 @@ def _gemm_terms(node):
     return [(v, 1) for v in node.inputs]
 
 
+class _Dots:
+    """The ``Dot`` nodes of a graph (a feature of it), so that a sum looks
+    for a dot among its terms in O(min(terms, dots)): a big sum offered
+    again after each of its n terms changed would otherwise read all its
+    terms each time (O(n**2))."""
+
+    def __init__(self):
+        self.nodes = None  # filled on attaching
+
+    def on_attach(self, fgraph):
+        fgraph.__dict__["_gemm_dots"] = self
+        self.nodes = {n for n in fgraph.apply_nodes if isinstance(n.op, Dot)}
+
+    def on_detach(self, fgraph):
+        if fgraph.__dict__.get("_gemm_dots") is self:
+            del fgraph.__dict__["_gemm_dots"]
+        self.nodes = None
+
+    def __reduce__(self):
+        # an index: a copy is built again from its graph
+        return (_Dots, ())
+
+    def on_import(self, fgraph, node, reason):
+        if isinstance(node.op, Dot):
+            self.nodes.add(node)
+
+    def on_prune(self, fgraph, node, reason):
+        self.nodes.discard(node)
+
+
+def _dots(fgraph):
+    d = fgraph.__dict__.get("_gemm_dots")
+    if d is None or d.nodes is None:
+        if d is not None:
+            fgraph.remove_feature(d)
+        d = _Dots()
+        fgraph.attach_feature(d)
+    return d.nodes
+
+
+def _dot_positions(fgraph, node):
+    """The positions of the operands of ``node`` that are a dot or compute
+    one elementwise from a dot (the only terms ``_scaled_dot`` accepts), in
+    order."""
+    ins = node.inputs
+    dots = _dots(fgraph)
+    if len(dots) >= len(ins):
+        return [i for i, v in enumerate(ins) if v.owner is not None and (
+            isinstance(v.owner.op, Dot) or any(_is_dot(w) for w in v.owner.inputs))]
+    clients = fgraph.clients
+    found = set()
+    for d in dots:
+        for c, i in clients.get(d.outputs[0], ()):
+            if c is node:
+                found.add(i)
+            elif type(c) is not str and isinstance(c.op, Elemwise):
+                for c2, i2 in clients.get(c.outputs[0], ()):
+                    if c2 is node:
+                        found.add(i2)
+    return sorted(found)
+
+
 @node_rewriter([tm.add, tm.sub], name="gemm")
 def gemm_rule(fgraph, node):
     so = node.op.scalar_op
-    if not isinstance(so, (Add, Sub)) or not is_homogeneous(node):
+    if not isinstance(so, (Add, Sub)):
         return None
     out = node.outputs[0]
     dt = out.type.dtype
-    if dt not in _BLAS or out.type.ndim not in (1, 2):
+    if dt not in _BLAS or out.type.ndim not in (1, 2) or len(node.inputs) < 2:
         return None
-    terms = _gemm_terms(node)
-    if len(terms) < 2:
-        return None
-    for k, (v, sign) in enumerate(terms):
+    for k in _dot_positions(fgraph, node):
+        v = node.inputs[k]
         if v.type.ndim != out.type.ndim:
             continue
         sd = _scaled_dot(fgraph, v, dt)
         if sd is None or not _single(fgraph, v):
             continue
+        if not is_homogeneous(node):
+            return None
         alpha, dn = sd
+        terms = _gemm_terms(node)
+        sign = terms[k][1]
         rest = terms[:k] + terms[k + 1:]
         break
     else:
