@@ -388,7 +388,7 @@ _ADD_ROOTS = (Add, Sub)
 def _add_absorbed(fgraph, node, dt):
     """True when the sum at ``node`` is flattened into a sum that reads it."""
     c = _reader(fgraph, node.outputs[0], dt, True)
-    return (c is not None and isinstance(c.op.scalar_op, _ADD_ROOTS)
+    return (c is not None and isinstance(c.op.scalar_op, _ADD_ROOTS) and not c.op.inplace_pattern
             and c.outputs[0].type.dtype == dt and _reader_homogeneous(fgraph, c))
 
 
@@ -940,8 +940,8 @@ def _mul_absorbed(fgraph, node, dt, kind):
     """True when the product at ``node`` is flattened into a product that
     reads it."""
     c = _reader(fgraph, node.outputs[0], dt, kind in "ifc")
-    return (c is not None and isinstance(c.op.scalar_op, Mul) and c.outputs[0].type.dtype == dt
-            and _reader_homogeneous(fgraph, c))
+    return (c is not None and isinstance(c.op.scalar_op, Mul) and not c.op.inplace_pattern
+            and c.outputs[0].type.dtype == dt and _reader_homogeneous(fgraph, c))
 
 
 def _mul_operand(clients, v, kind, _=None):
