@@ -38,6 +38,8 @@ class Feature:
 
 
 OUTPUT = "output"
+#: a clients list longer than this gets a position index (see _remove_client)
+_INDEX_CLIENTS = 32
 
 
 class FunctionGraph:
@@ -79,6 +81,8 @@ class FunctionGraph:
         # copy-on-write: the nodes this graph made (and may edit in place)
         self._owned = set() if copy_on_write and not clone else None
         self.inputs = []
+        self._input_set = set()
+        self._cpos = {}
         self.outputs = []
         self.apply_nodes = set()
         self.variables = set()
@@ -101,18 +105,28 @@ class FunctionGraph:
         if var in self.variables:
             return
         self.inputs.append(var)
+        self._input_set.add(var)
         self.variables.add(var)
         self.clients[var] = []
+        self._cpos.pop(var, None)
 
     def add_output(self, var, reason=None):
         self.outputs.append(var)
         self.import_var(var, reason)
-        self.clients[var].append((OUTPUT, len(self.outputs) - 1))
+        self._add_client(var, (OUTPUT, len(self.outputs) - 1))
 
     def _setup_var(self, var):
         if var not in self.variables:
             self.variables.add(var)
             self.clients[var] = []
+            self._cpos.pop(var, None)
+
+    def _add_client(self, var, client):
+        cl = self.clients[var]
+        cl.append(client)
+        idx = self._cpos.get(var)
+        if idx is not None:
+            idx[client] = len(cl) - 1
 
     def import_var(self, var, reason=None):
         if var in self.variables:
@@ -133,6 +147,7 @@ class FunctionGraph:
             return
         variables = self.variables
         clients = self.clients
+        cpos = self._cpos
         new_nodes = toposort(node.outputs, blockers=variables)
         # An input with an owner is in the graph already or is an output of
         # a node of new_nodes set up before its clients (the walk stopped
@@ -152,7 +167,12 @@ class FunctionGraph:
             for v in n.inputs:
                 if v.owner is None:
                     self._setup_var(v)
-                clients[v].append((n, i))
+                cl = clients[v]
+                cl.append((n, i))
+                if cpos:
+                    idx = cpos.get(v)
+                    if idx is not None:
+                        idx[(n, i)] = len(cl) - 1
                 i += 1
             self._order = None
             if self._features:
@@ -187,7 +207,7 @@ class FunctionGraph:
             self.outputs[i] = new_var
         else:
             node.inputs[i] = new_var
-        self.clients[new_var].append((node, i))
+        self._add_client(new_var, (node, i))
         self._remove_client(old, node, i, reason)
         self._order = None
         self.execute_callbacks("on_change_input", node, i, old, new_var, reason)
@@ -237,9 +257,33 @@ class FunctionGraph:
                 self._prune_if_unused(o, reason)
 
     def _remove_client(self, var, node, i, reason):
+        """Remove the use ``(node, i)`` from ``var``'s clients.  A long list
+        (a value read by thousands of nodes, such as a model's parameter)
+        gets a position index, built on the first removal and kept up to
+        date by every change of the list (``_add_client``, ``import_node``),
+        and loses the entry by moving its last entry into the gap: O(1), so
+        rewriting every reader of such a value stays linear.  A short list
+        is scanned and keeps its order."""
         cl = self.clients[var]
-        k = 0
         n = len(cl)
+        idx = self._cpos.get(var)
+        if idx is not None or n > _INDEX_CLIENTS:
+            if idx is None:
+                idx = {}
+                k = 0
+                while k < n:
+                    idx[cl[k]] = k
+                    k += 1
+                self._cpos[var] = idx
+            k = idx.pop((node, i), -1)
+            if k < 0:
+                raise ValueError(f"{var} has no client ({node}, {i})")
+            last = cl.pop()
+            if k < n - 1:
+                cl[k] = last
+                idx[last] = k
+            return
+        k = 0
         while k < n:
             c = cl[k]
             if c[0] is node and c[1] == i:
@@ -258,9 +302,10 @@ class FunctionGraph:
                 continue
             node = v.owner
             if node is None:
-                if v not in self.inputs and v in self.variables:
+                if v not in self._input_set and v in self.variables:
                     self.variables.discard(v)
                     del self.clients[v]
+                    self._cpos.pop(v, None)
                 continue
             if node not in self.apply_nodes:
                 continue
@@ -275,6 +320,7 @@ class FunctionGraph:
             for o in node.outputs:
                 self.variables.discard(o)
                 self.clients.pop(o, None)
+                self._cpos.pop(o, None)
             self._order = None
             self.execute_callbacks("on_prune", node, reason)
             i = 0
@@ -341,6 +387,7 @@ class FunctionGraph:
             new_outputs = [self.outputs[k] for k in keep]
             for k, v in enumerate(new_outputs):
                 cl = self.clients[v]
+                self._cpos.pop(v, None)  # entries renumbered below: rebuilt when needed
                 for j in range(len(cl)):
                     if cl[j][0] == OUTPUT and cl[j][1] == keep[k]:
                         cl[j] = (OUTPUT, k)
@@ -352,6 +399,7 @@ class FunctionGraph:
             for o in n.outputs:
                 self.variables.discard(o)
                 self.clients.pop(o, None)
+                self._cpos.pop(o, None)
             self.execute_callbacks("on_prune", n, reason)
             i = 0
             for inp in n.inputs:
@@ -368,6 +416,7 @@ class FunctionGraph:
         del self.outputs[i]
         for k in range(i, len(self.outputs)):
             cl = self.clients[self.outputs[k]]
+            self._cpos.pop(self.outputs[k], None)  # renumbered: rebuilt when needed
             for j in range(len(cl)):
                 if cl[j][0] == OUTPUT and cl[j][1] == k + 1:
                     cl[j] = (OUTPUT, k)
@@ -436,6 +485,12 @@ class FunctionGraph:
                         raise AssertionError(f"output {i} is not {v}")
                 elif c.inputs[i] is not v:
                     raise AssertionError(f"{c}.inputs[{i}] is not {v}")
+        for v, idx in self._cpos.items():
+            cl = self.clients.get(v)
+            if cl is None or len(idx) != len(cl) or any(cl[k] != c for c, k in idx.items()):
+                raise AssertionError(f"the position index of the clients of {v} is stale")
+        if self._input_set != set(self.inputs):
+            raise AssertionError("the input set differs from the inputs")
 
     def clone(self, check_integrity=True):
         """A copy of this graph (features are not copied)."""
@@ -486,7 +541,7 @@ class FunctionGraph:
 
 
 _FG_FIELDS = frozenset(("inputs", "outputs", "apply_nodes", "variables", "clients", "memo",
-                        "_features", "_order", "_owned"))
+                        "_features", "_order", "_owned", "_input_set", "_cpos"))
 
 
 def _rebuild_fgraph(cls, inputs, outputs):

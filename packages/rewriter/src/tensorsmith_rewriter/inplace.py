@@ -62,13 +62,24 @@ def inplace_candidates(fgraph, node):
                 break
             i += 1
         return pattern
+    # whether an input may be overwritten does not depend on the output that
+    # would take its buffer: asked once per input (a fused node of n inputs
+    # and m outputs costs O(n + m * candidates), not O(n * m) checks)
+    free = []
+    i = 0
+    for inp in inputs:
+        if handler.check(node, i) is None:
+            free.append(i)
+        i += 1
+    if not free:
+        return pattern
     roots = set()
     k = 0
     for out in node.outputs:
         ot = out.type
-        i = 0
-        for inp in inputs:
-            if _fits(inp.type, ot) and handler.check(node, i) is None:
+        for i in free:
+            inp = inputs[i]
+            if _fits(inp.type, ot):
                 # two outputs never overwrite one buffer (an input given
                 # twice, or two views of one array)
                 root = handler.buffer_root(inp)
@@ -76,7 +87,6 @@ def inplace_candidates(fgraph, node):
                     roots.add(root)
                     pattern[k] = i
                     break
-            i += 1
         k += 1
     return pattern
 

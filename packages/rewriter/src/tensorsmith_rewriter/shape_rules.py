@@ -52,6 +52,7 @@ from tensorsmith_tensorops.shape import (
 from tensorsmith_tensorops.subtensor import Subtensor
 
 from . import register_canonicalize, register_useless
+from .node_index import positions_fed_by
 from .shape_feature import inferred_shape, same_dim, shape_entries, shape_of, static_dim
 
 __all__ = []
@@ -272,20 +273,14 @@ def alloc_elemwise(fgraph, node):
     """An ``Alloc`` input of an elementwise node -> the value it broadcasts,
     when every length it gives the output is given by the value itself (not
     broadcast there) or provably by another input.  One at a time."""
-    inputs = node.inputs
-    found = False
-    for a in inputs:
-        o = a.owner
-        if o is not None and isinstance(o.op, Alloc):
-            found = True
-            break
-    if not found:
+    positions = positions_fed_by(fgraph, node, Alloc)  # not a scan of every input
+    if not positions:
         return None
+    inputs = node.inputs
     nd = node.outputs[0].type.ndim
-    for i, a in enumerate(inputs):
+    for i in positions:
+        a = inputs[i]
         an = a.owner
-        if an is None or not isinstance(an.op, Alloc):
-            continue
         v = an.inputs[0]
         lengths = an.inputs[1:]
         n = len(lengths)

@@ -35,6 +35,7 @@ from tensorsmith_tensorops.shape import DimShuffle
 
 from . import register_specialize
 from .canonicalize import constant_data, covers, elemwise_node, is_homogeneous, make_constant, unique_value
+from .node_index import nodes_of
 
 __all__ = ["pow_specialize", "gemm_rule", "sum_mul_to_dot"]
 
@@ -163,44 +164,12 @@ def _gemm_terms(node):
     return [(v, 1) for v in node.inputs]
 
 
-class _Dots:
-    """The ``Dot`` nodes of a graph (a feature of it), so that a sum looks
-    for a dot among its terms in O(min(terms, dots)): a big sum offered
-    again after each of its n terms changed would otherwise read all its
-    terms each time (O(n**2))."""
-
-    def __init__(self):
-        self.nodes = None  # filled on attaching
-
-    def on_attach(self, fgraph):
-        fgraph.__dict__["_gemm_dots"] = self
-        self.nodes = {n for n in fgraph.apply_nodes if isinstance(n.op, Dot)}
-
-    def on_detach(self, fgraph):
-        if fgraph.__dict__.get("_gemm_dots") is self:
-            del fgraph.__dict__["_gemm_dots"]
-        self.nodes = None
-
-    def __reduce__(self):
-        # an index: a copy is built again from its graph
-        return (_Dots, ())
-
-    def on_import(self, fgraph, node, reason):
-        if isinstance(node.op, Dot):
-            self.nodes.add(node)
-
-    def on_prune(self, fgraph, node, reason):
-        self.nodes.discard(node)
-
-
 def _dots(fgraph):
-    d = fgraph.__dict__.get("_gemm_dots")
-    if d is None or d.nodes is None:
-        if d is not None:
-            fgraph.remove_feature(d)
-        d = _Dots()
-        fgraph.attach_feature(d)
-    return d.nodes
+    """The ``Dot`` nodes of the graph (an index kept by a feature), so that a
+    sum looks for a dot among its terms in O(min(terms, dots)): a big sum
+    offered again after each of its n terms changed would otherwise read all
+    its terms each time (O(n**2))."""
+    return nodes_of(fgraph, Dot)
 
 
 def _dot_positions(fgraph, node):
