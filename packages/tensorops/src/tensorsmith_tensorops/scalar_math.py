@@ -8,7 +8,8 @@ hand-written ``impl`` name a ``dtype_like`` ufunc for their dtypes instead.
 ``math.py`` makes the ``Elemwise`` instances; the derivatives are gradient
 rules registered in ``elemwise_grad.py``."""
 import numpy as np
-import scipy.special as sp
+from ._lazy_scipy import special as sp
+from ._lazy_scipy import special_ufunc
 
 from .scalar import ScalarOp, ZeroGradOp
 
@@ -47,13 +48,18 @@ class _Analytic(_Unary):
 # name, ufunc (``elemwise_grad.py`` holds each one's derivative)
 _ANALYTIC = [
     ("Reciprocal", np.reciprocal), ("Cbrt", np.cbrt), ("Exp2", np.exp2), ("Expm1", np.expm1),
-    ("Log2", np.log2), ("Log10", np.log10), ("Log1p", np.log1p), ("Sigmoid", sp.expit),
-    ("LogSigmoid", sp.log_expit), ("Logit", sp.logit), ("Tan", np.tan), ("ArcSin", np.arcsin),
-    ("ArcCos", np.arccos), ("ArcTan", np.arctan), ("Sinh", np.sinh), ("Cosh", np.cosh), ("Tanh", np.tanh),
-    ("ArcSinh", np.arcsinh), ("ArcCosh", np.arccosh), ("ArcTanh", np.arctanh), ("Deg2Rad", np.deg2rad),
-    ("Rad2Deg", np.rad2deg), ("Erf", sp.erf), ("Erfc", sp.erfc), ("Erfcx", sp.erfcx), ("Erfinv", sp.erfinv),
-    ("Erfcinv", sp.erfcinv), ("Gamma", sp.gamma), ("GammaLn", sp.gammaln), ("Psi", sp.psi), ("J0", sp.j0),
-    ("J1", sp.j1), ("I0", sp.i0), ("I1", sp.i1), ("LogNdtr", sp.log_ndtr), ("Ndtri", sp.ndtri),
+    ("Log2", np.log2), ("Log10", np.log10), ("Log1p", np.log1p),
+    ("Sigmoid", special_ufunc("expit")), ("LogSigmoid", special_ufunc("log_expit")),
+    ("Logit", special_ufunc("logit")), ("Tan", np.tan), ("ArcSin", np.arcsin),
+    ("ArcCos", np.arccos), ("ArcTan", np.arctan), ("Sinh", np.sinh), ("Cosh", np.cosh),
+    ("Tanh", np.tanh), ("ArcSinh", np.arcsinh), ("ArcCosh", np.arccosh), ("ArcTanh", np.arctanh),
+    ("Deg2Rad", np.deg2rad), ("Rad2Deg", np.rad2deg), ("Erf", special_ufunc("erf")),
+    ("Erfc", special_ufunc("erfc")), ("Erfcx", special_ufunc("erfcx")),
+    ("Erfinv", special_ufunc("erfinv")), ("Erfcinv", special_ufunc("erfcinv")),
+    ("Gamma", special_ufunc("gamma")), ("GammaLn", special_ufunc("gammaln")),
+    ("Psi", special_ufunc("psi")), ("J0", special_ufunc("j0")), ("J1", special_ufunc("j1")),
+    ("I0", special_ufunc("i0")), ("I1", special_ufunc("i1")),
+    ("LogNdtr", special_ufunc("log_ndtr")), ("Ndtri", special_ufunc("ndtri")),
 ]
 
 for _name, _uf in _ANALYTIC:
@@ -204,7 +210,7 @@ class IsNegInf(_Unary, _NoGrad):
 
 
 class TriGamma(_Unary):
-    dtype_like = sp.psi
+    dtype_like = special_ufunc("psi")
 
     def impl(self, x):
         return sp.polygamma(1, x)
@@ -226,13 +232,13 @@ class PolyGamma(ScalarOp):
 class GammaInc(ScalarOp):
     """Regularized lower incomplete gamma ``P(k, x)``."""
 
-    ufunc = sp.gammainc
+    ufunc = special_ufunc("gammainc")
 
 
 class GammaIncC(ScalarOp):
     """Regularized upper incomplete gamma ``Q(k, x) = 1 - P(k, x)``."""
 
-    ufunc = sp.gammaincc
+    ufunc = special_ufunc("gammaincc")
 
 
 def _dp_dk_series(k, x):
@@ -270,7 +276,7 @@ class GammaIncDk(ScalarOp):
     """``d/dk gammainc(k, x)``: a series below ``x = k + 1``, the upper
     integral above (where ``P`` is near 1 and the series would cancel)."""
 
-    dtype_like = sp.gammainc
+    dtype_like = special_ufunc("gammainc")
 
     def impl(self, k, x):
         k, x = np.broadcast_arrays(np.asarray(k, dtype=np.float64), np.asarray(x, dtype=np.float64))
@@ -287,27 +293,27 @@ class GammaIncDk(ScalarOp):
 class GammaIncInv(ScalarOp):
     """Inverse of ``P(k, .)``: ``x`` with ``gammainc(k, x) = y``."""
 
-    ufunc = sp.gammaincinv
+    ufunc = special_ufunc("gammaincinv")
 
 
 class GammaIncCInv(ScalarOp):
     """Inverse of ``Q(k, .)``."""
 
-    ufunc = sp.gammainccinv
+    ufunc = special_ufunc("gammainccinv")
 
 
 class BetaInc(ScalarOp):
     """Regularized incomplete beta ``I_x(a, b)``."""
 
     nin = 3
-    ufunc = sp.betainc
+    ufunc = special_ufunc("betainc")
 
 
 class BetaIncInv(ScalarOp):
     """Inverse of ``I_.(a, b)``: ``x`` with ``betainc(a, b, x) = y``."""
 
     nin = 3
-    ufunc = sp.betaincinv
+    ufunc = special_ufunc("betaincinv")
 
 
 def _betainc_lower_dparam(a, b, x, wrt_a):
@@ -348,7 +354,7 @@ class BetaIncDParam(ScalarOp):
 
     nin = 3
     __props__ = ("wrt",)
-    dtype_like = sp.betainc
+    dtype_like = special_ufunc("betainc")
 
     def __init__(self, wrt):
         if wrt not in ("a", "b"):
@@ -368,25 +374,25 @@ class BetaIncDParam(ScalarOp):
 
 
 class Beta(ScalarOp):
-    ufunc = sp.beta
+    ufunc = special_ufunc("beta")
     commutative = True
 
 
 class BetaLn(ScalarOp):
-    ufunc = sp.betaln
+    ufunc = special_ufunc("betaln")
     commutative = True
 
 
 class XLogY(ScalarOp):
     """``x * log(y)``, 0 where ``x == 0``."""
 
-    ufunc = sp.xlogy
+    ufunc = special_ufunc("xlogy")
 
 
 class XLog1pY(ScalarOp):
     """``x * log1p(y)``, 0 where ``x == 0``."""
 
-    ufunc = sp.xlog1py
+    ufunc = special_ufunc("xlog1py")
 
 
 class _Bessel(ScalarOp):
@@ -395,33 +401,33 @@ class _Bessel(ScalarOp):
 
 
 class Jv(_Bessel):
-    ufunc = sp.jv
+    ufunc = special_ufunc("jv")
 
 
 class Iv(_Bessel):
-    ufunc = sp.iv
+    ufunc = special_ufunc("iv")
 
 
 class Ive(_Bessel):
     """``iv(v, x) * exp(-|x|)``."""
 
-    ufunc = sp.ive
+    ufunc = special_ufunc("ive")
 
 
 class Kv(_Bessel):
-    ufunc = sp.kv
+    ufunc = special_ufunc("kv")
 
 
 class Kve(_Bessel):
     """``kv(v, x) * exp(x)``."""
 
-    ufunc = sp.kve
+    ufunc = special_ufunc("kve")
 
 
 class OwensT(ScalarOp):
     """Owen's T function ``T(h, a)``."""
 
-    ufunc = sp.owens_t
+    ufunc = special_ufunc("owens_t")
 
 
 class Hyp2F1(ScalarOp):
@@ -429,7 +435,7 @@ class Hyp2F1(ScalarOp):
     parameters for ``z < 1`` (``Hyp2F1DParam``), wrt ``z`` everywhere."""
 
     nin = 4
-    ufunc = sp.hyp2f1
+    ufunc = special_ufunc("hyp2f1")
 
 
 def _hyp2f1_series(a, b, c, z):
@@ -487,7 +493,7 @@ class Hyp2F1DParam(ScalarOp):
 
     nin = 4
     __props__ = ("wrt",)
-    dtype_like = sp.hyp2f1
+    dtype_like = special_ufunc("hyp2f1")
 
     def __init__(self, wrt):
         if wrt not in ("a", "b", "c"):

@@ -2,7 +2,7 @@
 ``elu``, each an ``Elemwise`` over a scalar function of its own whose
 derivative (another such function) is its gradient rule."""
 import numpy as np
-from scipy import special as _sp
+from .._lazy_scipy import special as _sp
 from tensorsmith_autodiff import register_grad
 
 from ..basic import as_tensor_variable
