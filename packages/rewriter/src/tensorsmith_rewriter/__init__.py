@@ -150,7 +150,7 @@ def rewrite_graph(graph, include=("canonicalize",), exclude=(), require=(), cust
     pipeline.  ``verbose=True`` prints the rules that fired (a
     ``RewriteTrace``; pass your own as ``trace`` to keep it).  Returns the
     rewritten variable(s) in the shape given."""
-    from tensorsmith_graphcore import FunctionGraph
+    from tensorsmith_graphcore import FunctionGraph, gc_paused
 
     single = not isinstance(graph, (list, tuple))
     outputs = [graph] if single else list(graph)
@@ -160,9 +160,15 @@ def rewrite_graph(graph, include=("canonicalize",), exclude=(), require=(), cust
     if trace is None and verbose:
         trace = RewriteTrace()
     pipe = make_pipeline(include, exclude, require)
-    pipe.apply(fg, trace)
-    if custom_rewrite is not None:
-        custom_rewrite.apply(fg, trace) if hasattr(custom_rewrite, "apply") else custom_rewrite(fg)
+    # as in function(): the rewrites allocate nodes that stay alive, so the
+    # cyclic collector, run midway, would walk a growing heap for nothing
+    with gc_paused():
+        pipe.apply(fg, trace)
+        if custom_rewrite is not None:
+            if hasattr(custom_rewrite, "apply"):
+                custom_rewrite.apply(fg, trace)
+            else:
+                custom_rewrite(fg)
     if verbose:
         print(f"rewrite_graph: {pipe}")
         print(trace)
