@@ -649,7 +649,7 @@ class FusedReduce(Op):
             raise TypeError(f"{self} takes {so.nin} inputs, got {len(inputs)}")
         ins = [as_tensor_variable(x) for x in inputs]
         edt = self.elem_dtype([x.type.dtype for x in ins])
-        shape = broadcast_static_shape([x.type.shape for x in ins], f"in {self}")
+        shape = broadcast_static_shape([x.type.shape for x in ins], lambda: f"in {self}")
         axis = self.reduce_op.axis
         for a in axis:
             if not 0 <= a < len(shape):

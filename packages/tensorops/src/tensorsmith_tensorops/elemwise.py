@@ -24,7 +24,9 @@ _base_impl = ScalarOp.impl
 
 def broadcast_static_shape(shapes, what="operands"):
     """NumPy broadcasting of static shapes (entries None = unknown).  Raises
-    ValueError when known lengths cannot broadcast."""
+    ValueError when known lengths cannot broadcast.  ``what`` names the
+    operands in that message: a string, or a callable giving it (formatted
+    only when the error is raised: naming a large fused op is costly)."""
     ndim = max((len(s) for s in shapes), default=0)
     padded = [(1,) * (ndim - len(s)) + tuple(s) for s in shapes]
     out = []
@@ -38,6 +40,8 @@ def broadcast_static_shape(shapes, what="operands"):
             elif d != 1:
                 if known is not None and known != d:
                     shp = ", ".join(str(tuple("?" if x is None else x for x in s2)).replace("'", "") for s2 in shapes)
+                    if callable(what):
+                        what = what()
                     raise ValueError(
                         f"Incompatible shapes for broadcasting {what}: {shp} "
                         f"(dimension {k - ndim} has lengths {known} and {d})")
@@ -320,7 +324,7 @@ class Elemwise(Op):
         res = _widen_out_of_range_weak_ints(so, ins)
         res = resolve_weak(res)
         out_dtypes = so.output_dtypes([i.type.dtype for i in res])
-        shape = broadcast_static_shape([i.type.shape for i in res], f"in {self}")
+        shape = broadcast_static_shape([i.type.shape for i in res], lambda: f"in {self}")
         out_types = tuple(tensor_type(d, shape) for d in out_dtypes)
         if (cacheable and _weak_resolution_is_fixed(types, wmask)
                 and all(type(t) is TensorType for t in types)
