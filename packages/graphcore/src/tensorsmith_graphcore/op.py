@@ -16,6 +16,8 @@ class _PropsMixin:
         return {p: getattr(self, p) for p in self.__props__}
 
     def __eq__(self, other):
+        if self is other:
+            return True
         return type(self) is type(other) and self._props() == other._props()
 
     def __ne__(self, other):

@@ -252,7 +252,24 @@ class Elemwise(Op):
         d.pop("_last", None)
         d.pop("_variants", None)
         d.pop("_thunk_ufunc", None)
+        d.pop("_hash", None)
         return d
+
+    def __hash__(self):
+        # the props (scalar op, in-place pattern) are set once in __init__:
+        # the hash is computed once (rewrites hash ops at every rule lookup
+        # and merge)
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = self.__dict__["_hash"] = hash((Elemwise, self._props()))
+        return h
+
+    def __eq__(self, other):
+        if self is other:
+            return True
+        if type(other) is not type(self):
+            return False
+        return self.__hash__() == other.__hash__() and self._props() == other._props()
 
     def _check_inplace_types(self, node):
         for o, i in self.inplace_pattern.items():
