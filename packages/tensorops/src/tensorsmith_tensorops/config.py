@@ -653,17 +653,27 @@ OPTIONS = (
     PathOption(
         "base_compiledir", _default_base_compiledir,
         """The directory under which compiled code is cached; compiledir is
-        made inside it unless set.""",
+        made inside it unless set.  While neither is set, the compile cache
+        lives in the same subfolder of platformdirs.user_cache_dir("tensorsmith")
+        (the default below on Linux).  The cache refuses a folder that another
+        user owns or that group or others can write.""",
         default_doc="`$XDG_CACHE_HOME/tensorsmith`, else `~/.cache/tensorsmith`",
-        status="the C backend (tensorsmith_ccompile) will keep its compile cache here; "
-               "nothing is written there today"),
+        read_by="tensorsmith_ccompile.cache.default_root (the compile cache; "
+                "`tensorsmith-cache info` shows the folder in use)"),
     PathOption(
         "compiledir", _default_compiledir,
         """The directory of the compile cache for this platform and Python.""",
         env="TENSORSMITH_COMPILEDIR", derived_from=("base_compiledir",),
         default_doc="`<base_compiledir>/compiledir_<platform>-<machine>-<python tag>`",
-        status="the C backend (tensorsmith_ccompile) will keep its compile cache here; "
-               "nothing is written there today"),
+        read_by="tensorsmith_ccompile.cache.default_root (the compile cache's folder)"),
+    IntOption(
+        "compile_cache_max_mb", 1024,
+        """The size limit of the compile cache in MiB: after each new entry,
+        the entries used least recently are removed while the cache is larger
+        (entries locked by a process that is building them are kept); 0 means no
+        limit.  `tensorsmith-cache prune` applies it on demand.""",
+        minimum=0,
+        read_by="tensorsmith_ccompile.cache.CompileCache.limit_bytes"),
     EnumOption(
         "on_opt_error", "raise", ("raise", "warn", "ignore"),
         """What happens when a graph rewrite rule raises: ``raise`` (a
