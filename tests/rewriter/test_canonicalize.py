@@ -66,7 +66,7 @@ def test_helpers():
 def test_like_terms(xy):
     x, _ = xy
     r = rw(x + x + 2 * x)
-    assert same(r, tm.mul(x, c(4.0)))
+    assert same(r, tm.mul(c(4.0), x))
     np.testing.assert_allclose(run([x], x + x + 2 * x, [XV]), 4 * XV)
 
 
@@ -97,7 +97,7 @@ def test_sub_neg_forms(xy):
     assert same(rw(-x + -y), tm.neg(tm.add(x, y)))
     assert same(rw(x - 3.0), tm.sub(x, c(3.0)))
     assert same(rw(x + (-3.0)), tm.sub(x, c(3.0)))
-    assert same(rw(x - 2 * y), tm.sub(x, tm.mul(y, c(2.0))))
+    assert same(rw(x - 2 * y), tm.sub(x, tm.mul(c(2.0), y)))
     for e, ref in [(x - (-y), XV + YV), (x + (-y), XV - YV), (-x + -y, -XV - YV), (x - 2 * y, XV - 2 * YV)]:
         np.testing.assert_allclose(run([x, y], e, [XV, YV]), ref)
 
@@ -106,7 +106,7 @@ def test_canonical_form_is_fixed_point(xy):
     x, y = xy
     e = x - y
     assert rw(e) is e  # nothing to do: not even a copy
-    e2 = tm.add(x, tm.mul(y, c(2.0)))
+    e2 = tm.add(x, tm.mul(c(2.0), y))
     assert rw(e2) is e2
 
 
@@ -134,7 +134,7 @@ def test_x_minus_x_integers():
 def test_int_terms_exact_modular():
     i = pt.lvector("i")
     e = (i + i) + (i + 3)
-    assert same(rw(e), tm.add(tm.mul(i, c(3, "int64")), c(3, "int64")))
+    assert same(rw(e), tm.add(tm.mul(c(3, "int64"), i), c(3, "int64")))
     with np.errstate(all="ignore"):
         ref = IV + IV + IV + 3
     assert (run([i], e, [IV]) == ref).all()
@@ -182,7 +182,7 @@ def test_mixed_dtypes_untouched():
     e = (a + a) + f  # int8 sum (wraps) then float32: not flattened
     r = rw(e)
     assert len(r.owner.inputs) == 2 and r.owner.inputs[1] is f
-    assert same(r.owner.inputs[0], tm.mul(a, c(2, "int8")))  # the int8 sum is canonicalized on its own
+    assert same(r.owner.inputs[0], tm.mul(c(2, "int8"), a))  # the int8 sum is canonicalized on its own
     av = np.array([100, 100, -128], dtype="int8")
     fv = np.zeros(3, "float32")
     with np.errstate(all="ignore"):
@@ -212,7 +212,7 @@ def test_constants_folded_in_sum(xy):
 def test_mul_constants_and_flatten(xy):
     x, y = xy
     e = (x * 2) * (y * 3)
-    assert same(rw(e), tm.mul(x, y, c(6.0)))
+    assert same(rw(e), tm.mul(c(6.0), x, y))
     np.testing.assert_allclose(run([x, y], e, [XV, YV]), XV * YV * 6)
 
 
@@ -253,7 +253,9 @@ def test_int_times_zero():
 def test_float_times_zero_not_folded(xy):
     x, _ = xy
     e = x * 0.0
-    assert rw(e) is e
+    r = rw(e)  # put in the canonical order (the constant first), not folded
+    assert same(r, tm.mul(c(0.0), x))
+    assert rw(0.0 * x) is not None and same(rw(0.0 * x), tm.mul(c(0.0), x))
     v = np.array([1.0, np.inf, np.nan])
     np.testing.assert_array_equal(run([x], e, [v]), v * 0.0)
 
@@ -270,14 +272,14 @@ def test_bool_mul_untouched():
 def test_neg_neg_and_neg_mul(xy):
     x, y = xy
     assert rw(-(-x)) is x
-    assert same(rw(-(tm.mul(x, c(2.0)))), tm.mul(x, c(-2.0)))
+    assert same(rw(-(tm.mul(c(2.0), x))), tm.mul(c(-2.0), x))
     np.testing.assert_allclose(run([x], -(-x), [XV]), XV)
     np.testing.assert_allclose(run([x], -(x * 2.0), [XV]), -2 * XV)
 
 
 def test_div_by_constant(xy):
     x, y = xy
-    assert same(rw(x / 4.0), tm.mul(x, c(0.25)))
+    assert same(rw(x / 4.0), tm.mul(c(0.25), x))
     assert rw(x / 1.0) is x
     np.testing.assert_allclose(run([x], x / 3.0, [XV]), XV / 3.0)
     # not for integers (true division of ints is float), nor for a zero divisor
@@ -387,7 +389,7 @@ def test_product_chain_flattened_once():
     for v in xs[1:]:
         e = e * v
     r, counts = _fired(e)
-    assert same(r, tm.mul(*xs, c(2.0)))
+    assert same(r, tm.mul(c(2.0), *xs))
     assert counts == {"mul_canonical": 1}
     vals = [rng.uniform(0.5, 1.5, size=3) for _ in xs]
     np.testing.assert_allclose(run(xs, e, vals), 2 * np.prod(vals, axis=0))
@@ -419,7 +421,7 @@ def test_sum_under_shared_negation_not_flattened(xy):
 def test_negative_coefficients_reuse_terms(xy):
     """x - 2*y - 3: the product and the constant of the graph are kept."""
     x, y = xy
-    m = tm.mul(y, c(2.0))
+    m = tm.mul(c(2.0), y)
     k = c(3.0)
     e = tm.sub(tm.sub(x, m), k)
     r = rw(e)
@@ -456,13 +458,13 @@ def test_memo_reads_a_changed_operand_again():
 def test_memo_sees_a_product_read_as_coefficient_change():
     xs, _ = _big_sum()
     t = pt.dvector("t")
-    e = tm.add(*xs, tm.mul(t, c(2.0)))
+    e = tm.add(*xs, tm.mul(c(2.0), t))
     fg = FunctionGraph(outputs=[e])
     _canon(fg)
-    m = fg.outputs[0].owner.inputs[0]  # t * 2 (sorted as t: first)
+    m = fg.outputs[0].owner.inputs[0]  # 2 * t (sorted as t: first)
     assert fg.outputs[0].owner in fg.__dict__["_canonical_memo"].nodes
-    two = m.owner.inputs[1]
-    fg.replace(two, c(1.0))  # t * 2 -> t * 1 in place: the sum reads t now
+    two = m.owner.inputs[0]
+    fg.replace(two, c(1.0))  # 2 * t -> 1 * t in place: the sum reads t now
     _canon(fg, exclude=("mul_canonical",))  # only the sum's rule can see it
     r = fg.outputs[0].owner
     assert r.inputs[0] is fg.inputs[-1] and r.inputs[0].name == "t"
@@ -589,7 +591,8 @@ def test_wide_sum_flattened_with_linear_homogeneity_checks(monkeypatch):
 
 def test_sinsum_canonical_form():
     """The sum of n terms ``c * sin(a * x + b)`` becomes one n-ary sum of
-    products ``t * c``; values as NumPy's."""
+    products ``c * t``, already in that form: only the sum is rewritten;
+    values as NumPy's."""
     n = 50
     x = pt.dvector("x")
     a, b, cc = (rng.uniform(0.5, 2.0, n) for _ in range(3))
@@ -599,7 +602,8 @@ def test_sinsum_canonical_form():
     r, counts = _fired(y)
     assert len(r.owner.inputs) == n and isinstance(r.owner.op.scalar_op, Add)
     for term in r.owner.inputs:
-        assert isinstance(term.owner.op.scalar_op, Mul) and isinstance(term.owner.inputs[1], TensorConstant)
+        assert isinstance(term.owner.op.scalar_op, Mul) and isinstance(term.owner.inputs[0], TensorConstant)
     assert counts["add_canonical"] == 1
+    assert counts.get("mul_canonical", 0) == 0  # c * t, as written, is canonical
     ref = (cc[:, None] * np.sin(a[:, None] * XV + b[:, None])).sum(axis=0)
     np.testing.assert_allclose(run([x], y, [XV]), ref, rtol=1e-12)

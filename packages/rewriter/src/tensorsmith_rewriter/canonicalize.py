@@ -4,9 +4,10 @@ Rules (stage ``canonicalize``, tag ``fast_run``; each also tagged with its name)
 
 ``add_canonical`` (roots: ``add``/``sub``)
     A sum is read as terms ``coef * t``: nested ``add``/``sub`` nodes used only
-    there are flattened into it, ``neg(t)`` is ``-1 * t``, ``mul(t, c)`` with one
-    constant ``c`` is ``c * t``, constants are summed into one.  Like terms
-    (the same variable) are collected (``x + x + 2*x -> x * 4``).  It is written
+    there are flattened into it, ``neg(t)`` is ``-1 * t``, ``mul(c, t)`` or
+    ``mul(t, c)`` with one constant ``c`` is ``c * t``, constants are summed
+    into one.  Like terms (the same variable) are collected
+    (``x + x + 2*x -> 4 * x``; a term with a coefficient is written ``c * t``).  It is written
     back as ``add(P...) - add(N...)`` (``P``: terms with positive or array
     coefficients, constant last; ``N``: terms with negative scalar
     coefficients, so ``x + neg(y) -> x - y``, ``x - neg(y) -> x + y``), the
@@ -18,13 +19,15 @@ Rules (stage ``canonicalize``, tag ``fast_run``; each also tagged with its name)
     Nested ``mul`` nodes used only there are flattened, ``neg(t)`` is
     ``-1 * t``, constants are multiplied into one, repeated factors counted
     (``sqr(t)``: 2, ``pow(t, k)`` for an integer constant ``k >= 2``: ``k``) and
-    written back as ``t``, ``sqr(t)``, ``sqr(t) * t``, ``pow(t, n)`` (n >= 4).
-    A constant all ones is dropped, all minus ones gives ``neg(...)``, all
+    written back as ``t``, ``sqr(t)``, ``sqr(t) * t``, ``pow(t, n)`` (n >= 4),
+    the factors sorted as a sum's terms, the constant first (``c * x * y``:
+    as products by a constant are usually written, so that most are in the
+    form already).  A constant all ones is dropped, all minus ones gives ``neg(...)``, all
     zeros gives zeros for integers (``second(x, 0)``, keeping the shape).
 ``neg_neg``, ``neg_mul_constant``
     ``neg(neg(x)) -> x``; ``neg(mul(..., c)) -> mul(..., -c)``.
 ``div_constant``, ``div_div``
-    ``x / c -> x * (1/c)`` for a float constant ``c`` whose reciprocal is finite
+    ``x / c -> (1/c) * x`` for a float constant ``c`` whose reciprocal is finite
     and nonzero; ``(a / b) / c -> a / (b * c)`` (floats).
 ``pow_canonical``
     ``x**1 -> x``, ``x**0 -> ones`` (NumPy gives 1 for any x, NaN included),
@@ -363,11 +366,11 @@ def _const_leaf(arr, cv):
 
 
 def _scaled_leaf(t, arr, cv, src):
-    """The spec of ``t * arr``: ``src`` (the product ``t * cv`` met in the
-    graph, in that order) or ``t * cv`` when ``cv`` holds ``arr``."""
+    """The spec of ``arr * t``: ``src`` (the product ``cv * t`` met in the
+    graph, in that order) or ``cv * t`` when ``cv`` holds ``arr``."""
     if cv is not None and _same_constant(cv, arr):
-        return src if src is not None else ("mul", [t, cv])
-    return ("mul", [t, ("const", arr)])
+        return src if src is not None else ("mul", [cv, t])
+    return ("mul", [("const", arr), t])
 
 
 # ---------------------------------------------------------------------------
@@ -432,11 +435,11 @@ def _add_terms(fgraph, node, dt):
             elif isinstance(vso, Mul) and len(n.inputs) == 2 and is_homogeneous(n):
                 a, b = n.inputs
                 ca, cb = isinstance(a, TensorConstant), isinstance(b, TensorConstant)
-                if cb and not ca:
-                    terms.append([a, b, s, v])
-                    continue
                 if ca and not cb:
-                    terms.append([b, a, s, None])
+                    terms.append([b, a, s, v])
+                    continue
+                if cb and not ca:
+                    terms.append([a, b, s, None])
                     continue
         terms.append([v, None, s, None])
     return terms, consts
@@ -483,10 +486,10 @@ def _add_operand(clients, v, negative, real):
             if len(clients[v]) == 1 and is_homogeneous(n):
                 return _BAD
         elif isinstance(so, Mul) and len(n.inputs) == 2 and is_homogeneous(n):
-            a, b = n.inputs
+            b, a = n.inputs  # canonical: the coefficient b first, c * t
             if isinstance(a, TensorConstant):
                 if not isinstance(b, TensorConstant):
-                    return _BAD  # c * t: written t * c
+                    return _BAD  # t * c: written c * t
             elif isinstance(b, TensorConstant):
                 d = b.data
                 if d.ndim:
@@ -505,14 +508,14 @@ def _add_operand(clients, v, negative, real):
     return (id(t), _sort_key(t))
 
 
-def _scan(operands, read, clients, a, b):
+def _scan(operands, read, clients, a, b, const_first=False):
     """The readings of ``operands`` when they form one canonical side
-    (distinct terms in sorted order, at most one constant, last), else
-    None."""
+    (distinct terms in sorted order, at most one constant: last, or first
+    when ``const_first``, as in a product), else None."""
     entries = []
     seen = set()
     prev = None
-    last = len(operands) - 1
+    const_at = 0 if const_first else len(operands) - 1
     i = -1
     for v in operands:
         i += 1
@@ -520,7 +523,7 @@ def _scan(operands, read, clients, a, b):
         if e is _BAD:
             return None
         if e is _CONST:
-            if i != last:
+            if i != const_at:
                 return None
         else:
             if e[0] in seen:
@@ -587,10 +590,11 @@ MEMO_MIN = 8
 
 
 class _Plain:
-    __slots__ = ("entries", "counts", "dirty")
+    __slots__ = ("entries", "counts", "dirty", "const_first")
 
-    def __init__(self, entries):
+    def __init__(self, entries, const_first=False):
         self.entries = entries
+        self.const_first = const_first
         self.counts = {}
         for e in entries:
             if e is not _CONST:
@@ -604,6 +608,7 @@ class _Plain:
         entries = self.entries
         counts = self.counts
         last = len(ins) - 1
+        const_at = 0 if self.const_first else last
         dt = node.outputs[0].type.dtype
         dirty = sorted(self.dirty)
         self.dirty.clear()
@@ -612,7 +617,7 @@ class _Plain:
             if v.type.dtype != dt:
                 return False
             e = read(clients, v, a, b)
-            if e is _BAD or (e is _CONST and i != last):
+            if e is _BAD or (e is _CONST and i != const_at):
                 return False
             old = entries[i]
             if old is not _CONST:
@@ -628,7 +633,7 @@ class _Plain:
             e = entries[i]
             if e is _CONST:
                 continue
-            if i > 0 and entries[i - 1][1] > e[1]:
+            if i > 0 and entries[i - 1] is not _CONST and entries[i - 1][1] > e[1]:
                 return False
             if i < last and entries[i + 1] is not _CONST and e[1] > entries[i + 1][1]:
                 return False
@@ -730,9 +735,10 @@ def _memo(fgraph):
     return m
 
 
-def _memo_is_plain(fgraph, node, read, a, b):
+def _memo_is_plain(fgraph, node, read, a, b, const_first=False):
     """True when the operands of ``node`` form one canonical side (read by
-    ``read``), remembered for large nodes."""
+    ``read``; the constant first when ``const_first``), remembered for large
+    nodes."""
     ins = node.inputs
     big = len(ins) >= MEMO_MIN
     if big:
@@ -743,11 +749,11 @@ def _memo_is_plain(fgraph, node, read, a, b):
                 return True
             del memo.nodes[node]
             return False
-    entries = _scan(ins, read, fgraph.clients, a, b)
-    if entries is None or len(entries) < 2 or entries[0] is _CONST:
+    entries = _scan(ins, read, fgraph.clients, a, b, const_first)
+    if entries is None or len(entries) < 2 or entries[-1 if const_first else 0] is _CONST:
         return False
     if big:
-        memo.nodes[node] = _Plain(entries)
+        memo.nodes[node] = _Plain(entries, const_first)
     return True
 
 
@@ -879,7 +885,7 @@ def _add_canonical(fgraph, node, dt, kind):
     elif not pos:
         if lone is not None and lone[3] is not None:
             # -(t * c): t * (-c)
-            spec = ("mul", [lone[2], ("const", np.negative(lone[3]))])
+            spec = ("mul", [("const", np.negative(lone[3])), lone[2]])
         else:
             spec = ("neg", neg[0] if len(neg) == 1 else ("add", neg))
     else:
@@ -976,11 +982,11 @@ def _mul_is_plain(fgraph, node, dt, kind):
     """True when the product at ``node`` is in the canonical form, told by
     one scan of its operands: distinct sorted factors (``sqr(t)`` used only
     here sorted as ``t``), none a product to flatten, a negation or a power,
-    at most one constant, last, not +-1 (nor 0 for integers).  False when in
-    doubt.  Large products found canonical are remembered (``_Memo``)."""
+    at most one constant, first, not +-1 (nor 0 for integers).  False when
+    in doubt.  Large products found canonical are remembered (``_Memo``)."""
     if len(node.inputs) < 2:
         return False
-    return _memo_is_plain(fgraph, node, _mul_operand, kind, None)
+    return _memo_is_plain(fgraph, node, _mul_operand, kind, None, True)
 
 
 def _mul_canonical(fgraph, node, dt, kind):
@@ -1068,7 +1074,7 @@ def _mul_canonical(fgraph, node, dt, kind):
             refs = [_spec_var(s) for s in specs]
             specs = [_const_leaf(k, cv)]
         else:
-            specs.append(_const_leaf(k, cv))
+            specs.insert(0, _const_leaf(k, cv))
     if not specs:
         return None
     spec = specs[0] if len(specs) == 1 else ("mul", specs)
@@ -1154,7 +1160,7 @@ register_canonicalize(neg_mul_constant, name="neg_mul_constant")
 
 @node_rewriter([tm.true_div], name="div_constant")
 def div_constant(fgraph, node):
-    """``x / c -> x * (1/c)`` for float ``c`` with ``1/c`` finite and nonzero
+    """``x / c -> (1/c) * x`` for float ``c`` with ``1/c`` finite and nonzero
     (the product may differ from the quotient in the last bit, as in
     PyTensor; exact when ``c`` is a power of two); ``x / 1 -> x``."""
     if not isinstance(node.op.scalar_op, TrueDiv) or not is_homogeneous(node):
@@ -1172,7 +1178,7 @@ def div_constant(fgraph, node):
         r = np.reciprocal(d.astype(out.type.dtype))
     if not np.all(np.isfinite(r)) or not np.all(r != 0) or not np.all(np.isfinite(d)):
         return None
-    new = tm.mul(x, make_constant(r, out.type.dtype))
+    new = tm.mul(make_constant(r, out.type.dtype), x)  # the canonical order
     if not out.type.is_super(new.type):
         return None
     return [new]
