@@ -9,23 +9,22 @@ of the nodes and the rules ``neg(neg(a)) -> a`` and ``a + 0.0 -> a`` remove
 most of the rest.  Each timed call rewrites a fresh ``FunctionGraph``
 (copy-on-write over the same user nodes, which are never modified).
 
-The inputs are n/64, each used about 20 times: ``FunctionGraph`` removes a
-client from a variable's client list by a linear scan, so a fixed number of
-inputs shared by a growing number of nodes makes every pass that removes
-their users quadratic (a FunctionGraph matter, not the engine's).
+The inputs are n/64, each used about 20 times (a value read by many nodes:
+``FunctionGraph`` removes one of its clients in O(1) through a position
+index of the clients list, so the passes that remove their users stay
+linear).
 
-Figures (compiled graphcore, best of 3, this repository's dev machine, idle):
+Figures (compiled graphcore, best of 3, the 2-core dev machine, 2026-12-06):
 
     n        merge    equilibrium  merge+eq+merge
-    25,000   81 ms    125 ms       175 ms
-    50,000   221 ms   334 ms       443 ms
-    100,000  581 ms   859 ms       1100 ms
-    doubling ratios 2.5-2.7 (goal 2.2): the operation counts are exactly
+    25,000   100 ms   176 ms       196 ms
+    50,000   235 ms   363 ms       480 ms
+    100,000  509 ms   789 ms       1073 ms
+    doubling ratios 2.17-2.45 (goal 2.2): the operation counts are exactly
     linear (cProfile of the plain-Python build: 4x the calls of every
-    function for 4x the nodes); the time per operation grows with the heap,
-    as FunctionGraph construction alone does (ratios 2.1-2.7 over the same
-    sizes).  Merge on a 200k-step chain with its gradient (500k nodes,
-    nothing to merge) takes 0.48 s of CPU.
+    function for 4x the nodes); the time per operation grows with the heap
+    (cache misses of a larger working set), as FunctionGraph construction
+    alone does (ratios 2.1-2.7 over the same sizes).
 
 Run as a script for the figures and the doubling ratios:
 

@@ -258,6 +258,16 @@ class ElemwiseFusion(GraphRewriter):
                 total += n
                 if not n:
                     break
+                # another round needs two fusable nodes (a region has two or
+                # more): a graph fused into one node is not walked again
+                k = 0
+                for node in fgraph.apply_nodes:
+                    if _fusable(node):
+                        k += 1
+                        if k > 1:
+                            break
+                if k < 2:
+                    break
         return total
 
     def _round(self, fgraph, trace):
