@@ -4,17 +4,23 @@
 this order (positions in brackets):
 
     merge1 (0)  useless (10)  canonicalize (20)  stabilize (30)
-    specialize (40)  fusion (50)  inplace (60)  merge2 (100)
+    specialize (40)  fusion (50)  merge2 (100)  inplace (110)
 
 The merge stages run graphcore's ``MergeRewriter`` (CSE and equal
-constants); the others are ``EquilibriumDB``s of node rules, empty for now
-(the tensor passes register into them with ``register_canonicalize``,
-``register_stabilize``, ...).  A stage with no selected rule is left out.
+constants); the others are ``EquilibriumDB``s of node rules, which the
+tensor passes of this package fill (``canonicalize.py``, ``stabilize.py``,
+... register into them with ``register_canonicalize``,
+``register_stabilize``, ...); graph passes sit between them by position
+(``elemwise_fusion`` at 49.5).  The in-place stage comes after the last
+merge: merging two equal nodes after it could give a value that one of
+them overwrites to the readers of the other (``inplace.py``).  A stage
+with no selected rule is left out.
 
 Pipelines (registered in graphcore's mode registry, replacing the empty
 ones): ``FAST_RUN`` queries the tag ``fast_run`` (every stage),
-``FAST_COMPILE`` the tag ``fast_compile`` (the merges and the rules tagged
-``fast_compile``).  ``Mode.including/excluding/requiring`` add tags to the
+``FAST_COMPILE`` the tag ``fast_compile`` (the stages tagged so: the merges
+and ``useless``; a rule tagged ``fast_compile`` runs in FAST_COMPILE only
+when its stage is one of them).  ``Mode.including/excluding/requiring`` add tags to the
 query; a pass or rule's name is one of its tags.
 
 ``rewrite_graph(outputs, include=("canonicalize",), ...)`` rewrites a graph
@@ -60,8 +66,8 @@ STAGES = (
     ("stabilize", 30, ("fast_run",)),
     ("specialize", 40, ("fast_run",)),
     ("fusion", 50, ("fast_run",)),
-    ("inplace", 60, ("fast_run",)),
     ("merge2", 100, ("fast_run", "fast_compile", "merge")),
+    ("inplace", 110, ("fast_run",)),
 )
 
 rewrite_db = SequenceDB("rewrite_db")
@@ -100,7 +106,8 @@ def _registrar(stage, default_tags, doc):
 
 _DOC = ("Register a node rule in the {0} stage: ``register_{0}(rule, *tags, name=None)`` "
         "(or as a decorator above a rule).  The rule gets the tags {1} and the stage name; "
-        "add ``\"fast_compile\"`` to run it in FAST_COMPILE too.")
+        "the tag ``\"fast_compile\"`` runs it in FAST_COMPILE too when the stage is one that "
+        "FAST_COMPILE runs (``useless``; see ``STAGES``).")
 register_useless = _registrar("useless", ("fast_run",), _DOC.format("useless", "fast_run"))
 register_canonicalize = _registrar("canonicalize", ("fast_run",),
                                    _DOC.format("canonicalize", "fast_run"))

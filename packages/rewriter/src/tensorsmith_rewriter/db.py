@@ -14,7 +14,7 @@ queries that select them.
   over the selected rules (None when none is selected).
 
 The pipelines (``FAST_RUN``, ``FAST_COMPILE``) query ``rewrite_db``
-(``tensorsmith_rewriter.pipeline``)."""
+(``tensorsmith_rewriter/__init__.py``)."""
 import sys
 import warnings
 

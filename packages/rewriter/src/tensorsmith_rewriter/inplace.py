@@ -2,8 +2,9 @@
 result into the buffer of one of their inputs.
 
 ``inplace_elemwise`` (tags ``fast_run``, ``inplace``, ``inplace_elemwise``;
-after every other pass: in the ``inplace`` stage if that comes after the
-last merge, else as a pass of its own after it, see ``_register``): an
+in the ``inplace`` stage, the last, after the last merge: merging two equal
+nodes after the pass would give an overwritten value to the readers of its
+twin, reading it after it is overwritten or returning it as an output): an
 ``Elemwise`` node becomes its
 in-place variant (``Elemwise(op, inplace_pattern={out: in})``, ``destroy_map
 = {out: [in]}``) on the first input that
@@ -24,7 +25,6 @@ from tensorsmith_graphcore.rewrite import node_rewriter
 from tensorsmith_tensorops.elemwise import Elemwise
 
 from . import register_inplace, rewrite_db
-from .db import EquilibriumDB
 from .destroy import destroy_handler
 
 __all__ = ["inplace_elemwise", "inplace_candidates"]
@@ -110,19 +110,11 @@ def inplace_elemwise(fgraph, node):
 
 
 def _register():
-    """In the ``inplace`` stage when no merge pass follows it, else as a
-    pass of its own after the last merge: merging two equal nodes after the
-    pass would give an overwritten value the readers of its twin (reading
-    it after it is overwritten, or returning it as an output)."""
     pos = rewrite_db.positions()
     last_merge = max((p for n, p in pos.items() if n.startswith("merge")), default=None)
-    if last_merge is None or pos.get("inplace", -1.0) > last_merge:
-        register_inplace(inplace_elemwise, "inplace_elemwise", name="inplace_elemwise")
-        return
-    tags = ("fast_run", "inplace", "inplace_elemwise")
-    db = EquilibriumDB("inplace_elemwise")
-    db.register("inplace_elemwise", inplace_elemwise, *tags)
-    rewrite_db.register("inplace_elemwise", db, *tags, position=last_merge + 10)
+    if last_merge is not None and pos["inplace"] < last_merge:
+        raise RuntimeError("the inplace stage must come after the last merge (see inplace.py)")
+    register_inplace(inplace_elemwise, "inplace_elemwise", name="inplace_elemwise")
 
 
 _register()
