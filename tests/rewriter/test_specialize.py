@@ -181,10 +181,13 @@ def test_gemm_reads_few_terms_of_a_big_sum(monkeypatch):
 
 def test_specialize_rules_offered_their_ops_only():
     x = pt.dvector("x")
-    e = pt.sin(x) * 2.0 + pt.exp(x)
+    e = 2.0 * pt.sin(x) + pt.exp(x)
     t = tr.RewriteTrace()
     tr.rewrite_graph(e, include=SPEC, trace=t)
-    assert t.tried == {"gemm": 1}  # the add only; pow_specialize sees no pow
+    # gemm sees the add only, mul_canonical the mul only, pow_specialize
+    # nothing (no pow); constant_folding tracks every op
+    assert t.tried["gemm"] == 1 and t.tried["mul_canonical"] == 1
+    assert set(t.tried) == {"gemm", "mul_canonical", "constant_folding"}
 
 
 def _nodes(v):

@@ -624,3 +624,20 @@ def test_stable_ops_own_gradients():
             got = ts.function([x], g, mode="FAST_RUN")(xs)
         assert np.all(np.isfinite(got))
         np.testing.assert_allclose(got, dref(xs), rtol=1e-10, atol=1e-300)
+
+
+def test_product_left_by_stabilize_cleaned_in_specialize():
+    """The gradient of ``sum(log(sigmoid(x)))`` is ``sigmoid(-x)``: the
+    factor of ones that stabilize leaves (``DimShuffle{x}(1.0)``) is folded
+    and dropped in specialize (constant_folding and mul_canonical run there
+    too)."""
+    x = pt.dvector("x")
+    y = pt.sum(pt.log(pt.sigmoid(x)))
+    g = ts.grad(y, x)
+    f = ts.function([x], g, mode=FAST_RUN.excluding("fusion", "inplace"))
+    (out,) = f.maker.fgraph.outputs
+    assert equal_computations([out], [pt.sigmoid(pt.neg(x))], [f.maker.fgraph.inputs[0]], [x])
+    v = np.array([-1000.0, -3.0, 0.0, 2.5, 1000.0])
+    np.testing.assert_allclose(f(v), sp.expit(-v), rtol=1e-12)
+    kept = ts.function([x], g, mode=FAST_RUN.excluding("fusion", "inplace", "mul_canonical"))
+    assert len(kept.maker.fgraph.apply_nodes) > 2  # without the rule the product stays

@@ -88,7 +88,7 @@ from tensorsmith_tensorops.elemwise import Elemwise, broadcast_static_shape
 from tensorsmith_tensorops.type import tensor_type
 from tensorsmith_tensorops.variable import TensorConstant
 
-from . import register_canonicalize
+from . import register_canonicalize, register_specialize
 
 __all__ = ["constant_data", "unique_value", "is_constant_all", "elemwise_node", "is_homogeneous",
            "make_constant", "covers", "fit_to"]
@@ -1106,6 +1106,9 @@ def mul_canonical(fgraph, node):
 
 
 register_canonicalize(mul_canonical, name="mul_canonical")
+# again in specialize: products that stabilize builds (a factor of ones left
+# from a gradient, negations) are put in the canonical form there
+register_specialize(mul_canonical, name="mul_canonical")
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from tensorsmith_tensorops.random.op import RandomVariable
 from tensorsmith_tensorops.type import TensorType
 from tensorsmith_tensorops.variable import TensorConstant
 
-from . import register_canonicalize, register_useless
+from . import register_canonicalize, register_specialize, register_useless
 
 __all__ = ["constant_folding", "MAX_FOLD_ELEMENTS", "fold_node"]
 
@@ -143,3 +143,8 @@ def constant_folding(fgraph, node):
 
 register_useless(constant_folding, "fast_compile", "constant_folding", name="constant_folding")
 register_canonicalize(constant_folding, "constant_folding", name="constant_folding")
+# again after stabilize: its rules build constants shaped by DimShuffle
+# (``mul(sigmoid(-x), DimShuffle{x}(1.0))`` from the gradient of
+# ``log(sigmoid(x))``), which fold here and leave the product to
+# ``mul_canonical`` (also in specialize) to drop
+register_specialize(constant_folding, "constant_folding", name="constant_folding")
