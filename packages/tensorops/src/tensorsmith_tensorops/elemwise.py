@@ -253,6 +253,8 @@ class Elemwise(Op):
         d.pop("_variants", None)
         d.pop("_thunk_ufunc", None)
         d.pop("_hash", None)
+        d.pop("_str", None)
+        d.pop("_str_name", None)
         return d
 
     def __hash__(self):
@@ -465,13 +467,22 @@ class Elemwise(Op):
         return str(self)
 
     def __str__(self):
+        # asked often (canonical orders sort by it): made once
+        d = self.__dict__
+        s = d.get("_str")
+        if s is not None and d.get("_str_name", self) is self.name:
+            return s
         base = self.name or str(self.scalar_op)
         p = self.inplace_pattern
         if not p:
-            return base
-        if len(p) == 1 and p.get(0) == 0:
-            return f"{base}{{inplace}}"
-        return f"{base}{{inplace,{','.join(f'{o}<-{i}' for o, i in sorted(p.items()))}}}"
+            s = base
+        elif len(p) == 1 and p.get(0) == 0:
+            s = f"{base}{{inplace}}"
+        else:
+            s = f"{base}{{inplace,{','.join(f'{o}<-{i}' for o, i in sorted(p.items()))}}}"
+        d["_str"] = s
+        d["_str_name"] = self.name
+        return s
 
     def __repr__(self):
         if not self.inplace_pattern:
