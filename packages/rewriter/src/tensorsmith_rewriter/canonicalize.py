@@ -586,7 +586,9 @@ def _add_is_plain(fgraph, node, dt, kind):
 # only other client (a sum used once is flattened, one used twice is not).
 # Only those positions are read again.
 
-MEMO_MIN = 8
+# every sum and product (2 operands or more): the scan of a small node costs
+# more than keeping its reading (a 29k-node model: about a tenth fewer calls)
+MEMO_MIN = 2
 
 
 class _Plain:
