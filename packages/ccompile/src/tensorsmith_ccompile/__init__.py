@@ -1,10 +1,14 @@
 """tensorsmith_ccompile: C code generation, the compile cache and the C linker.
 
-Status: the toolchain probe (``toolchain``) and the persistent compile cache
-(``cache``: ``compile_module``, ``get_cache``) exist; the C code generator and
-linker do not yet, so every mode runs the reference Python linker.
-``tensorsmith-cache`` (``python -m tensorsmith_ccompile.cli``) inspects and
-cleans the cache.
+Parts: the toolchain probe (``toolchain``), the persistent compile cache
+(``cache``: ``compile_module``, ``get_cache``), the C implementations
+registered per op class (``c_impls``: scalar ops; ``elemwise_c``: ``Elemwise``
+and fused ``Composite`` loops) and the C linker (``linker.CLinker``),
+registered as the linker ``"c"`` below the Python linker's priority, so no
+mode uses it unless asked: ``Mode(linker="c", optimizer="FAST_RUN")``.
+``node_backends(f)`` / ``backend_report(f)`` say which nodes of a compiled
+function run in C and which in Python.  ``tensorsmith-cache``
+(``python -m tensorsmith_ccompile.cli``) inspects and cleans the cache.
 
 Importing this package is cheap: the submodules load on first use of their
 names, and nothing probes the compiler or touches the cache folder before the
@@ -21,6 +25,8 @@ _LAZY = {
     "CompileError": "cache", "CacheError": "cache", "UnsafeCacheDir": "cache",
     "CacheWarning": "cache",
     "get_toolchain": "toolchain", "Toolchain": "toolchain", "CompilerNotFound": "toolchain",
+    "CLinker": "linker", "CLinkerWarning": "linker", "node_backends": "linker",
+    "backend_report": "linker",
 }
 __all__ = sorted(_LAZY)
 
@@ -32,6 +38,22 @@ def __getattr__(name):
     value = getattr(importlib.import_module(f"{__name__}.{sub}"), name)
     globals()[name] = value
     return value
+
+
+def _make_c_linker():
+    from .linker import CLinker
+
+    return CLinker()
+
+
+def _register():
+    from tensorsmith_graphcore.modes import register_linker
+
+    # below "py" (priority 0): "default" (FAST_RUN's linker) stays the Python one
+    register_linker("c", _make_c_linker, priority=-10)
+
+
+_register()
 
 
 def __dir__():

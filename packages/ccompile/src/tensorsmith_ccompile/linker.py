@@ -1,0 +1,222 @@
+"""``CLinker``: the C linker (registered as ``"c"``).
+
+``Mode(linker="c", optimizer="FAST_RUN")`` compiles with it::
+
+    import tensorsmith as ts
+    f = ts.function([x], y, mode=ts.Mode(linker="c", optimizer="FAST_RUN"))
+
+At ``plan(fgraph)`` every node whose op has a C implementation (registry
+``c_impls.node_impls``: today ``Elemwise`` over the scalar ops of
+``c_impls.scalar_impls``, fused ``Composite`` included) is rendered into ONE
+translation unit for the whole function, one C function per distinct kernel
+(equal kernels are shared), compiled through the compile cache (one
+compiler call for a function never seen; none when the cache has it).  Each
+such node then runs a compiled thunk; every other node its Python
+``perform`` (the reference linker's thunk).
+
+When no C compiler is found, or compiling fails, the whole function runs in
+Python, after one ``CLinkerWarning`` that says why.
+
+Which nodes run in C: ``node_backends(f)`` lists ``(node, "c" or "py")`` for
+a compiled function ``f`` (``print(backend_report(f))`` for a table); the
+``CSchedule`` that ``plan`` returns has the same list as ``backends``, and
+the linker keeps the last one as ``last_backends``."""
+import hashlib
+import warnings
+
+from tensorsmith_graphcore.link import Linker, Schedule, perform_thunk
+
+from . import c_runtime
+from .c_impls import STATUS_MESSAGES, node_impls
+from .elemwise_c import _IVDEP, c_functions, typenums
+
+__all__ = ["CLinker", "CSchedule", "CLinkerWarning", "node_backends", "backend_report",
+           "render_module"]
+
+
+class CLinkerWarning(UserWarning):
+    """The C linker runs a function in Python (no compiler, compilation failed)."""
+
+
+class CSchedule(Schedule):
+    """A ``Schedule`` with what the C linker compiled for it: ``makers`` (node
+    -> callable ``(storage) -> thunk``) and ``backends`` (``(node, "c" or
+    "py")`` in execution order)."""
+
+    __slots__ = ("makers", "backends", "module")
+
+    def __init__(self, inputs, outputs, order, dying, makers, backends, module):
+        super().__init__(inputs, outputs, order, dying)
+        self.makers = makers
+        self.backends = backends
+        self.module = module
+
+
+def _location(node):
+    try:
+        from tensorsmith_graphcore.graph import format_location
+        if node.trace is not None:
+            return format_location(node.trace)
+    except Exception:  # noqa: BLE001 - a message detail
+        pass
+    return None
+
+
+def render_module(kernels):
+    """``(source, module_name)`` of the translation unit holding ``kernels``
+    (distinct ``NodeKernel``s, in order)."""
+    helpers = {}
+    for k in kernels:
+        for name, text in k.helpers.items():
+            helpers.setdefault(name, text)
+    parts = [c_runtime.PREFIX, _IVDEP]
+    parts.extend(helpers.values())
+    table = []
+    for i, k in enumerate(kernels):
+        fn = f"k{i}"
+        parts.append(c_functions(k, fn))
+        types = ", ".join(str(t) for t in typenums(k))
+        parts.append(f"static const int {fn}_types[] = {{{types}}};")
+        table.append(f"    {{{len(k.in_dtypes)}, {len(k.out_dtypes)}, {fn}_types, {fn}_c, {fn}_s}},")
+    parts.append(f"#define TS_NKERNELS {len(kernels)}")
+    parts.append("static const TsKernel TS_KERNELS[] = {\n" + "\n".join(table) + "\n};")
+    parts.append(c_runtime.status_function(STATUS_MESSAGES))
+    parts.append(c_runtime.DRIVER)
+    body = "\n".join(parts)
+    name = "ts_ew_" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
+    return body + c_runtime.module_tail(name, len(kernels)), name
+
+
+class CLinker(Linker):
+    """The C linker (see the module docstring).  ``cache``: the
+    ``CompileCache`` to compile through (default: ``get_cache()``, from the
+    configuration at each compilation)."""
+
+    def __init__(self, cache=None):
+        self.cache = cache
+        self.last_backends = None
+
+    # -- compiling ----------------------------------------------------------
+    def _cache(self):
+        if self.cache is not None:
+            return self.cache
+        from .cache import get_cache
+
+        return get_cache()
+
+    def plan(self, fgraph):
+        return self._compile(Linker.plan(self, fgraph))
+
+    def _compile(self, sched):
+        """The ``CSchedule`` of the ``Schedule`` ``sched``."""
+        order = sched.order
+        kernels = []
+        index = {}
+        node_kernel = []
+        for node in order:
+            render = node_impls.lookup(type(node.op))
+            k = None
+            if render is not None:
+                try:
+                    k = render(node)
+                except Exception as e:  # noqa: BLE001 - a renderer bug: run in Python, say so
+                    warnings.warn(f"C linker: no C code for {node.op} ({type(e).__name__}: {e}); "
+                                  "it runs in Python", CLinkerWarning, stacklevel=3)
+                    k = None
+            if k is None:
+                node_kernel.append(None)
+                continue
+            ki = index.get(k.signature)
+            if ki is None:
+                ki = index[k.signature] = len(kernels)
+                kernels.append(k)
+            node_kernel.append((ki, k))
+        module = None
+        if kernels:
+            module = self._build(kernels, order, node_kernel)
+        makers = {}
+        backends = []
+        for node, nk in zip(order, node_kernel):
+            if nk is None or module is None:
+                backends.append((node, "py"))
+                continue
+            ki, k = nk
+            loc = _location(node)
+            name = k.name + (f" (built at {loc})" if loc else "")
+            makers[node] = _maker(module, ki, node, name, k.inplace)
+            backends.append((node, "c"))
+        self.last_backends = backends
+        return CSchedule(sched.inputs, sched.outputs, order, sched.dying, makers, backends, module)
+
+    def _build(self, kernels, order, node_kernel):
+        from .cache import CacheError
+        from .toolchain import CompilerNotFound
+
+        source, name = render_module(kernels)
+        c_nodes = [str(n.op) for n, nk in zip(order, node_kernel) if nk is not None]
+        desc = f"{len(c_nodes)} elementwise node(s): " + "; ".join(c_nodes[:5])
+        if len(c_nodes) > 5:
+            desc += "; ..."
+        try:
+            return self._cache().compile_module(source, name, node_desc=desc)
+        except CompilerNotFound as e:
+            why = f"no C compiler ({e})"
+        except CacheError as e:  # CompileError, UnsafeCacheDir, ...
+            why = f"{type(e).__name__}: {e}"
+        except (OSError, ImportError) as e:
+            why = f"{type(e).__name__}: {e}"
+        warnings.warn(f"C linker: the function runs in Python ({len(c_nodes)} node(s) that have C "
+                      f"code included) because of {why}", CLinkerWarning, stacklevel=4)
+        return None
+
+    # -- thunks ----------------------------------------------------------------
+    def make_vm(self, fgraph, *args, **kwargs):
+        if isinstance(fgraph, CSchedule):
+            plan = fgraph
+        elif isinstance(fgraph, Schedule):
+            plan = self._compile(fgraph)
+        else:
+            plan = self.plan(fgraph)
+        return Linker.make_vm(_BoundLinker(plan.makers), plan, *args, **kwargs)
+
+    def make_thunk(self, node, storage, dying=()):
+        """A thunk for ``node`` alone (compiled as a unit of its own)."""
+        sched = Schedule([], [], [node], [tuple(dying)])
+        plan = self._compile(sched)
+        maker = plan.makers.get(node)
+        if maker is None:
+            return perform_thunk(node, storage, dying)
+        return maker(storage)
+
+
+class _BoundLinker(Linker):
+    """The linker of one compiled function: its nodes' compiled thunk makers
+    (the VM's ``relink`` makes thunks again from them, for spare storage)."""
+
+    def __init__(self, makers):
+        self.makers = makers
+
+    def make_thunk(self, node, storage, dying=()):
+        maker = self.makers.get(node)
+        if maker is None:
+            return perform_thunk(node, storage, dying)
+        return maker(storage)
+
+
+def _maker(module, ki, node, name, inplace):
+    make = module.make_thunk
+
+    def make_thunk(storage):
+        return make(ki, node, name, tuple(storage[v] for v in node.inputs),
+                    tuple(storage[v] for v in node.outputs), inplace)
+    return make_thunk
+
+
+def node_backends(f):
+    """``[(node, "c" or "py")]`` for the compiled function ``f``, in execution order."""
+    return [(n, getattr(t, "backend", "py")) for n, t in zip(f.nodes, f.thunks)]
+
+
+def backend_report(f):
+    """One line per node: where it runs (``c`` or ``py``) and the node."""
+    return "\n".join(f"{b:>3}  {n}" for n, b in node_backends(f))
