@@ -207,3 +207,102 @@ def test_make_storage(g, toy):
     cell = [5.0]
     st = g.make_storage(fg, [cell])
     assert st[x] is cell and st[c] == [3.0] and st[z] == [None]
+
+
+class _Arr:
+    """A stand-in array (graphcore knows no array library)."""
+
+    def __init__(self, dtype, shape):
+        self.dtype = dtype
+        self.shape = tuple(shape)
+        self.ndim = len(shape)
+
+
+class _Scalar(float):
+    pass
+
+
+def test_array_filter_fast_paths_and_fallback(g):
+    seen = []
+
+    def slow(v):
+        seen.append(v)
+        if v == "bad":
+            raise TypeError("no good")
+        return ("slow", v)
+
+    def convert(v, dtype):
+        return ("conv", v, dtype)
+
+    f = g.vm.ArrayFilter(slow, _Arr, "f8", 2, (None, 3))
+    ok = _Arr("f8", (5, 3))
+    assert f(ok) is ok and f.apply(ok) is ok and not seen
+    for v in (_Arr("f8", (5, 4)), _Arr("f4", (5, 3)), _Arr("f8", (3,)), 1.5, 2, "x"):
+        assert f(v) == ("slow", v)
+    assert len(seen) == 6
+    with pytest.raises(TypeError, match="no good"):
+        f("bad")
+    # no known length: any shape of the right rank; equal but not identical dtype: slow
+    f = g.vm.ArrayFilter(slow, _Arr, "f8", 1, (None,))
+    assert f.shape is None
+    a = _Arr("f8", (7,))
+    assert f(a) is a
+    # 0-d: the scalar type, Python floats and ints that int64 holds are converted
+    s = g.vm.ArrayFilter(slow, _Arr, "f8", 0, (), scalar_type=_Scalar, convert=convert,
+                         py_float=True, py_int=True)
+    assert s(_Scalar(1.5)) == ("conv", 1.5, "f8")
+    assert s(1.5) == ("conv", 1.5, "f8")
+    assert s(3) == ("conv", 3, "f8")
+    assert s(-2**63) == ("conv", -2**63, "f8")
+    for v in (2**63, -2**63 - 1, True, 1j):
+        assert s(v) == ("slow", v)
+    s = g.vm.ArrayFilter(slow, _Arr, "f8", 0, (), scalar_type=_Scalar, convert=convert)
+    assert s(1.5) == ("slow", 1.5) and s(3) == ("slow", 3)
+    assert s(_Scalar(2.0)) == ("conv", 2.0, "f8")
+    # scalar paths only for 0-d inputs
+    v = g.vm.ArrayFilter(slow, _Arr, "f8", 1, None, scalar_type=_Scalar, convert=convert, py_float=True)
+    assert v(1.5) == ("slow", 1.5) and v(_Scalar(1.0)) == ("slow", 1.0)
+    with pytest.raises(ValueError, match="ndim"):
+        g.vm.ArrayFilter(slow, _Arr, "f8", 2, (None,))
+
+
+def test_vm_calls_array_filters_and_names_argument(g):
+    c0, c1, out = [None], [None], [None]
+
+    def thunk():
+        out[0] = (c0[0], c1[0])
+
+    def slow(v):
+        raise TypeError(f"bad value {v!r}")
+
+    af = g.vm.ArrayFilter(slow, _Arr, "f8", 0, (), convert=lambda v, d: ("conv", v), py_float=True)
+    vm = g.VM([thunk], [None], [c0, c1], [af, lambda v: v * 2], [out], arg_names=["a", None],
+              unpack_single=True, clear_cells=[c0, c1, out])
+    assert vm(1.5, 2) == (("conv", 1.5), 4)
+    assert c0 == [None] and c1 == [None]
+    with pytest.raises(TypeError, match=r"^Bad argument 0 \('a'\): bad value 'x'$"):
+        vm("x", 2)
+    with pytest.raises(TypeError, match=r"^Bad argument 1: "):
+        vm(1.5, None)
+    vm.trust_input = True
+    assert vm("x", None) == ("x", None)
+
+
+def test_busy_storage_goes_to_a_spare(g, toy):
+    # a call nested in a call of the same VM runs on a spare (relink)
+    x = toy.fscalar("x")
+    fg = g.FunctionGraph([x], [toy.neg(x)])
+    vm, _ = compile_fg(g, fg, unpack_single=True)
+    inner = []
+    orig = vm.thunks[0]
+
+    def nesting():
+        if not inner:
+            inner.append(vm(5.0))
+        orig()
+
+    vm.thunks[0] = nesting
+    assert vm(1.0) == -1.0
+    assert inner == [-5.0]
+    assert len(vm._spares) == 1 if hasattr(vm, "_spares") else True
+    assert vm(2.0) == -2.0

@@ -15,3 +15,5 @@ cdef class UfuncThunk:
     cdef bint _call_inplace(self, object x) except -1
 
 cdef bint _reusable(object x, object other) except -1
+
+cdef bint _ARRAY_OUT

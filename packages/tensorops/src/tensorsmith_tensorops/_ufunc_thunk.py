@@ -5,10 +5,17 @@ the buffer of a dying input reused for the output when that is safe.
 Plain Python, compiled by Cython with ``_ufunc_thunk.pxd`` where the build
 ran a compiler: a compiled thunk is a small object (about 100 bytes) that is
 called without a Python frame, which matters for graphs of a million nodes."""
-from numpy import asarray, ndarray
+from numpy import add, array, asarray, ndarray
 
 # below this many elements a fresh array is as cheap as reusing one
 REUSE_MIN_SIZE = 8192
+
+# ``ufunc(..., out=...)`` (NumPy >= 2.3) returns a 0-d array rather than a
+# NumPy scalar for 0-d operands: no conversion of the result afterwards
+try:
+    _ARRAY_OUT = type(add(array(1.0), array(1.0), out=...)) is ndarray
+except TypeError:
+    _ARRAY_OUT = False
 
 
 class UfuncThunk:
@@ -46,6 +53,8 @@ class UfuncThunk:
         if self.nin == 1:
             if self.reuse == 0 and _reusable(x, None):
                 r = self.ufunc(x, out=x)
+            elif _ARRAY_OUT:
+                r = self.ufunc(x, out=...)
             else:
                 r = self.ufunc(x)
         else:
@@ -54,9 +63,11 @@ class UfuncThunk:
                 r = self.ufunc(x, y, out=x)
             elif self.reuse == 1 and _reusable(y, x):
                 r = self.ufunc(x, y, out=y)
+            elif _ARRAY_OUT:
+                r = self.ufunc(x, y, out=...)
             else:
                 r = self.ufunc(x, y)
-        if type(r) is ndarray and r.dtype == self.dtype:
+        if type(r) is ndarray and (r.dtype is self.dtype or r.dtype == self.dtype):
             self.out[0] = r
         else:
             self.out[0] = asarray(r, dtype=self.dtype)

@@ -4,9 +4,11 @@ The hooks of the type that build graphs (conversions for graphcore,
 gradients for autodiff) are set on the class by the modules whose ops they
 build (see the end of the class)."""
 import hashlib
+from functools import partial
 
 import numpy as np
 from tensorsmith_graphcore import Type
+from tensorsmith_graphcore.vm import ArrayFilter
 
 from .config import config
 
@@ -243,29 +245,28 @@ class TensorType(Type):
                                 f"dimension {k} has length {shp[k]} instead of {s}")
         return arr
 
-    def make_filter(self, allow_downcast=None):
-        """A one-argument ``filter`` for compiled functions, with fast paths
-        for an ndarray of the exact type and for Python floats into float
-        scalars; everything else goes through ``filter``."""
+    def make_filter(self, allow_downcast=None, strict=False):
+        """The one-argument filter of compiled functions: a graphcore
+        ``ArrayFilter`` (which the VM runs without a Python call) whose fast
+        paths give what ``filter`` gives: an ndarray of exactly this dtype,
+        number of dimensions and known lengths is taken as it is; for a 0-d
+        input, a NumPy scalar of this dtype, a Python float (float inputs and
+        complex128) or a Python int that int64 holds (int64 and float64
+        inputs) become a 0-d array.  Everything else, every error included,
+        goes through ``filter(data, strict, allow_downcast)``."""
         dtype = self.numpy_dtype
-        ndim = self.ndim
-        shape = self.shape
-        any_known = any(s is not None for s in shape)
-        slow = self.filter
-        ndarray = np.ndarray
-        asarray = np.asarray
-        float_scalar = ndim == 0 and dtype.kind in "fc"
-
-        def filt(data):
-            t = type(data)
-            if t is ndarray:
-                if data.dtype == dtype and data.ndim == ndim and not any_known:
-                    return data
-            elif float_scalar and (t is float or t is int):
-                return asarray(data, dtype=dtype)
-            return slow(data, False, allow_downcast)
-
-        return filt
+        slow = partial(self.filter, strict=True) if strict else partial(
+            self.filter, strict=False, allow_downcast=allow_downcast)
+        py_float = py_int = False
+        if not strict:
+            # Python numbers whose conversion ``filter`` accepts whatever
+            # allow_downcast says, and that np.asarray(x, dtype) converts
+            # as ``filter`` does
+            py_float = dtype.kind == "f" or dtype.name == "complex128"
+            py_int = dtype.name in ("int64", "float64")
+        return ArrayFilter(slow, np.ndarray, dtype, self.ndim, self.shape,
+                           scalar_type=dtype.type, convert=np.asarray,
+                           py_float=py_float, py_int=py_int)
 
     def is_valid_value(self, data):
         try:

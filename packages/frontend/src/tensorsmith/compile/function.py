@@ -219,14 +219,16 @@ def _check_no_inplace(fgraph):
 
 def _make_filter(t, in_obj, allow_input_downcast):
     allow = in_obj.allow_downcast if in_obj.allow_downcast is not None else allow_input_downcast
+    make = getattr(t, "make_filter", None)
+    if make is not None:
+        # a type's own filter for compiled functions (TensorType: an
+        # ArrayFilter, which the VM calls without a Python call)
+        return make(allow, strict=True) if in_obj.strict else make(allow)
     if in_obj.strict:
         def strict_filter(x, t=t):
             return t.filter(x, strict=True)
 
         return strict_filter
-    make = getattr(t, "make_filter", None)
-    if make is not None:
-        return make(allow)
 
     def filt(x, t=t):
         return t.filter(x, strict=False, allow_downcast=allow)
