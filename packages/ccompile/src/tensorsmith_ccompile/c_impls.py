@@ -30,8 +30,10 @@ computes in float64), and
   ``MIN // -1`` wraps to ``MIN``;
 * integer ``power`` by squaring (wraps); a negative exponent raises
   ``ValueError`` as NumPy does;
-* float functions are C99 ``libm`` (``expf`` etc. for float32); NumPy's own
-  SIMD float32 routines may differ by an ulp or so;
+* float functions are C99 ``libm`` (``expf`` etc. for float32), which the
+  linker lets GCC vectorize with glibc's libmvec where it can (at most 4 ulp,
+  NaN and infinities as libm; ``linker.vector_math_setup``); NumPy's own SIMD
+  routines differ from either by an ulp or so;
 * ``sigmoid``/``log_sigmoid``/``softplus``/``log1mexp`` use the stable forms
   of the Python implementations; ``erf``/``erfc`` are C99.
 

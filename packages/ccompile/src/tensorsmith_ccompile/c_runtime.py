@@ -349,3 +349,32 @@ PyMODINIT_FUNC PyInit_{module_name}(void) {{
     return m;
 }}
 """
+
+
+# glibc's vector math library (libmvec): the functions with SIMD variants on
+# x86-64 (every ISA: SSE4, AVX, AVX2, AVX-512), double and float ("f").  The
+# first five exist since glibc 2.22, the rest since 2.35.
+LIBMVEC_BASIC = ("exp", "log", "sin", "cos", "pow")
+LIBMVEC_235 = ("acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "cosh", "erf",
+               "erfc", "exp10", "exp2", "expm1", "hypot", "log10", "log1p", "log2", "sinh", "tan",
+               "tanh")
+
+
+def vector_math_prefix(functions, target):
+    """Declarations giving ``functions`` (libm names) GCC's ``simd`` attribute,
+    so the vectorizer calls libmvec's variants, and ``target`` (for instance
+    ``"avx2,fma"``; None: the compiler's default) for the kernels that follow
+    (closed by ``VECTOR_MATH_SUFFIX``)."""
+    lines = ["#define TS_SIMD __attribute__((__simd__(\"notinbranch\")))"]
+    for fn in functions:
+        nargs = 2 if fn in ("pow", "atan2", "hypot") else 1
+        for T, suffix in (("double", ""), ("float", "f")):
+            args = ", ".join([T] * nargs)
+            lines.append(f"extern {T} {fn}{suffix}({args}) TS_SIMD;")
+    lines.append("#pragma GCC push_options")
+    if target:
+        lines.append(f'#pragma GCC target("{target}")')
+    return "\n".join(lines) + "\n"
+
+
+VECTOR_MATH_SUFFIX = "#pragma GCC pop_options\n"

@@ -62,14 +62,18 @@ def _location(node):
     return None
 
 
-def render_module(kernels):
+def render_module(kernels, vector_math=None):
     """``(source, module_name)`` of the translation unit holding ``kernels``
-    (distinct ``NodeKernel``s, in order)."""
+    (distinct ``NodeKernel``s, in order).  ``vector_math``: None, or
+    ``(libm functions with libmvec variants, GCC target or None)`` (see
+    ``vector_math_setup``)."""
     helpers = {}
     for k in kernels:
         for name, text in k.helpers.items():
             helpers.setdefault(name, text)
     parts = [c_runtime.PREFIX, _IVDEP]
+    if vector_math is not None:
+        parts.append(c_runtime.vector_math_prefix(*vector_math))
     parts.extend(helpers.values())
     table = []
     for i, k in enumerate(kernels):
@@ -78,6 +82,8 @@ def render_module(kernels):
         types = ", ".join(str(t) for t in typenums(k))
         parts.append(f"static const int {fn}_types[] = {{{types}}};")
         table.append(f"    {{{len(k.in_dtypes)}, {len(k.out_dtypes)}, {fn}_types, {fn}_c, {fn}_s}},")
+    if vector_math is not None:
+        parts.append(c_runtime.VECTOR_MATH_SUFFIX)
     parts.append(f"#define TS_NKERNELS {len(kernels)}")
     parts.append("static const TsKernel TS_KERNELS[] = {\n" + "\n".join(table) + "\n};")
     parts.append(c_runtime.status_function(STATUS_MESSAGES))
@@ -87,13 +93,65 @@ def render_module(kernels):
     return body + c_runtime.module_tail(name, len(kernels)), name
 
 
+_VECTOR_MATH = {}
+
+
+def vector_math_setup(toolchain):
+    """``(functions, target)`` for ``render_module`` when the kernels can call
+    glibc's vector math library (libmvec) through GCC's ``simd`` attribute:
+    GCC on x86-64 Linux with glibc and libmvec loadable.  ``target`` is
+    ``"avx2,fma"`` where the CPU has them (the source names it, so the cache
+    key differs between machines that differ), else None (SSE2 variants).
+    libmvec is loaded once into the process's global symbol table, so the
+    compiled modules find its functions without a link flag.  None when any
+    of this is missing (the kernels then call scalar libm).  Decided once
+    per toolchain."""
+    key = id(toolchain)
+    if key in _VECTOR_MATH:
+        return _VECTOR_MATH[key]
+    res = None
+    try:
+        import ctypes
+        import os
+        import platform
+        import sys
+
+        version = toolchain.version
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+        if (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")
+                and libc.startswith("glibc ") and "clang" not in version.lower()
+                and ("gcc" in version.lower() or "free software foundation" in version.lower())):
+            major, minor = (int(p) for p in libc.split()[1].split(".")[:2])
+            if (major, minor) >= (2, 22):
+                ctypes.CDLL("libmvec.so.1", mode=ctypes.RTLD_GLOBAL)
+                fns = c_runtime.LIBMVEC_BASIC
+                if (major, minor) >= (2, 35):
+                    fns = fns + c_runtime.LIBMVEC_235
+                target = None
+                try:
+                    from numpy._core._multiarray_umath import __cpu_features__ as cpu
+                except ImportError:  # NumPy 1
+                    from numpy.core._multiarray_umath import __cpu_features__ as cpu
+                if cpu.get("AVX2") and cpu.get("FMA3"):
+                    target = "avx2,fma"
+                res = (fns, target)
+    except Exception:  # noqa: BLE001 - no vector math: scalar libm
+        res = None
+    _VECTOR_MATH[key] = res
+    return res
+
+
 class CLinker(Linker):
     """The C linker (see the module docstring).  ``cache``: the
     ``CompileCache`` to compile through (default: ``get_cache()``, from the
-    configuration at each compilation)."""
+    configuration at each compilation).  ``vector_math``: let the loops call
+    glibc's SIMD math functions (libmvec, at most 4 ulp from the correctly
+    rounded result, NaN and infinities as libm) where available
+    (``vector_math_setup``); False: scalar libm only."""
 
-    def __init__(self, cache=None):
+    def __init__(self, cache=None, vector_math=True):
         self.cache = cache
+        self.vector_math = vector_math
         self.last_backends = None
 
     # -- compiling ----------------------------------------------------------
@@ -152,13 +210,20 @@ class CLinker(Linker):
         from .cache import CacheError
         from .toolchain import CompilerNotFound
 
-        source, name = render_module(kernels)
+        try:
+            cache = self._cache()
+            vm = vector_math_setup(cache.toolchain) if self.vector_math else None
+        except CompilerNotFound as e:
+            cache, vm = None, None
+            why = f"no C compiler ({e})"
+        source, name = render_module(kernels, vm)
         c_nodes = [str(n.op) for n, nk in zip(order, node_kernel) if nk is not None]
         desc = f"{len(c_nodes)} elementwise node(s): " + "; ".join(c_nodes[:5])
         if len(c_nodes) > 5:
             desc += "; ..."
         try:
-            return self._cache().compile_module(source, name, node_desc=desc)
+            if cache is not None:
+                return cache.compile_module(source, name, node_desc=desc)
         except CompilerNotFound as e:
             why = f"no C compiler ({e})"
         except CacheError as e:  # CompileError, UnsafeCacheDir, ...
