@@ -28,7 +28,7 @@ EXACT1 = ["neg", "abs", "sign", "sqr", "sqrt", "floor", "ceil", "trunc", "round_
 LIBM1 = ["exp", "log", "log1p", "expm1", "exp2", "log2", "log10", "sin", "cos", "tan", "arcsin",
          "arccos", "arctan", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "cbrt",
          "deg2rad", "rad2deg"]
-COMPOSED1 = ["sigmoid", "softplus", "log1mexp", "erf", "erfc", "log_sigmoid", "logit"]
+COMPOSED1 = ["sigmoid", "softplus", "log1mexp", "erf", "erfc", "log_sigmoid", "logit", "gammaln"]
 EXACT2 = ["add", "sub", "mul", "true_div", "floor_div", "mod", "maximum", "minimum", "lt", "gt", "le",
           "ge", "eq", "neq", "logical_and", "logical_or", "logical_xor"]
 LIBM2 = ["pow", "arctan2", "hypot", "logaddexp"]

@@ -489,6 +489,8 @@ def _install():
                      ("Erf", "erf"), ("Erfc", "erfc")]:
         cls = getattr(ps, name, None) or g(name)
         _register([cls], _unary(_fonly(fn + "{f}({a})")))
+    # scipy's gammaln(-inf) is -inf, C's lgamma(-inf) +inf
+    _register([g("GammaLn")], _unary(_helper_unary("gammaln", "return a == -INFINITY ? a : lgamma{f}(a);")))
     _register([g("Deg2Rad")], _unary(_fonly("({a} * ({T})0x1.1df46a2529d39p-6)")))
     _register([g("Rad2Deg")], _unary(_fonly("({a} * ({T})0x1.ca5dc1a63c1f8p+5)")))
     ident = {"i": _same1("{a}"), "u": _same1("{a}"), "b": _same1("{a}")}
