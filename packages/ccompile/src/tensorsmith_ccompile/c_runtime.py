@@ -321,9 +321,17 @@ static PyObject *ts_make_thunk(PyObject *mod, PyObject *args) {
     return (PyObject *)t;
 }
 
+#ifndef TS_EXTRA_METHODS
+#define TS_EXTRA_METHODS
+#endif
+#ifndef TS_EXTRA_INIT
+#define TS_EXTRA_INIT
+#endif
+
 static PyMethodDef ts_methods[] = {
     {"make_thunk", ts_make_thunk, METH_VARARGS,
      "make_thunk(kernel_index, node, name, input_cells, output_cells, inplace)"},
+    TS_EXTRA_METHODS
     {NULL, NULL, 0, NULL}
 };
 """
@@ -343,6 +351,7 @@ static struct PyModuleDef ts_module = {{PyModuleDef_HEAD_INIT, "{module_name}", 
 PyMODINIT_FUNC PyInit_{module_name}(void) {{
     import_array();
     if (PyType_Ready(&TsThunkType) < 0) return NULL;
+    TS_EXTRA_INIT
     PyObject *m = PyModule_Create(&ts_module);
     if (!m) return NULL;
     if (PyModule_AddIntConstant(m, "n_kernels", {n_kernels}) < 0) {{ Py_DECREF(m); return NULL; }}

@@ -28,7 +28,9 @@ from tensorsmith_graphcore.link import Linker, Schedule, perform_thunk
 
 from . import c_runtime
 from .c_impls import STATUS_MESSAGES, node_impls
+from . import reduce_c
 from .elemwise_c import _IVDEP, c_functions, typenums
+from .reduce_c import ReduceKernel
 
 __all__ = ["CLinker", "CSchedule", "CLinkerWarning", "node_backends", "backend_report",
            "render_module"]
@@ -75,22 +77,50 @@ def render_module(kernels, vector_math=None):
     if vector_math is not None:
         parts.append(c_runtime.vector_math_prefix(*vector_math))
     parts.extend(helpers.values())
-    table = []
-    for i, k in enumerate(kernels):
-        fn = f"k{i}"
+    table, rtable = [], []
+    slots = kernel_slots(kernels)
+    if any(isinstance(k, ReduceKernel) for k in kernels):
+        parts.insert(1, reduce_c.REDUCE_PREFIX)
+    for k, slot in zip(kernels, slots):
+        if isinstance(k, ReduceKernel):
+            fn = f"rk{slot}"
+            parts.append(reduce_c.c_functions(k, fn))
+            types, entry = reduce_c.table_entry(k, fn)
+            parts.append(types)
+            rtable.append(entry)
+            continue
+        fn = f"k{slot}"
         parts.append(c_functions(k, fn))
         types = ", ".join(str(t) for t in typenums(k))
         parts.append(f"static const int {fn}_types[] = {{{types}}};")
         table.append(f"    {{{len(k.in_dtypes)}, {len(k.out_dtypes)}, {fn}_types, {fn}_c, {fn}_s}},")
     if vector_math is not None:
         parts.append(c_runtime.VECTOR_MATH_SUFFIX)
-    parts.append(f"#define TS_NKERNELS {len(kernels)}")
+    parts.append(f"#define TS_NKERNELS {len(table)}")
+    if not table:  # C has no empty initializer lists
+        table.append("    {0, 0, NULL, NULL, NULL},")
     parts.append("static const TsKernel TS_KERNELS[] = {\n" + "\n".join(table) + "\n};")
     parts.append(c_runtime.status_function(STATUS_MESSAGES))
+    if rtable:
+        parts.append(f"#define TS_NRKERNELS {len(rtable)}")
+        parts.append("static const TsRKernel TS_RKERNELS[] = {\n" + "\n".join(rtable) + "\n};")
+        parts.append(reduce_c.REDUCE_DRIVER)
     parts.append(c_runtime.DRIVER)
     body = "\n".join(parts)
     name = "ts_ew_" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]
     return body + c_runtime.module_tail(name, len(kernels)), name
+
+
+def kernel_slots(kernels):
+    """Each kernel's index in its module table (elementwise kernels in
+    ``TS_KERNELS``, reductions in ``TS_RKERNELS``)."""
+    counts = {}
+    slots = []
+    for k in kernels:
+        kind = isinstance(k, ReduceKernel)
+        slots.append(counts.get(kind, 0))
+        counts[kind] = slots[-1] + 1
+    return slots
 
 
 _VECTOR_MATH = {}
@@ -194,6 +224,7 @@ class CLinker(Linker):
             module = self._build(kernels, order, node_kernel)
         makers = {}
         backends = []
+        slots = kernel_slots(kernels)
         for node, nk in zip(order, node_kernel):
             if nk is None or module is None:
                 backends.append((node, "py"))
@@ -201,7 +232,11 @@ class CLinker(Linker):
             ki, k = nk
             loc = _location(node)
             name = k.name + (f" (built at {loc})" if loc else "")
-            makers[node] = _maker(module, ki, node, name, k.inplace)
+            if isinstance(k, ReduceKernel):
+                makers[node] = _reduce_maker(module, slots[ki], node, name, k.prefix,
+                                             reduce_c.reduce_axes(node))
+            else:
+                makers[node] = _maker(module, slots[ki], node, name, k.inplace)
             backends.append((node, "c"))
         self.last_backends = backends
         return CSchedule(sched.inputs, sched.outputs, order, sched.dying, makers, backends, module)
@@ -218,7 +253,7 @@ class CLinker(Linker):
             why = f"no C compiler ({e})"
         source, name = render_module(kernels, vm)
         c_nodes = [str(n.op) for n, nk in zip(order, node_kernel) if nk is not None]
-        desc = f"{len(c_nodes)} elementwise node(s): " + "; ".join(c_nodes[:5])
+        desc = f"{len(c_nodes)} node(s): " + "; ".join(c_nodes[:5])
         if len(c_nodes) > 5:
             desc += "; ..."
         try:
@@ -274,6 +309,15 @@ def _maker(module, ki, node, name, inplace):
     def make_thunk(storage):
         return make(ki, node, name, tuple(storage[v] for v in node.inputs),
                     tuple(storage[v] for v in node.outputs), inplace)
+    return make_thunk
+
+
+def _reduce_maker(module, ki, node, name, prefix, axes):
+    make = module.make_reduce_thunk
+
+    def make_thunk(storage):
+        return make(ki, node, name, prefix, tuple(storage[v] for v in node.inputs),
+                    tuple(storage[v] for v in node.outputs), axes)
     return make_thunk
 
 
