@@ -411,3 +411,31 @@ def test_fused_graph_pickles():
     xv = np.linspace(-1, 1, 5)
     np.testing.assert_allclose(f(xv), np.exp(-xv ** 2) * np.sin(3 * xv) + np.log1p(xv ** 2) / (1 + np.cosh(xv)),
                                rtol=1e-14)
+
+
+def test_regions_feeding_each_other_fuse_in_one_pass():
+    """A model whose gradients share values (a hierarchical normal
+    log-density and its gradients): the region walk repeats over the regions
+    it made, so one call of the pass's round leaves one node (it used to
+    take three rounds, each rebuilding the composites), and the values are
+    those of the unfused graph."""
+    n = 12
+    rng = np.random.default_rng(3)
+    mu, sigma = pt.dscalar("mu"), pt.dscalar("sigma")
+    ts_ = [pt.dscalar(f"t{i}") for i in range(n)]
+    ys = rng.normal(size=n).tolist()
+    logp = -0.5 * mu ** 2 - sigma
+    for t, yv in zip(ts_, ys):
+        logp = logp + (-0.5 * ((t - mu) / sigma) ** 2 - pt.log(sigma) - 0.5 * (yv - t) ** 2)
+    wrt = [mu, sigma] + ts_
+    outs = [logp] + list(ts.grad(logp, wrt))
+    args = [0.1, 1.3] + rng.normal(size=n).tolist()
+    g = ts.function(wrt, outs, mode=UNFUSED.excluding("inplace"))
+    fg = g.maker.fgraph.clone()
+    assert ElemwiseFusion()._round(fg, None) == 1
+    assert len(fg.apply_nodes) == 1
+    check_maximal(fg)
+    f = ts.function(wrt, outs, mode=NOINPLACE)
+    assert len(f.maker.fgraph.apply_nodes) == 1
+    for a, b in zip(f(*args), g(*args)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -23,6 +23,13 @@ order when
   ``p`` whose clients are all in ``R`` is an inner value and may be smaller
   than the root (broadcast later inside the composite, exactly as before).
 
+The walk then repeats with the regions as units (a unit's outputs are the
+values it gives to the rest of the graph) as long as units join: a region
+that feeds another joins it by the same rule, as it would join the other's
+fused node in a second pass over the fused graph, but without building the
+intermediate composites (a model whose gradients share values is one node
+after one pass).
+
 Nothing is computed twice (each node belongs to one region).  A region of
 two nodes or more becomes ``Elemwise(Composite)`` whose inputs are the
 region's inputs, each once; 0-d constants go into the composite as scalar
@@ -126,63 +133,177 @@ def fusion_regions(fgraph, order=None):
     """The regions of ``fgraph``: a list of ``(root, members, outputs)``
     (``members`` in topological order, ``outputs`` the member outputs read
     outside the region, the root's first), one per region of two nodes or
-    more.  See the module docstring for the rules."""
+    more.  See the module docstring for the rules.
+
+    The walk runs on the nodes, then again on the regions it made (each a
+    unit whose outputs are the values read outside it), as long as regions
+    join: a region that feeds another one (a value shared by several
+    gradients, say) joins it at that level, as it would join the composite
+    node of the other region in a second pass over the fused graph, without
+    building the intermediate composites."""
     fusable = set()
     if order is None:
         order = fusion_order(fgraph, fusable)
     else:
         fusable.update(n for n in order if _fusable(n))
+    clients = fgraph.clients
     pos = {}
     k = 0
     for n in order:
         pos[n] = k
         k += 1
-    clients = fgraph.clients
-    region = {}  # node -> root of its region
-    members = {}  # root -> members (reverse topological order)
-    outs = {}  # root -> outputs of the region
-    for idx in range(len(order) - 1, -1, -1):
-        node = order[idx]
-        if node not in fusable:
-            continue
-        # the first client, in the order of regions (a region is placed by
-        # its root, another node by itself)
-        best = None
-        bpos = len(order)
-        for out in node.outputs:
-            for c, _ in clients[out]:
-                if type(c) is str:  # an output of the graph
-                    continue
-                r = region.get(c, c)
-                rp = pos[r]
-                if rp < bpos:
-                    best = r
-                    bpos = rp
-        if best is not None and best in members:
-            shape = best.outputs[0].type.shape
-            leaving = []
-            ok = True
-            for out in node.outputs:
-                cl = clients[out]
-                for c, _ in cl:
-                    if type(c) is str or region.get(c) is not best:
-                        leaving.append(out)
-                        if out.type.shape != shape:
-                            ok = False
-                        break
-            if ok:
-                region[node] = best
-                members[best].append(node)
-                outs[best].extend(leaving)
-                continue
-        region[node] = node
-        members[node] = [node]
-        outs[node] = [o for o in node.outputs if clients[o]]
+    # level 0: the nodes themselves (a unit's outputs: the node's outputs)
+    unit_of = {}  # real node -> the root of its region at the current level
+    members = {}  # root -> real members (reverse topological order at level 0)
+    outs = {}  # root -> the values its region gives to the rest of the graph
+    _join_units(order, fusable, pos, clients, unit_of, members, outs, None)
+    # further levels: units are the regions (their roots) and the other nodes
+    while True:
+        units = _unit_order(order, unit_of, members, outs, clients)
+        upos = {}
+        k = 0
+        for u in units:
+            upos[u] = k
+            k += 1
+        ufusable = {u for u in units if u in members}
+        joined = _join_units(units, ufusable, upos, clients, unit_of, members, outs,
+                             order)
+        if not joined:
+            break
     res = []
     for root, ms in members.items():
         if len(ms) > 1:
-            ms.reverse()
+            ms.sort(key=pos.__getitem__)
             res.append((root, ms, outs[root]))
+    return res
+
+
+def _unit_out_values(u, members, outs, clients):
+    if u in members:
+        return outs[u]
+    return [o for o in u.outputs if clients[o]]
+
+
+def _join_units(units, fusable, upos, clients, unit_of, members, outs, level_order):
+    """One walk of the region rule over ``units`` (in topological order;
+    ``level_order`` None: the units are the graph's nodes, level 0).  Updates
+    ``unit_of``/``members``/``outs``; returns how many units joined a region
+    at a level above 0."""
+    n_units = len(units)
+    first = level_order is None
+    joined = 0
+    region = {}  # unit -> root unit of its region at this level
+    umembers = {}  # root unit -> units joined to it
+    new_outs = {}
+    for idx in range(n_units - 1, -1, -1):
+        u = units[idx]
+        if u not in fusable:
+            continue
+        vals = u.outputs if first else outs[u]
+        # the first client, in the order of regions (a region is placed by
+        # its root, another unit by itself)
+        best = None
+        bpos = n_units
+        for out in vals:
+            for c, _ in clients[out]:
+                if type(c) is str:  # an output of the graph
+                    continue
+                cu = c if first else unit_of.get(c, c)
+                if cu is u:
+                    continue
+                r = region.get(cu, cu)
+                rp = upos[r]
+                if rp < bpos:
+                    best = r
+                    bpos = rp
+        if best is not None and best in umembers:
+            shape = best.outputs[0].type.shape
+            leaving = []
+            ok = True
+            for out in vals:
+                for c, _ in clients[out]:
+                    if type(c) is not str:
+                        cu = c if first else unit_of.get(c, c)
+                        if cu is u or region.get(cu) is best:
+                            continue
+                    leaving.append(out)
+                    if out.type.shape != shape:
+                        ok = False
+                    break
+            if ok:
+                region[u] = best
+                umembers[best].append(u)
+                new_outs[best].extend(leaving)
+                continue
+        region[u] = u
+        umembers[u] = [u]
+        if first:
+            new_outs[u] = [o for o in u.outputs if clients[o]]
+        else:
+            new_outs[u] = list(outs[u])
+    if first:
+        for root, us in umembers.items():
+            members[root] = us
+            for m in us:
+                unit_of[m] = root
+        outs.update(new_outs)
+        return 0
+    for root, us in umembers.items():
+        if len(us) == 1:
+            continue
+        ms = members[root]
+        for u in us[1:]:
+            joined += 1
+            for m in members.pop(u):
+                unit_of[m] = root
+                ms.append(m)
+            del outs[u]
+        outs[root] = new_outs[root]
+    return joined
+
+
+def _unit_order(order, unit_of, members, outs, clients):
+    """The units (region roots and the nodes outside regions) in a
+    topological order of the graph between them, regions as soon as they
+    are ready (as ``fusion_order``; linear)."""
+    units = []
+    seen = set()
+    for n in order:
+        u = unit_of.get(n, n)
+        if u not in seen:
+            seen.add(u)
+            units.append(u)
+    waiting = {}
+    succ = {}
+    for u in units:
+        lst = []
+        for out in _unit_out_values(u, members, outs, clients):
+            for c, _ in clients[out]:
+                if type(c) is str:
+                    continue
+                cu = unit_of.get(c, c)
+                if cu is not u:
+                    lst.append(cu)
+                    waiting[cu] = waiting.get(cu, 0) + 1
+        succ[u] = lst
+    ready_ew = []
+    ready_other = []
+    for u in reversed(units):
+        if u not in waiting:
+            (ready_ew if u in members else ready_other).append(u)
+    res = []
+    while ready_ew or ready_other:
+        u = ready_ew.pop() if ready_ew else ready_other.pop()
+        res.append(u)
+        for cu in succ[u]:
+            k = waiting[cu] - 1
+            if k:
+                waiting[cu] = k
+            else:
+                del waiting[cu]
+                (ready_ew if cu in members else ready_other).append(cu)
+    if waiting:
+        raise ValueError("fusion_regions: the regions make a cycle")
     return res
 
 
@@ -245,8 +366,9 @@ class ElemwiseFusion(GraphRewriter):
 
     name = "elemwise_fusion"
 
-    #: rounds at most: a second round fuses regions that read the same
-    #: values (made multi-output by the first); each round is linear
+    #: rounds at most: ``fusion_regions`` already joins regions that feed
+    #: one another (its walk repeats over the regions it made), so a second
+    #: round normally finds nothing; it is a guard, and each round is linear
     max_rounds = 4
 
     def apply(self, fgraph, trace=None):
