@@ -1,8 +1,8 @@
 """``CLinker``: the C linker (registered as ``"c"``).
 
-``Mode(linker="c", optimizer="FAST_RUN")`` compiles with it::
+``Mode(linker="c", optimizer="FAST_RUN")`` compiles with it (``ts``: the
+``tensorsmith`` frontend, which this package never imports)::
 
-    import tensorsmith as ts
     f = ts.function([x], y, mode=ts.Mode(linker="c", optimizer="FAST_RUN"))
 
 At ``plan(fgraph)`` every node whose op has a C implementation (registry
