@@ -334,3 +334,36 @@ def test_fgraph_clone(g, toy):
     fg3, memo = fg.clone_get_equiv()
     assert memo[c] is fg3.outputs[0]
     fg3.check_integrity()
+
+
+@pytest.mark.parametrize("copy_on_write", [False, True])
+def test_hub_value_clients_kept_exact_through_many_edits(g, toy, copy_on_write):
+    """A value read by many nodes (longer lists than the position index's
+    threshold): replacing, pruning and re-importing its readers in any order
+    keeps the clients index exact (``check_integrity`` also checks the
+    position index), and the removed uses are gone."""
+    import random
+
+    x, y = toy.fscalar("x"), toy.fscalar("y")
+    n = 3 * 32 + 5
+    readers = [toy.add(x, toy.fscalar(f"c{k}")) for k in range(n)]
+    leaves = [r.owner.inputs[1] for r in readers]
+    fg = g.FunctionGraph([x, y] + leaves, readers, clone=False,
+                         copy_on_write=copy_on_write)
+    assert len(fg.clients[x]) == n
+    rng = random.Random(0)
+    order = list(range(n))
+    rng.shuffle(order)
+    for step, k in enumerate(order):
+        old = fg.outputs[k]
+        if step % 3 == 0:
+            fg.replace(old, toy.neg(y), reason="t")  # x loses a reader
+        elif step % 3 == 1:
+            fg.replace(old, toy.mul(x, y), reason="t")  # x loses one, gains one
+        else:
+            fg.replace(old, toy.add(y, x), reason="t")  # and at another position
+        fg.check_integrity()
+    readers_of_x = {c for c, _ in fg.clients[x]}
+    assert len(fg.clients[x]) == len(readers_of_x) == n - len(order[::3])
+    assert all(c.inputs[i] is x for c, i in fg.clients[x])
+    assert not any(r.owner in readers_of_x for r in readers)
