@@ -252,38 +252,7 @@ fail:
     return NULL;
 }
 
-static void ts_thunk_dealloc(PyObject *self) {
-    TsThunk *t = (TsThunk *)self;
-    Py_XDECREF(t->node); Py_XDECREF(t->name); Py_XDECREF(t->in_cells); Py_XDECREF(t->out_cells);
-    Py_TYPE(self)->tp_free(self);
-}
-
-static PyObject *ts_thunk_backend(PyObject *self, void *closure) { return PyUnicode_FromString("c"); }
-
-static PyMemberDef ts_thunk_members[] = {
-    {"node", T_OBJECT, offsetof(TsThunk, node), READONLY, "the node"},
-    {"name", T_OBJECT, offsetof(TsThunk, name), READONLY, "the node's description"},
-    {"input_cells", T_OBJECT, offsetof(TsThunk, in_cells), READONLY, "input storage cells"},
-    {"output_cells", T_OBJECT, offsetof(TsThunk, out_cells), READONLY, "output storage cells"},
-    {"kernel_index", T_INT, offsetof(TsThunk, kernel_index), READONLY, "the kernel's index"},
-    {NULL}
-};
-
-static PyGetSetDef ts_thunk_getset[] = {{"backend", ts_thunk_backend, NULL, "'c'", NULL}, {NULL}};
-
-static PyTypeObject TsThunkType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tensorsmith_ccompile.CThunk",
-    .tp_basicsize = sizeof(TsThunk),
-    .tp_dealloc = ts_thunk_dealloc,
-    .tp_vectorcall_offset = offsetof(TsThunk, vectorcall),
-    .tp_call = PyVectorcall_Call,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_members = ts_thunk_members,
-    .tp_getset = ts_thunk_getset,
-    .tp_doc = "A compiled elementwise thunk (call without arguments).",
-};
-
+@THUNK_TYPE@
 static PyObject *ts_make_thunk(PyObject *mod, PyObject *args) {
     int ki;
     PyObject *node, *name, *in_cells, *out_cells, *inplace;
@@ -335,6 +304,55 @@ static PyMethodDef ts_methods[] = {
     {NULL, NULL, 0, NULL}
 };
 """
+
+
+def thunk_type(struct, stem, tp_name, doc, objects):
+    """The C of a compiled thunk's Python type (shared by the elementwise and
+    the reduction thunks): ``struct`` (a C struct whose head has
+    ``vectorcall``, ``kernel_index``, ``node``, ``name``, ``in_cells`` and
+    ``out_cells``), its functions named ``ts_<stem>_...``, the type
+    ``<struct>Type``; ``objects``: the struct's object fields released on
+    deallocation."""
+    decrefs = " ".join(f"Py_XDECREF(t->{o});" for o in objects)
+    return f"""static void ts_{stem}_dealloc(PyObject *self) {{
+    {struct} *t = ({struct} *)self;
+    {decrefs}
+    Py_TYPE(self)->tp_free(self);
+}}
+
+static PyObject *ts_{stem}_backend(PyObject *self, void *closure) {{ return PyUnicode_FromString("c"); }}
+
+static PyMemberDef ts_{stem}_members[] = {{
+    {{"node", T_OBJECT, offsetof({struct}, node), READONLY, "the node"}},
+    {{"name", T_OBJECT, offsetof({struct}, name), READONLY, "the node's description"}},
+    {{"input_cells", T_OBJECT, offsetof({struct}, in_cells), READONLY, "input storage cells"}},
+    {{"output_cells", T_OBJECT, offsetof({struct}, out_cells), READONLY, "output storage cells"}},
+    {{"kernel_index", T_INT, offsetof({struct}, kernel_index), READONLY, "the kernel's index"}},
+    {{NULL}}
+}};
+
+static PyGetSetDef ts_{stem}_getset[] = {{{{"backend", ts_{stem}_backend, NULL, "'c'", NULL}}, {{NULL}}}};
+
+static PyTypeObject {struct}Type = {{
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "{tp_name}",
+    .tp_basicsize = sizeof({struct}),
+    .tp_dealloc = ts_{stem}_dealloc,
+    .tp_vectorcall_offset = offsetof({struct}, vectorcall),
+    .tp_call = PyVectorcall_Call,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_members = ts_{stem}_members,
+    .tp_getset = ts_{stem}_getset,
+    .tp_doc = "{doc}",
+}};
+
+"""
+
+
+DRIVER = DRIVER.replace("@THUNK_TYPE@\n", thunk_type(
+    "TsThunk", "thunk", "tensorsmith_ccompile.CThunk",
+    "A compiled elementwise thunk (call without arguments).",
+    ("node", "name", "in_cells", "out_cells")))
 
 
 def status_function(messages):

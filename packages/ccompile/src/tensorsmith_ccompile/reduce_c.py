@@ -32,6 +32,7 @@ one when every input is contiguous along the innermost reduced dimension,
 broadcast inputs handed in as blocks of copies)."""
 import numpy as np
 
+from . import c_runtime
 from .c_impls import CTYPES, RenderContext, _h_fmax, _h_fmin, cast, literal, node_impls, render_scalar
 from .elemwise_c import MAX_OPERANDS, composite_body
 
@@ -661,39 +662,7 @@ fail:
     return NULL;
 }
 
-static void ts_rthunk_dealloc(PyObject *self) {
-    TsRThunk *t = (TsRThunk *)self;
-    Py_XDECREF(t->node); Py_XDECREF(t->name); Py_XDECREF(t->prefix);
-    Py_XDECREF(t->in_cells); Py_XDECREF(t->out_cells);
-    Py_TYPE(self)->tp_free(self);
-}
-
-static PyObject *ts_rthunk_backend(PyObject *self, void *closure) { return PyUnicode_FromString("c"); }
-
-static PyMemberDef ts_rthunk_members[] = {
-    {"node", T_OBJECT, offsetof(TsRThunk, node), READONLY, "the node"},
-    {"name", T_OBJECT, offsetof(TsRThunk, name), READONLY, "the node's description"},
-    {"input_cells", T_OBJECT, offsetof(TsRThunk, in_cells), READONLY, "input storage cells"},
-    {"output_cells", T_OBJECT, offsetof(TsRThunk, out_cells), READONLY, "output storage cells"},
-    {"kernel_index", T_INT, offsetof(TsRThunk, kernel_index), READONLY, "the kernel's index"},
-    {NULL}
-};
-
-static PyGetSetDef ts_rthunk_getset[] = {{"backend", ts_rthunk_backend, NULL, "'c'", NULL}, {NULL}};
-
-static PyTypeObject TsRThunkType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "tensorsmith_ccompile.CReduceThunk",
-    .tp_basicsize = sizeof(TsRThunk),
-    .tp_dealloc = ts_rthunk_dealloc,
-    .tp_vectorcall_offset = offsetof(TsRThunk, vectorcall),
-    .tp_call = PyVectorcall_Call,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_members = ts_rthunk_members,
-    .tp_getset = ts_rthunk_getset,
-    .tp_doc = "A compiled reduction thunk (call without arguments).",
-};
-
+@THUNK_TYPE@
 static PyObject *ts_make_reduce_thunk(PyObject *mod, PyObject *args) {
     int ki;
     PyObject *node, *name, *prefix, *in_cells, *out_cells, *axes;
@@ -741,6 +710,10 @@ static PyObject *ts_make_reduce_thunk(PyObject *mod, PyObject *args) {
      "make_reduce_thunk(kernel_index, node, name, prefix, input_cells, output_cells, axes)"},
 #define TS_EXTRA_INIT if (PyType_Ready(&TsRThunkType) < 0) return NULL;
 """
+REDUCE_DRIVER = REDUCE_DRIVER.replace("@THUNK_TYPE@\n", c_runtime.thunk_type(
+    "TsRThunk", "rthunk", "tensorsmith_ccompile.CReduceThunk",
+    "A compiled reduction thunk (call without arguments).",
+    ("node", "name", "prefix", "in_cells", "out_cells")))
 
 
 def reduce_axes(node):

@@ -156,7 +156,7 @@ def fusion_regions(fgraph, order=None):
     unit_of = {}  # real node -> the root of its region at the current level
     members = {}  # root -> real members (reverse topological order at level 0)
     outs = {}  # root -> the values its region gives to the rest of the graph
-    _join_units(order, fusable, pos, clients, unit_of, members, outs, None)
+    _join_units(order, fusable, pos, clients, unit_of, members, outs, True)
     # further levels: units are the regions (their roots) and the other nodes
     while True:
         units = _unit_order(order, unit_of, members, outs, clients)
@@ -166,8 +166,7 @@ def fusion_regions(fgraph, order=None):
             upos[u] = k
             k += 1
         ufusable = {u for u in units if u in members}
-        joined = _join_units(units, ufusable, upos, clients, unit_of, members, outs,
-                             order)
+        joined = _join_units(units, ufusable, upos, clients, unit_of, members, outs, False)
         if not joined:
             break
     res = []
@@ -184,13 +183,12 @@ def _unit_out_values(u, members, outs, clients):
     return [o for o in u.outputs if clients[o]]
 
 
-def _join_units(units, fusable, upos, clients, unit_of, members, outs, level_order):
+def _join_units(units, fusable, upos, clients, unit_of, members, outs, first):
     """One walk of the region rule over ``units`` (in topological order;
-    ``level_order`` None: the units are the graph's nodes, level 0).  Updates
+    ``first``: the units are the graph's nodes, level 0).  Updates
     ``unit_of``/``members``/``outs``; returns how many units joined a region
     at a level above 0."""
     n_units = len(units)
-    first = level_order is None
     joined = 0
     region = {}  # unit -> root unit of its region at this level
     umembers = {}  # root unit -> units joined to it
